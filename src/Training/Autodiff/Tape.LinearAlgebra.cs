@@ -1,0 +1,173 @@
+using MLNetMixture.Training.Compute;
+using MLNetMixture.Training.Tensors;
+
+namespace MLNetMixture.Training.Autodiff;
+
+/// <content>Matrix products.</content>
+public sealed partial class Tape
+{
+    /// <inheritdoc />
+    public Var MatMul(Var a, Var b, bool transposeB = false)
+    {
+        var av = Value(a);
+        var bv = Value(b);
+        var (batch, m, k, n, bBatched) = MatMulDims(av, bv, transposeB);
+        int[] shape = av.Rank == 3 ? [batch, m, n] : [m, n];
+        var y = Rent(shape);
+        for (int t = 0; t < batch; t++)
+        {
+            Gemm.Multiply(
+                false, transposeB, m, n, k, 1f,
+                av.Span.Slice(t * m * k, m * k), k,
+                bBatched ? bv.Span.Slice(t * k * n, k * n) : bv.Span, transposeB ? k : n,
+                0f, y.Span.Slice(t * m * n, m * n), n, Threads);
+        }
+
+        return Record(new Node(OpKind.MatMul, a.Id, b.Id) { I0 = transposeB ? 1 : 0, NeedsGrad = AnyNeeds(a.Id, b.Id) }, y, owned: true);
+    }
+
+    /// <inheritdoc />
+    public Var Linear(Var x, Var weight, Var? bias)
+    {
+        var xv = Value(x);
+        var wv = Value(weight);
+        if (xv.Rank != 2 || wv.Rank != 2 || xv.Shape[1] != wv.Shape[1])
+        {
+            throw new ArgumentException($"Linear expects x [N, In] and weight [Out, In]; got x [{string.Join(", ", xv.ShapeArray())}] and weight [{string.Join(", ", wv.ShapeArray())}].");
+        }
+
+        int rows = xv.Shape[0], inDim = xv.Shape[1], outDim = wv.Shape[0];
+        var y = Rent([rows, outDim]);
+        float beta = 0f;
+        int biasId = -1;
+        if (bias is { } bvar)
+        {
+            var bv = Value(bvar);
+            if (bv.Length != outDim)
+            {
+                throw new ArgumentException($"Linear bias has {bv.Length} values; the weight has {outDim} outputs.");
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                bv.Span.CopyTo(y.Span.Slice(r * outDim, outDim));
+            }
+
+            beta = 1f;
+            biasId = bvar.Id;
+        }
+
+        Gemm.Multiply(false, true, rows, outDim, inDim, 1f, xv.Span, inDim, wv.Span, inDim, beta, y.Span, outDim, Threads);
+        return Record(new Node(OpKind.Linear, x.Id, weight.Id, biasId) { NeedsGrad = AnyNeeds(x.Id, weight.Id, biasId) }, y, owned: true);
+    }
+
+    private static (int Batch, int M, int K, int N, bool BBatched) MatMulDims(Tensor a, Tensor b, bool transposeB)
+    {
+        string Describe() => $"MatMul of [{string.Join(", ", a.ShapeArray())}] and [{string.Join(", ", b.ShapeArray())}]{(transposeB ? " (B transposed)" : string.Empty)}";
+        if (a.Rank == 2 && b.Rank == 2)
+        {
+            int m = a.Shape[0], k = a.Shape[1];
+            int kb = transposeB ? b.Shape[1] : b.Shape[0], n = transposeB ? b.Shape[0] : b.Shape[1];
+            return kb == k ? (1, m, k, n, false) : throw new ArgumentException($"{Describe()}: inner dimensions differ.");
+        }
+
+        if (a.Rank == 3 && (b.Rank == 3 || b.Rank == 2))
+        {
+            int batch = a.Shape[0], m = a.Shape[1], k = a.Shape[2];
+            bool batched = b.Rank == 3;
+            if (batched && b.Shape[0] != batch)
+            {
+                throw new ArgumentException($"{Describe()}: batch dimensions differ.");
+            }
+
+            int o = batched ? 1 : 0;
+            int kb = transposeB ? b.Shape[o + 1] : b.Shape[o], n = transposeB ? b.Shape[o] : b.Shape[o + 1];
+            return kb == k ? (batch, m, k, n, batched) : throw new ArgumentException($"{Describe()}: inner dimensions differ.");
+        }
+
+        throw new ArgumentException($"{Describe()}: supported ranks are 2x2, 3x3 and 3x2.");
+    }
+
+    private void BackwardMatMul(in Node n, Tensor g)
+    {
+        var av = _values[n.A];
+        var bv = _values[n.B];
+        bool tb = n.I0 == 1;
+        var (batch, m, k, nn, bBatched) = MatMulDims(av, bv, tb);
+        if (Needs(n.A))
+        {
+            var ga = GradBuffer(n.A);
+            for (int t = 0; t < batch; t++)
+            {
+                // dA = dC * op(B)^T
+                Gemm.Multiply(
+                    false, !tb, m, k, nn, 1f,
+                    g.Span.Slice(t * m * nn, m * nn), nn,
+                    bBatched ? bv.Span.Slice(t * k * nn, k * nn) : bv.Span, tb ? k : nn,
+                    1f, ga.Span.Slice(t * m * k, m * k), k, Threads);
+            }
+        }
+
+        if (Needs(n.B))
+        {
+            var gb = GradBuffer(n.B);
+            if (!bBatched && batch > 1)
+            {
+                // B shared across the batch: treat A as [batch*m, k].
+                int rows = batch * m;
+                if (tb)
+                {
+                    Gemm.Multiply(true, false, nn, k, rows, 1f, g.Span, nn, av.Span, k, 1f, gb.Span, k, Threads);
+                }
+                else
+                {
+                    Gemm.Multiply(true, false, k, nn, rows, 1f, av.Span, k, g.Span, nn, 1f, gb.Span, nn, Threads);
+                }
+            }
+            else
+            {
+                for (int t = 0; t < batch; t++)
+                {
+                    var gsl = g.Span.Slice(t * m * nn, m * nn);
+                    var asl = av.Span.Slice(t * m * k, m * k);
+                    var bsl = gb.Span.Slice(t * k * nn, k * nn);
+                    if (tb)
+                    {
+                        // B is [N,K]: dB = dC^T * A
+                        Gemm.Multiply(true, false, nn, k, m, 1f, gsl, nn, asl, k, 1f, bsl, k, Threads);
+                    }
+                    else
+                    {
+                        // dB = A^T * dC
+                        Gemm.Multiply(true, false, k, nn, m, 1f, asl, k, gsl, nn, 1f, bsl, nn, Threads);
+                    }
+                }
+            }
+        }
+    }
+
+    private void BackwardLinear(in Node n, Tensor g)
+    {
+        var xv = _values[n.A];
+        var wv = _values[n.B];
+        int rows = xv.Shape[0], inDim = xv.Shape[1], outDim = wv.Shape[0];
+        if (Needs(n.A))
+        {
+            Gemm.Multiply(false, false, rows, inDim, outDim, 1f, g.Span, outDim, wv.Span, inDim, 1f, GradBuffer(n.A).Span, inDim, Threads);
+        }
+
+        if (Needs(n.B))
+        {
+            Gemm.Multiply(true, false, outDim, inDim, rows, 1f, g.Span, outDim, xv.Span, inDim, 1f, GradBuffer(n.B).Span, inDim, Threads);
+        }
+
+        if (Needs(n.C))
+        {
+            var gb = GradBuffer(n.C).Span;
+            for (int r = 0; r < rows; r++)
+            {
+                TensorPrimitives.Add(gb, g.Span.Slice(r * outDim, outDim), gb);
+            }
+        }
+    }
+}

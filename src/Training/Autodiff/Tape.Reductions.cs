@@ -1,0 +1,317 @@
+using MLNetMixture.Training.Compute;
+using MLNetMixture.Training.Tensors;
+
+namespace MLNetMixture.Training.Autodiff;
+
+/// <content>Reductions and the softmax family.</content>
+public sealed partial class Tape
+{
+    /// <inheritdoc />
+    public Var Sum(Var x, int axis, bool keepDims = false) => Reduce(OpKind.Sum, x, axis, keepDims);
+
+    /// <inheritdoc />
+    public Var Mean(Var x, int axis, bool keepDims = false) => Reduce(OpKind.Mean, x, axis, keepDims);
+
+    /// <inheritdoc />
+    public Var Max(Var x, int axis, bool keepDims = false) => Reduce(OpKind.Max, x, axis, keepDims);
+
+    /// <inheritdoc />
+    public Var LogSumExp(Var x, int axis = -1, bool keepDims = false) => Reduce(OpKind.LogSumExp, x, axis, keepDims);
+
+    /// <inheritdoc />
+    public Var SumAll(Var x)
+    {
+        var xv = Value(x);
+        var y = Rent([]);
+        y.Span[0] = TensorPrimitives.Sum(xv.Span);
+        return Record(new Node(OpKind.SumAll, x.Id) { NeedsGrad = AnyNeeds(x.Id) }, y, owned: true);
+    }
+
+    /// <inheritdoc />
+    public Var MeanAll(Var x)
+    {
+        var xv = Value(x);
+        if (xv.Length == 0)
+        {
+            throw new ArgumentException("MeanAll of an empty tensor is undefined.", nameof(x));
+        }
+
+        var y = Rent([]);
+        y.Span[0] = TensorPrimitives.Sum(xv.Span) / xv.Length;
+        return Record(new Node(OpKind.MeanAll, x.Id) { NeedsGrad = AnyNeeds(x.Id) }, y, owned: true);
+    }
+
+    /// <inheritdoc />
+    public Var Softmax(Var x)
+    {
+        var xv = Value(x);
+        int n = LastDim(xv);
+        var y = Rent(xv.Shape);
+        RowKernels.Softmax(xv.Span, n == 0 ? 0 : xv.Length / n, n, y.Span);
+        return Record(new Node(OpKind.Softmax, x.Id) { NeedsGrad = AnyNeeds(x.Id) }, y, owned: true);
+    }
+
+    /// <inheritdoc />
+    public Var LogSoftmax(Var x)
+    {
+        var xv = Value(x);
+        int n = LastDim(xv);
+        var y = Rent(xv.Shape);
+        RowKernels.LogSoftmax(xv.Span, n == 0 ? 0 : xv.Length / n, n, y.Span);
+        return Record(new Node(OpKind.LogSoftmax, x.Id) { NeedsGrad = AnyNeeds(x.Id) }, y, owned: true);
+    }
+
+    /// <summary>
+    /// For x [N, ..., C] and one label per leading row, picks x[n, ..., labels[n]] giving [N, ...]. Training
+    /// losses only (the negative log-likelihood of the observed class); not part of exported graphs.
+    /// </summary>
+    public Var PickLast(Var x, int[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var xv = Value(x);
+        if (xv.Rank < 2 || xv.Shape[0] != labels.Length)
+        {
+            throw new ArgumentException($"PickLast expects x [N, ..., C] with N = {labels.Length} labels; got [{string.Join(", ", xv.ShapeArray())}].");
+        }
+
+        int c = xv.Shape[^1];
+        int inner = xv.Length / xv.Shape[0] / c;
+        var y = Rent(xv.Shape[..^1]);
+        for (int r = 0; r < labels.Length; r++)
+        {
+            int label = labels[r];
+            if ((uint)label >= (uint)c)
+            {
+                throw new ArgumentOutOfRangeException(nameof(labels), $"Label {label} at row {r} is outside [0, {c}).");
+            }
+
+            for (int j = 0; j < inner; j++)
+            {
+                y.Span[(r * inner) + j] = xv.Span[(((r * inner) + j) * c) + label];
+            }
+        }
+
+        return Record(new Node(OpKind.PickLast, x.Id) { Extra = labels, NeedsGrad = AnyNeeds(x.Id) }, y, owned: true);
+    }
+
+    private static int LastDim(Tensor t) => t.Rank == 0 ? throw new ArgumentException("The softmax family needs at least one axis.") : t.Shape[^1];
+
+    private static (int Outer, int N, int Inner) AxisSplit(ReadOnlySpan<int> shape, int axis)
+    {
+        int outer = 1, inner = 1;
+        for (int i = 0; i < axis; i++)
+        {
+            outer *= shape[i];
+        }
+
+        for (int i = axis + 1; i < shape.Length; i++)
+        {
+            inner *= shape[i];
+        }
+
+        return (outer, shape[axis], inner);
+    }
+
+    private Var Reduce(OpKind op, Var x, int axis, bool keepDims)
+    {
+        var xv = Value(x);
+        int ax = Tensor.NormalizeAxis(axis, xv.Rank);
+        var (outer, n, inner) = AxisSplit(xv.Shape, ax);
+        if (n == 0 && op is OpKind.Max or OpKind.Mean)
+        {
+            throw new ArgumentException($"{op} over an empty axis is undefined.", nameof(x));
+        }
+
+        var shape = xv.ShapeArray().ToList();
+        if (keepDims)
+        {
+            shape[ax] = 1;
+        }
+        else
+        {
+            shape.RemoveAt(ax);
+        }
+
+        var y = Rent(shape.ToArray());
+        var xs = xv.Span;
+        var ys = y.Span;
+        int[]? argmax = op == OpKind.Max ? new int[outer * inner] : null;
+        for (int o = 0; o < outer; o++)
+        {
+            if (inner == 1)
+            {
+                var row = xs.Slice(o * n, n);
+                ys[o] = op switch
+                {
+                    OpKind.Sum => TensorPrimitives.Sum(row),
+                    OpKind.Mean => TensorPrimitives.Sum(row) / n,
+                    OpKind.Max => row[argmax![o] = TensorPrimitives.IndexOfMax(row)],
+                    _ => RowKernels.RowLogSumExp(row),
+                };
+                continue;
+            }
+
+            for (int i = 0; i < inner; i++)
+            {
+                int baseIdx = (o * n * inner) + i;
+                float acc;
+                switch (op)
+                {
+                    case OpKind.Sum:
+                    case OpKind.Mean:
+                        acc = 0f;
+                        for (int j = 0; j < n; j++)
+                        {
+                            acc += xs[baseIdx + (j * inner)];
+                        }
+
+                        ys[(o * inner) + i] = op == OpKind.Mean ? acc / n : acc;
+                        break;
+                    case OpKind.Max:
+                        {
+                            int best = 0;
+                            for (int j = 1; j < n; j++)
+                            {
+                                if (xs[baseIdx + (j * inner)] > xs[baseIdx + (best * inner)])
+                                {
+                                    best = j;
+                                }
+                            }
+
+                            argmax![(o * inner) + i] = best;
+                            ys[(o * inner) + i] = xs[baseIdx + (best * inner)];
+                            break;
+                        }
+
+                    default:
+                        {
+                            float max = float.NegativeInfinity;
+                            for (int j = 0; j < n; j++)
+                            {
+                                max = MathF.Max(max, xs[baseIdx + (j * inner)]);
+                            }
+
+                            if (float.IsInfinity(max))
+                            {
+                                ys[(o * inner) + i] = max;
+                                break;
+                            }
+
+                            acc = 0f;
+                            for (int j = 0; j < n; j++)
+                            {
+                                acc += MathF.Exp(xs[baseIdx + (j * inner)] - max);
+                            }
+
+                            ys[(o * inner) + i] = max + MathF.Log(acc);
+                            break;
+                        }
+                }
+            }
+        }
+
+        return Record(new Node(op, x.Id) { I0 = ax, Extra = argmax, NeedsGrad = AnyNeeds(x.Id) }, y, owned: true);
+    }
+
+    private void BackwardReduce(in Node n, Tensor g, Tensor y)
+    {
+        var xv = _values[n.A];
+        var (outer, len, inner) = AxisSplit(xv.Shape, n.I0);
+        var ga = GradBuffer(n.A).Span;
+        var gs = g.Span;
+        var xs = xv.Span;
+        var ys = y.Span;
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inner; i++)
+            {
+                int oi = (o * inner) + i;
+                int baseIdx = (o * len * inner) + i;
+                float go = gs[oi];
+                switch (n.Op)
+                {
+                    case OpKind.Sum:
+                    case OpKind.Mean:
+                        {
+                            float v = n.Op == OpKind.Mean ? go / len : go;
+                            for (int j = 0; j < len; j++)
+                            {
+                                ga[baseIdx + (j * inner)] += v;
+                            }
+
+                            break;
+                        }
+
+                    case OpKind.Max:
+                        ga[baseIdx + (((int[])n.Extra!)[oi] * inner)] += go;
+                        break;
+                    default:
+                        {
+                            float lse = ys[oi];
+                            if (float.IsNegativeInfinity(lse))
+                            {
+                                break;
+                            }
+
+                            for (int j = 0; j < len; j++)
+                            {
+                                int idx = baseIdx + (j * inner);
+                                ga[idx] += go * MathF.Exp(xs[idx] - lse);
+                            }
+
+                            break;
+                        }
+                }
+            }
+        }
+    }
+
+    private void BackwardSoftmax(in Node n, Tensor g, Tensor y)
+    {
+        int c = y.Shape[^1];
+        int rows = c == 0 ? 0 : y.Length / c;
+        var ga = GradBuffer(n.A).Span;
+        var gs = g.Span;
+        var ys = y.Span;
+        for (int r = 0; r < rows; r++)
+        {
+            var gr = gs.Slice(r * c, c);
+            var yr = ys.Slice(r * c, c);
+            var dr = ga.Slice(r * c, c);
+            if (n.Op == OpKind.Softmax)
+            {
+                // dx = y * (g - sum(g * y))
+                float dot = TensorPrimitives.Dot(gr, yr);
+                for (int j = 0; j < c; j++)
+                {
+                    dr[j] += yr[j] * (gr[j] - dot);
+                }
+            }
+            else
+            {
+                // dx = g - softmax * sum(g)
+                float sum = TensorPrimitives.Sum(gr);
+                for (int j = 0; j < c; j++)
+                {
+                    dr[j] += gr[j] - (MathF.Exp(yr[j]) * sum);
+                }
+            }
+        }
+    }
+
+    private void BackwardPickLast(in Node n, Tensor g)
+    {
+        var labels = (int[])n.Extra!;
+        var xv = _values[n.A];
+        int c = xv.Shape[^1];
+        int inner = xv.Length / xv.Shape[0] / c;
+        var ga = GradBuffer(n.A).Span;
+        for (int r = 0; r < labels.Length; r++)
+        {
+            for (int j = 0; j < inner; j++)
+            {
+                ga[(((r * inner) + j) * c) + labels[r]] += g.Span[(r * inner) + j];
+            }
+        }
+    }
+}

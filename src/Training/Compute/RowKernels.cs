@@ -1,0 +1,81 @@
+
+namespace MLNetMixture.Training.Compute;
+
+/// <summary>Numerically stable per-row kernels over a row-major [rows, n] block: log-sum-exp, softmax, log-softmax.</summary>
+public static class RowKernels
+{
+    /// <summary>dst[r] = log sum_j exp(src[r, j]), subtracting the row maximum first.</summary>
+    public static void LogSumExp(ReadOnlySpan<float> src, int rows, int n, Span<float> dst)
+    {
+        Check(src, rows, n);
+        for (int r = 0; r < rows; r++)
+        {
+            dst[r] = RowLogSumExp(src.Slice(r * n, n));
+        }
+    }
+
+    /// <summary>dst row = softmax(src row).</summary>
+    public static void Softmax(ReadOnlySpan<float> src, int rows, int n, Span<float> dst)
+    {
+        Check(src, rows, n);
+        for (int r = 0; r < rows; r++)
+        {
+            var s = src.Slice(r * n, n);
+            var d = dst.Slice(r * n, n);
+            float max = TensorPrimitives.Max(s);
+            TensorPrimitives.Subtract(s, max, d);
+            TensorPrimitives.Exp(d, d);
+            float sum = TensorPrimitives.Sum(d);
+            TensorPrimitives.Multiply(d, 1f / sum, d);
+        }
+    }
+
+    /// <summary>dst row = src row - logsumexp(src row).</summary>
+    public static void LogSoftmax(ReadOnlySpan<float> src, int rows, int n, Span<float> dst)
+    {
+        Check(src, rows, n);
+        for (int r = 0; r < rows; r++)
+        {
+            var s = src.Slice(r * n, n);
+            float lse = RowLogSumExp(s);
+            TensorPrimitives.Subtract(s, lse, dst.Slice(r * n, n));
+        }
+    }
+
+    /// <summary>Stable log-sum-exp of one row.</summary>
+    public static float RowLogSumExp(ReadOnlySpan<float> s)
+    {
+        if (s.IsEmpty)
+        {
+            return float.NegativeInfinity;
+        }
+
+        float max = TensorPrimitives.Max(s);
+        if (float.IsInfinity(max))
+        {
+            return max;
+        }
+
+        float sum = 0f;
+        // Chunked to keep a stack buffer: exp(s - max) summed without allocating.
+        Span<float> tmp = stackalloc float[Math.Min(s.Length, 256)];
+        for (int i = 0; i < s.Length; i += tmp.Length)
+        {
+            int len = Math.Min(tmp.Length, s.Length - i);
+            var t = tmp[..len];
+            TensorPrimitives.Subtract(s.Slice(i, len), max, t);
+            TensorPrimitives.Exp(t, t);
+            sum += TensorPrimitives.Sum(t);
+        }
+
+        return max + MathF.Log(sum);
+    }
+
+    private static void Check(ReadOnlySpan<float> src, int rows, int n)
+    {
+        if ((long)rows * n > src.Length)
+        {
+            throw new ArgumentException($"Expected at least {rows}x{n} values, found {src.Length}.", nameof(src));
+        }
+    }
+}
