@@ -1,3 +1,8 @@
+using System.CommandLine;
+using MLNetMixture.Cli.Commands;
+using MLNetMixture.Transforms.Data;
+using MLNetMixture.Transforms.Persistence;
+
 namespace MLNetMixture.Cli;
 
 /// <summary>The mlmix entry point.</summary>
@@ -6,5 +11,57 @@ public static class Program
     /// <summary>Runs the command line.</summary>
     /// <param name="args">Command-line arguments.</param>
     /// <returns>0 on success, 1 for bad input or usage, 2 for an internal failure.</returns>
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args)
+    {
+        using var cts = new CancellationTokenSource();
+        System.Console.CancelKeyPress += (_, e) =>
+        {
+            if (!cts.IsCancellationRequested)
+            {
+                e.Cancel = true; // first Ctrl+C: stop cleanly and keep the best checkpoint
+                cts.Cancel();
+                System.Console.Error.WriteLine("Stopping after the current step (press Ctrl+C again to abort)...");
+            }
+        };
+        return Run(args, System.Console.Out, System.Console.Error, cts.Token);
+    }
+
+    /// <summary>Runs the command line with the given writers (used by tests).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var json = new Option<bool>("--json") { Description = "Print one machine-readable JSON result object on stdout.", Recursive = true };
+        var root = new RootCommand("mlmix: mixture-density flows and mixture-of-experts classifiers — fit, evaluate, sample, export to ONNX, score, benchmark.");
+        root.Options.Add(json);
+        var commands = new List<ICliCommand> { new DemoCommand(), new BenchCommand() };
+        foreach (var c in commands)
+        {
+            root.Subcommands.Add(c.Build(pr => new CliContext(output, error, pr.GetValue(json), cancellation)));
+        }
+
+        var parse = root.Parse(args);
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (IsBadInput(e))
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("Cancelled.");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"internal error: {e.GetType().Name}: {e.Message}");
+            error.WriteLine(e.StackTrace);
+            return ExitCodes.InternalFailure;
+        }
+    }
+
+    private static bool IsBadInput(Exception e) =>
+        e is UsageException or DataFormatException or ModelFileException or FileNotFoundException or DirectoryNotFoundException;
 }
