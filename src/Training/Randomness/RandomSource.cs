@@ -60,8 +60,9 @@ public sealed class RandomSource
     /// <summary>A uniform float in (0, 1): never exactly 0 or 1, so logarithms of it are finite.</summary>
     public float NextOpenUniform()
     {
-        // 24 random bits, centred in their cell: (k + 0.5) / 2^24.
-        return ((NextUInt64() >> 40) + 0.5f) * (1f / (1 << 24));
+        // 23 random bits centred in their cell: (k + 0.5) / 2^23 for k < 2^23. k + 0.5 needs 24 significant
+        // bits, so it is exact in float32, and the result lies in [2^-24, 1 - 2^-24]: never 0, never 1.
+        return ((NextUInt64() >> 41) + 0.5f) * (1f / (1 << 23));
     }
 
     /// <summary>A uniform integer in [0, <paramref name="maxExclusive"/>).</summary>
