@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using MLNetMixture.Training.Autodiff;
+using MLNetMixture.Training.Optimization;
+using MLNetMixture.Training.Randomness;
+
+namespace MLNetMixture.Training.Trainers;
+
+/// <summary>
+/// Minibatch training with Adam/AdamW, gradient clipping, a learning-rate schedule, early stopping on a
+/// validation score and cancellation. The parameters with the best validation score are kept (restored at the
+/// end, after cancellation, and when training diverges). Same seed and thread count give bit-identical results.
+/// </summary>
+public static class MinibatchTrainer
+{
+    /// <summary>Trains <paramref name="objective"/>'s parameters in place.</summary>
+    /// <param name="objective">The model's loss and validation score.</param>
+    /// <param name="options">Trainer settings.</param>
+    /// <param name="progress">Receives a report after every epoch; may be null.</param>
+    /// <param name="cancellation">Stops training after the current step; the best parameters are kept.</param>
+    /// <exception cref="TrainingDivergedException">The loss or gradients became non-finite; the best parameters so far are restored first.</exception>
+    public static TrainingResult Fit(ITrainingObjective objective, TrainerOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int n = objective.TrainingRows;
+        if (n <= 0)
+        {
+            throw new ArgumentException("The training set is empty.", nameof(objective));
+        }
+
+        var parameters = objective.Parameters;
+        int batch = Math.Min(options.BatchSize, n);
+        int stepsPerEpoch = Math.Max(1, n / batch); // the last partial batch is dropped: every step sees the same batch size
+        long totalSteps = (long)stepsPerEpoch * options.Epochs;
+        Optimizer optimizer = options.DecoupledWeightDecay
+            ? new AdamW(parameters, options.LearningRate, weightDecay: options.WeightDecay)
+            : new Adam(parameters, options.LearningRate, weightDecay: options.WeightDecay);
+        optimizer.Schedule = options.Schedule switch
+        {
+            LearningRateScheduleKind.Cosine => new CosineSchedule(options.LearningRate, totalSteps, (long)(options.WarmupFraction * totalSteps)),
+            LearningRateScheduleKind.Step => new StepDecaySchedule(options.LearningRate, Math.Max(1, totalSteps / 3), 0.3f),
+            _ => new ConstantSchedule(options.LearningRate),
+        };
+
+        var random = new RandomSource(options.Seed);
+        var orderRandom = random.Fork(1);
+        var noiseRandom = random.Fork(2);
+        var order = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            order[i] = i;
+        }
+
+        var tape = new Tape(options.Threads);
+        var best = ParameterSnapshot.Capture(parameters);
+        double? bestValidation = null;
+        int bestEpoch = 0, sinceBest = 0, epochsRun = 0;
+        bool stoppedEarly = false, cancelled = false;
+        long step = 0;
+        var history = new List<TrainingProgress>();
+        var clock = Stopwatch.StartNew();
+
+        for (int epoch = 0; epoch < options.Epochs && !cancelled; epoch++)
+        {
+            orderRandom.Shuffle(order.AsSpan());
+            double lossSum = 0;
+            int lossCount = 0;
+            long epochStart = clock.ElapsedTicks;
+            for (int s = 0; s < stepsPerEpoch; s++)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    cancelled = true;
+                    break;
+                }
+
+                var info = new TrainingStep(step, epoch, totalSteps, noiseRandom);
+                tape.Reset();
+                optimizer.ZeroGrad();
+                var loss = objective.BatchLoss(tape, order.AsSpan(s * batch, batch), info);
+                float value = tape.Value(loss).Span[0];
+                if (!float.IsFinite(value))
+                {
+                    Diverged($"the loss is {value}", epoch, step, best, parameters, options);
+                }
+
+                tape.Backward(loss);
+                if (options.GradientClipNorm > 0)
+                {
+                    float norm = GradientClipping.ClipByGlobalNorm(parameters, options.GradientClipNorm);
+                    if (!float.IsFinite(norm))
+                    {
+                        Diverged($"the gradient norm is {norm}", epoch, step, best, parameters, options);
+                    }
+                }
+
+                optimizer.Step();
+                step++;
+                lossSum += value;
+                lossCount++;
+            }
+
+            if (lossCount == 0)
+            {
+                break;
+            }
+
+            epochsRun = epoch + 1;
+            double seconds = (clock.ElapsedTicks - epochStart) / (double)Stopwatch.Frequency;
+            double? validation = objective.HasValidation ? objective.Validate() : null;
+            bool isBest = false;
+            if (validation is double v && double.IsFinite(v) && (bestValidation is null || v > bestValidation.Value))
+            {
+                bestValidation = v;
+                bestEpoch = epochsRun;
+                sinceBest = 0;
+                isBest = true;
+                best.CopyFrom(parameters);
+            }
+            else if (validation is null)
+            {
+                bestEpoch = epochsRun;
+                best.CopyFrom(parameters);
+            }
+            else
+            {
+                sinceBest++;
+            }
+
+            var elapsed = clock.Elapsed;
+            var remaining = TimeSpan.FromSeconds(elapsed.TotalSeconds / epochsRun * (options.Epochs - epochsRun));
+            var report = new TrainingProgress(
+                epochsRun, options.Epochs, step, lossSum / lossCount, validation, bestValidation, isBest,
+                lossCount * batch / Math.Max(seconds, 1e-9), optimizer.LearningRate, elapsed, remaining,
+                objective.EpochStatistics(new TrainingStep(step, epoch, totalSteps, noiseRandom)));
+            history.Add(report);
+            progress?.Report(report);
+            if (objective.HasValidation && options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience)
+            {
+                stoppedEarly = true;
+                break;
+            }
+        }
+
+        if (epochsRun > 0)
+        {
+            best.RestoreTo(parameters);
+        }
+
+        return new TrainingResult(epochsRun, step, bestEpoch, bestValidation, stoppedEarly, cancelled, history);
+    }
+
+    private static void Diverged(string what, int epoch, long step, ParameterSnapshot best, IReadOnlyList<Parameter> parameters, TrainerOptions options)
+    {
+        best.RestoreTo(parameters);
+        throw new TrainingDivergedException(
+            $"Training diverged at epoch {epoch + 1}, step {step + 1}: {what}. The best parameters so far were kept. " +
+            $"Try a lower learning rate (now {options.LearningRate}), gradient clipping (now {(options.GradientClipNorm > 0 ? options.GradientClipNorm.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off")}) or standardised inputs.");
+    }
+}
