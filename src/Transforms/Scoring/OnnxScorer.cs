@@ -1,0 +1,347 @@
+using System.Buffers;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace MLNetMixture.Transforms.Scoring;
+
+/// <summary>
+/// Scores feature matrices with an ONNX model through ONNX Runtime, in batches: one session reused across
+/// calls, inputs passed as OrtValues over pinned managed memory (no copies), outputs written straight into the
+/// result arrays when their shapes are known. Safe to call from several threads at once.
+/// </summary>
+/// <remarks>
+/// Works with the models MLNetMixture exports and with any ONNX model whose inputs are float32 tensors with the
+/// batch as the first dimension; each input is given as a row-major [rows, width] array.
+/// </remarks>
+public sealed class OnnxScorer : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly OnnxScoringOptions _options;
+    private readonly string[] _inputNames;
+    private readonly long[][] _inputRowShapes;
+    private readonly string[] _outputNames;
+    private readonly Dictionary<string, (TensorElementType Type, long[] RowShape, bool Static)> _outputs = [];
+
+    private OnnxScorer(InferenceSession session, OnnxScoringOptions options, string activeProvider, string? fallbackReason)
+    {
+        _session = session;
+        _options = options;
+        ActiveProvider = activeProvider;
+        FallbackReason = fallbackReason;
+        _inputNames = [.. session.InputMetadata.Keys];
+        _inputRowShapes = new long[_inputNames.Length][];
+        for (int i = 0; i < _inputNames.Length; i++)
+        {
+            var meta = session.InputMetadata[_inputNames[i]];
+            if (meta.ElementDataType != TensorElementType.Float)
+            {
+                throw new NotSupportedException($"Input '{_inputNames[i]}' is {meta.ElementDataType}; OnnxScorer feeds float32 inputs only.");
+            }
+
+            _inputRowShapes[i] = RowShape(meta.Dimensions, _inputNames[i]);
+        }
+
+        _outputNames = [.. session.OutputMetadata.Keys];
+        foreach (var name in _outputNames)
+        {
+            var meta = session.OutputMetadata[name];
+            var dims = meta.Dimensions;
+            var row = dims.Length <= 1 ? [] : dims.Skip(1).Select(d => (long)d).ToArray();
+            _outputs[name] = (meta.ElementDataType, row, row.All(d => d > 0));
+        }
+
+        Metadata = session.ModelMetadata.CustomMetadataMap;
+    }
+
+    /// <summary>The execution provider in use: "CUDAExecutionProvider" or "CPUExecutionProvider".</summary>
+    public string ActiveProvider { get; }
+
+    /// <summary>Why CUDA was not used after it was requested with fallback, or null.</summary>
+    public string? FallbackReason { get; }
+
+    /// <summary>The graph's input names, in order.</summary>
+    public IReadOnlyList<string> InputNames => _inputNames;
+
+    /// <summary>The graph's output names, in order.</summary>
+    public IReadOnlyList<string> OutputNames => _outputNames;
+
+    /// <summary>The model's custom metadata (feature names, class labels, standardisation for MLNetMixture models).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Values per row of input <paramref name="name"/> (the product of its non-batch dimensions; -1 if dynamic).</summary>
+    public long InputWidth(string name)
+    {
+        int i = Array.IndexOf(_inputNames, name);
+        if (i < 0)
+        {
+            throw new ArgumentException($"The model has no input '{name}'; inputs: {string.Join(", ", _inputNames)}.", nameof(name));
+        }
+
+        return _inputRowShapes[i].Any(d => d <= 0) ? -1 : _inputRowShapes[i].Aggregate(1L, (a, d) => a * d);
+    }
+
+    /// <summary>Loads a model file.</summary>
+    public static OnnxScorer Load(string path, OnnxScoringOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"ONNX model '{path}' does not exist.", path);
+        }
+
+        return Create(File.ReadAllBytes(path), options ?? new OnnxScoringOptions(), path);
+    }
+
+    /// <summary>Loads a model from its bytes.</summary>
+    public static OnnxScorer Load(byte[] model, OnnxScoringOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return Create(model, options ?? new OnnxScoringOptions(), "in-memory model");
+    }
+
+    /// <summary>Scores a model with one input; <paramref name="features"/> is row-major [rows, width].</summary>
+    public IReadOnlyDictionary<string, OnnxOutput> Score(float[] features, int rows, IReadOnlyList<string>? outputs = null)
+    {
+        if (_inputNames.Length != 1)
+        {
+            throw new InvalidOperationException($"The model has {_inputNames.Length} inputs ({string.Join(", ", _inputNames)}); pass them by name.");
+        }
+
+        return Score(new Dictionary<string, float[]> { [_inputNames[0]] = features }, rows, outputs);
+    }
+
+    /// <summary>Scores <paramref name="rows"/> rows; each input is a row-major [rows, width] array, matched by name.</summary>
+    public IReadOnlyDictionary<string, OnnxOutput> Score(IReadOnlyDictionary<string, float[]> inputs, int rows, IReadOnlyList<string>? outputs = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        var wanted = outputs?.ToArray() ?? _outputNames;
+        foreach (var o in wanted)
+        {
+            if (!_outputs.ContainsKey(o))
+            {
+                throw new ArgumentException($"The model has no output '{o}'; outputs: {string.Join(", ", _outputNames)}.", nameof(outputs));
+            }
+        }
+
+        var arrays = new float[_inputNames.Length][];
+        var widths = new int[_inputNames.Length];
+        for (int i = 0; i < _inputNames.Length; i++)
+        {
+            if (!inputs.TryGetValue(_inputNames[i], out var a))
+            {
+                throw new ArgumentException($"Missing input '{_inputNames[i]}'; the model's inputs are {string.Join(", ", _inputNames)}.", nameof(inputs));
+            }
+
+            if (rows > 0 && a.Length % rows != 0)
+            {
+                throw new ArgumentException($"Input '{_inputNames[i]}' has {a.Length} values, not a multiple of {rows} rows.", nameof(inputs));
+            }
+
+            widths[i] = rows == 0 ? 0 : a.Length / rows;
+            long expected = InputWidth(_inputNames[i]);
+            if (expected > 0 && widths[i] != expected)
+            {
+                throw new ArgumentException($"Input '{_inputNames[i]}' expects {expected} values per row; found {widths[i]} ({a.Length} values for {rows} rows).", nameof(inputs));
+            }
+
+            arrays[i] = a;
+        }
+
+        var results = new Dictionary<string, OnnxOutput>(StringComparer.Ordinal);
+        int batch = Math.Max(1, _options.BatchSize);
+        using var runOptions = new RunOptions();
+        for (int start = 0; start < rows; start += batch)
+        {
+            int n = Math.Min(batch, rows - start);
+            RunBatch(runOptions, arrays, widths, start, n, rows, wanted, results);
+        }
+
+        if (rows == 0)
+        {
+            foreach (var o in wanted)
+            {
+                var (type, rowShape, _) = _outputs[o];
+                results[o] = new OnnxOutput(o, [0, .. rowShape.Select(d => Math.Max(d, 0))], type == TensorElementType.Int64 ? null : [], type == TensorElementType.Int64 ? [] : null);
+            }
+        }
+
+        return results;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _session.Dispose();
+
+    private static OnnxScorer Create(byte[] model, OnnxScoringOptions options, string source)
+    {
+        using var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (options.IntraOpThreads > 0)
+        {
+            sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+        }
+
+        string provider = "CPUExecutionProvider";
+        string? fallback = null;
+        if (options.Device == OnnxExecutionDevice.Cuda)
+        {
+            string? problem = CudaAvailability.Problem(options.DeviceId) ?? TryAppendCuda(sessionOptions, options);
+            if (problem is null)
+            {
+                provider = "CUDAExecutionProvider";
+            }
+            else if (options.FallbackToCpu)
+            {
+                fallback = problem;
+                (options.Warning ?? (m => Console.Error.WriteLine(m)))($"warning: CUDA requested for {source} but unavailable: {problem} Scoring on the CPU instead.");
+            }
+            else
+            {
+                throw new ExecutionProviderUnavailableException($"CUDA device {options.DeviceId} cannot be used: {problem} (Set FallbackToCpu to run on the CPU instead.)");
+            }
+        }
+
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(model, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"ONNX Runtime cannot load {source}: {e.Message}", e);
+        }
+
+        return new OnnxScorer(session, options, provider, fallback);
+    }
+
+    private static string? TryAppendCuda(SessionOptions sessionOptions, OnnxScoringOptions options)
+    {
+        try
+        {
+            using var cuda = new OrtCUDAProviderOptions();
+            var settings = new Dictionary<string, string> { ["device_id"] = options.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            if (options.GpuMemoryLimitBytes is long limit)
+            {
+                settings["gpu_mem_limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            cuda.UpdateOptions(settings);
+            sessionOptions.AppendExecutionProvider_CUDA(cuda);
+            return null;
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            return $"the CUDA execution provider failed to start ({e.Message.Trim()}); check the CUDA 13 runtime and cuDNN libraries.";
+        }
+    }
+
+    private static long[] RowShape(int[] dims, string name)
+    {
+        if (dims.Length == 0)
+        {
+            throw new NotSupportedException($"Input '{name}' is a scalar; OnnxScorer needs a batch dimension first.");
+        }
+
+        return dims.Skip(1).Select(d => (long)d).ToArray();
+    }
+
+    private void RunBatch(RunOptions runOptions, float[][] arrays, int[] widths, int start, int n, int totalRows, string[] wanted, Dictionary<string, OnnxOutput> results)
+    {
+        var inputValues = new OrtValue[_inputNames.Length];
+        var outputValues = new List<OrtValue>();
+        var preBound = new bool[wanted.Length];
+        try
+        {
+            for (int i = 0; i < _inputNames.Length; i++)
+            {
+                long[] shape = [n, .. _inputRowShapes[i].Select(d => d > 0 ? d : widths[i])];
+                if (_inputRowShapes[i].Length == 0)
+                {
+                    shape = [n];
+                }
+
+                var memory = new Memory<float>(arrays[i], start * widths[i], n * widths[i]);
+                inputValues[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, shape);
+            }
+
+            // Outputs with known row shapes are written in place into the result arrays.
+            var boundValues = new OrtValue?[wanted.Length];
+            for (int o = 0; o < wanted.Length; o++)
+            {
+                var (type, rowShape, isStatic) = _outputs[wanted[o]];
+                if (!isStatic || !(type is TensorElementType.Float or TensorElementType.Int64))
+                {
+                    continue;
+                }
+
+                long width = rowShape.Aggregate(1L, (a, d) => a * d);
+                long[] full = [totalRows, .. rowShape];
+                if (!results.TryGetValue(wanted[o], out var res))
+                {
+                    res = type == TensorElementType.Float
+                        ? new OnnxOutput(wanted[o], full, new float[totalRows * width], null)
+                        : new OnnxOutput(wanted[o], full, null, new long[totalRows * width]);
+                    results[wanted[o]] = res;
+                }
+
+                long[] shape = [n, .. rowShape];
+                boundValues[o] = type == TensorElementType.Float
+                    ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(res.Floats!, (int)(start * width), (int)(n * width)), shape)
+                    : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<long>(res.Int64s!, (int)(start * width), (int)(n * width)), shape);
+                preBound[o] = true;
+            }
+
+            if (preBound.All(b => b))
+            {
+                var bound = boundValues.Select(v => v!).ToArray();
+                outputValues.AddRange(bound);
+                _session.Run(runOptions, _inputNames, inputValues, wanted, bound);
+                return;
+            }
+
+            foreach (var v in boundValues)
+            {
+                v?.Dispose();
+            }
+
+            using var produced = _session.Run(runOptions, _inputNames, inputValues, wanted);
+            for (int o = 0; o < wanted.Length; o++)
+            {
+                var value = produced[o];
+                var info = value.GetTensorTypeAndShape();
+                long width = info.Shape.Length <= 1 ? 1 : info.Shape.Skip(1).Aggregate(1L, (a, d) => a * d);
+                if (!results.TryGetValue(wanted[o], out var res))
+                {
+                    long[] full = [totalRows, .. info.Shape.Skip(1)];
+                    res = info.ElementDataType switch
+                    {
+                        TensorElementType.Float => new OnnxOutput(wanted[o], full, new float[totalRows * width], null),
+                        TensorElementType.Int64 => new OnnxOutput(wanted[o], full, null, new long[totalRows * width]),
+                        _ => throw new NotSupportedException($"Output '{wanted[o]}' is {info.ElementDataType}; only float32 and int64 outputs are supported."),
+                    };
+                    results[wanted[o]] = res;
+                }
+
+                if (res.Floats is not null)
+                {
+                    value.GetTensorDataAsSpan<float>().CopyTo(res.Floats.AsSpan((int)(start * width)));
+                }
+                else
+                {
+                    value.GetTensorDataAsSpan<long>().CopyTo(res.Int64s.AsSpan((int)(start * width)));
+                }
+            }
+        }
+        finally
+        {
+            foreach (var v in inputValues)
+            {
+                v?.Dispose();
+            }
+
+            foreach (var v in outputValues)
+            {
+                v.Dispose();
+            }
+        }
+    }
+}
