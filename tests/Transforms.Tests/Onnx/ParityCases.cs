@@ -123,6 +123,8 @@ internal static class ParityCases
         yield return new("step", [[N, 6]], (g, x) => g.Step(x[0]), Fill: SmallIntegersAndUniform);
         yield return new("one_hot_argmax_random", [[N, 5]], (g, x) => g.OneHotArgMax(x[0]));
         yield return new("one_hot_argmax_ties", [[N, 5]], (g, x) => g.OneHotArgMax(x[0]), Fill: SmallIntegers);
+        yield return new("one_hot_argmax_signed_zero_and_nan", [[N, 3]], (g, x) => g.OneHotArgMax(x[0]), Fill: (_, shape, v, _) => Cycle(TieRows, shape, v));
+        yield return new("max_last_axis_signed_zero_and_nan", [[N, 3]], (g, x) => g.Max(x[0], -1), Fill: (_, shape, v, _) => Cycle(TieRows, shape, v));
         yield return new("one_hot_argmax_rank3", [[N, 2, 3]], (g, x) => g.OneHotArgMax(x[0]), Fill: SmallIntegers);
         yield return new("where_same_shape", [[N, 3], [N, 3], [N, 3]], (g, x) => g.Where(x[0], x[1], x[2]), Fill: MaskFirst);
         yield return new("where_broadcast", [[N, 1], [N, 3], [3]], (g, x) => g.Where(x[0], x[1], x[2]), Fill: MaskFirst);
@@ -236,6 +238,29 @@ internal static class ParityCases
         else
         {
             Uniform(values, random, -2f, 2f);
+        }
+    }
+
+    /// <summary>
+    /// Rows of three values with ties under IEEE comparison: -0 and +0, exact repeats, and NaN after or before the
+    /// maximum (ONNX leaves NaN unspecified; ONNX Runtime's CPU kernels, like the tape, let a NaN win only first).
+    /// </summary>
+    private static readonly float[][] TieRows =
+    [
+        [-0f, 0f, -1f],
+        [5f, 1f, 5f],
+        [3f, float.NaN, 5f],
+        [float.NaN, 2f, 0f],
+        [0f, -0f, -0f],
+        [-1f, -1f, -1f],
+    ];
+
+    private static void Cycle(float[][] rows, int[] shape, float[] values)
+    {
+        int width = rows[0].Length;
+        for (int r = 0; r < shape[0]; r++)
+        {
+            rows[r % rows.Length].CopyTo(values, r * width);
         }
     }
 
