@@ -94,6 +94,8 @@ internal static class ParityCases
         yield return new("softmax", [[N, 5]], (g, x) => g.Softmax(x[0]), Fill: (_, _, v, r) => Uniform(v, r, -30f, 30f));
         yield return new("softmax_rank3_large_values", [[N, 2, 4]], (g, x) => g.Softmax(x[0]), Fill: (_, _, v, r) => Uniform(v, r, 500f, 520f));
         yield return new("log_softmax", [[N, 5]], (g, x) => g.LogSoftmax(x[0]), Fill: (_, _, v, r) => Uniform(v, r, -30f, 30f));
+        yield return new("softmax_masked_with_minus_infinity", [[N, 4]], (g, x) => g.Softmax(x[0]), Fill: MaskedLogits);
+        yield return new("log_softmax_masked_with_minus_infinity", [[N, 4]], (g, x) => g.LogSoftmax(x[0]), Fill: MaskedLogits);
         yield return new("log_softmax_rank3", [[N, 3, 4]], (g, x) => g.LogSoftmax(x[0]));
 
         // Shapes.
@@ -222,6 +224,19 @@ internal static class ParityCases
         {
             float magnitude = 0.05f + (3f * random.NextSingle());
             values[i] = random.Next(2) == 0 ? magnitude : -magnitude;
+        }
+    }
+
+    /// <summary>Logits with some entries masked to -infinity, never a whole row.</summary>
+    private static void MaskedLogits(int input, int[] shape, float[] values, Random random)
+    {
+        Uniform(values, random, -5f, 5f);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (i % 4 != 3 && random.Next(3) == 0)
+            {
+                values[i] = float.NegativeInfinity;
+            }
         }
     }
 
