@@ -167,7 +167,7 @@ public sealed partial class Tape
         int rows = n == 0 ? 0 : xv.Length / n;
         for (int r = 0; r < rows; r++)
         {
-            int k = TensorPrimitives.IndexOfMax(xv.Span.Slice(r * n, n));
+            int k = FirstIndexOfMax(xv.Span.Slice(r * n, n));
             y.Span[(r * n) + k] = 1f;
         }
 

@@ -94,6 +94,25 @@ public sealed partial class Tape
         return Record(new Node(OpKind.PickLast, x.Id) { Extra = labels, NeedsGrad = AnyNeeds(x.Id) }, y, owned: true);
     }
 
+    /// <summary>
+    /// The index of the first element that no later element exceeds (comparison with &gt;): -0 and +0 tie, and a
+    /// NaN wins only in first place. This is the rule of the strided path of Max and of ONNX ArgMax/ReduceMax in
+    /// ONNX Runtime; TensorPrimitives.IndexOfMax differs (+0 beats -0 and any NaN wins).
+    /// </summary>
+    internal static int FirstIndexOfMax(ReadOnlySpan<float> row)
+    {
+        int best = 0;
+        for (int j = 1; j < row.Length; j++)
+        {
+            if (row[j] > row[best])
+            {
+                best = j;
+            }
+        }
+
+        return best;
+    }
+
     private static int LastDim(Tensor t) => t.Rank == 0 ? throw new ArgumentException("The softmax family needs at least one axis.") : t.Shape[^1];
 
     private static (int Outer, int N, int Inner) AxisSplit(ReadOnlySpan<int> shape, int axis)
@@ -145,7 +164,7 @@ public sealed partial class Tape
                 {
                     OpKind.Sum => TensorPrimitives.Sum(row),
                     OpKind.Mean => TensorPrimitives.Sum(row) / n,
-                    OpKind.Max => row[argmax![o] = TensorPrimitives.IndexOfMax(row)],
+                    OpKind.Max => row[argmax![o] = FirstIndexOfMax(row)],
                     _ => RowKernels.RowLogSumExp(row),
                 };
                 continue;
