@@ -2,9 +2,28 @@ using BenchmarkDotNet.Running;
 
 namespace MLNetMixture.Benchmarks;
 
-/// <summary>Runs the BenchmarkDotNet suites; pass --filter to pick.</summary>
+/// <summary>
+/// Runs the BenchmarkDotNet suites (pass --filter to pick), or a quick console mode named by the first
+/// argument: <c>mlp-step</c> (training-step samples/s) or <c>denormals</c> (long-run speed with and without
+/// the optimizer's denormal guard).
+/// </summary>
 public static class Program
 {
     /// <summary>Entry point.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        string mode = args.Length > 0 ? args[0] : string.Empty;
+        switch (mode)
+        {
+            case "mlp-step":
+                MlpStepQuickBenchmark.Run(args[1..]);
+                break;
+            case "denormals":
+                DenormalBenchmark.Run(args[1..]);
+                break;
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+                break;
+        }
+    }
 }

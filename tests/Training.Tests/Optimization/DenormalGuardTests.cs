@@ -63,7 +63,7 @@ public sealed class DenormalGuardTests
         float[] withFlush = Train(flush: true);
         float[] withoutFlush = Train(flush: false);
         Assert.Equal(withoutFlush, withFlush);
-        Assert.DoesNotContain(withFlush, x => x != 0f && MathF.Abs(x) < AdamKernelThreshold);
+        Assert.DoesNotContain(withFlush, x => x != 0f && MathF.Abs(x) < AdamKernel.FlushThreshold);
     }
 
     [Fact]
@@ -78,8 +78,6 @@ public sealed class DenormalGuardTests
         Assert.True(float.IsNaN(p.Value.Span[9]));
         Assert.Equal(0f, p.Value.Span[0]);
     }
-
-    private const float AdamKernelThreshold = 1e-30f;
 
     private static float[] Train(bool flush)
     {
