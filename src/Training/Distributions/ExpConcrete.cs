@@ -11,13 +11,18 @@ namespace MLNetMixture.Training.Distributions;
 /// <remarks>
 /// <para>
 /// <c>log p(y) = log((K-1)!) + (K-1) log τ + Σ_k (log a_k - τ y_k) - K logsumexp_k(log a_k - τ y_k)</c>,
-/// with <c>log a = log_softmax(logits)</c>. (Transcriptions with <c>(τ - 1) y_k</c> in place of <c>τ y_k</c>
-/// mix this density up with the Concrete one; the change of variables is done in <see cref="Concrete"/>.)
+/// with <c>log a = log_softmax(logits)</c>. The sum has <c>τ y_k</c>, not the <c>(τ - 1) y_k</c> of a common
+/// wrong transcription; the Concrete density at <c>x = exp(y)</c> has <c>(τ + 1) y_k</c> there, i.e. this density
+/// minus <c>Σ_k y_k</c> (see <see cref="Concrete"/>).
 /// </para>
 /// <para>
 /// Everything is computed from <c>y</c> itself, never from <c>exp(y)</c>, so points whose components are far
 /// below the float32 range (log x of -100 and less at small τ) are evaluated exactly. The span functions use
 /// float64 internally; the graph function is float32 on a <see cref="Tape"/>.
+/// </para>
+/// <para>
+/// Densities use the temperature as given, with no floor; for draws made below the samplers' floor, evaluate at
+/// <see cref="GumbelSoftmax.EffectiveTemperature"/> of the requested temperature.
 /// </para>
 /// </remarks>
 public static class ExpConcrete
