@@ -54,6 +54,11 @@ public sealed partial class Tape : IComputeGraph
             {
                 _pool.Return(_values[i]);
             }
+
+            if (_nodes[i].Op == OpKind.External && _nodes[i].Extra is Tensor kept)
+            {
+                _pool.Return(kept);
+            }
         }
 
         _nodes.Clear();
