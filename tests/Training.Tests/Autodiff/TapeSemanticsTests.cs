@@ -91,6 +91,25 @@ public sealed class TapeSemanticsTests
         Assert.Equal(new[] { 0f, 0f, 1f, 1f, 0f, 0f }, tape.Gradient(x)!.ToArray());
     }
 
+    [Fact]
+    public void MatMul_and_Linear_propagate_non_finite_values_multiplied_by_zero()
+    {
+        // IEEE (and ONNX Runtime): 0 * inf = NaN and 0 * NaN = NaN. A diverged weight must not hide behind a zero activation.
+        var tape = new Tape(threads: 1);
+        var a = tape.Constant(Tensor.FromValues([0f, 1f], 1, 2));
+        var b = tape.Constant(Tensor.FromValues([float.PositiveInfinity, 2f, 1f, 3f], 2, 2));
+        Assert.Equal(new[] { float.NaN, 3f }, tape.Value(tape.MatMul(a, b)).ToArray());
+        var w = tape.Constant(Tensor.FromValues([float.NaN, 1f, 2f, 3f], 2, 2));
+        Assert.Equal(new[] { float.NaN, 3f }, tape.Value(tape.Linear(a, w, null)).ToArray());
+
+        // And backward: a zero upstream gradient times an infinite weight is NaN, not a silent zero.
+        var x = tape.Variable(Tensor.FromValues([1f, 1f], 1, 2));
+        var y = tape.MatMul(x, b, transposeB: true);
+        tape.Backward(tape.SumAll(tape.Multiply(y, tape.Constant(Tensor.FromValues([0f, 1f], 1, 2)))));
+        Assert.Equal(new[] { float.PositiveInfinity, 4f }, tape.Value(y).ToArray());
+        Assert.Equal(new[] { float.NaN, 3f }, tape.Gradient(x)!.ToArray()); // d/dx[0] = 0 * inf + 1 * 1
+    }
+
     private static (float[] Value, float[] Gradient) MaxAndGradient(float[] data, int[] shape, int axis)
     {
         var tape = new Tape(threads: 1);

@@ -29,6 +29,12 @@ internal static partial class GradCaseCatalog
                 r => ReferenceOps.MatMul(r[0], r[1], tb));
         }
 
+        // One value as both operands: the two gradient contributions land in one buffer.
+        b.Add("MatMul x x^T (same value twice)", "MatMul", [In("x", b.Uniform(-1, 1, 3, 4))], (t, v) => t.MatMul(v[0], v[0], transposeB: true), r => ReferenceOps.MatMul(r[0], r[0], true));
+        b.Add("MatMul batched x x^T (same value twice)", "MatMul", [In("x", b.Uniform(-1, 1, 2, 3, 4))], (t, v) => t.MatMul(v[0], v[0], transposeB: true), r => ReferenceOps.MatMul(r[0], r[0], true));
+        b.Add("MatMul square x x (same value twice)", "MatMul", [In("x", b.Uniform(-1, 1, 4, 4))], (t, v) => t.MatMul(v[0], v[0]), r => ReferenceOps.MatMul(r[0], r[0], false));
+        b.Add("Linear x as its own weight", "Linear", [In("x", b.Uniform(-1, 1, 3, 4))], (t, v) => t.Linear(v[0], v[0], null), r => ReferenceOps.Linear(r[0], r[0], null));
+
         b.Add(
             "Linear with bias",
             "Linear",
