@@ -65,6 +65,14 @@ internal static class GradientChecker
             weights.Span[k] = (float)((0.5 + rng.NextDouble()) * (rng.Next(2) == 0 ? -1 : 1));
         }
 
+        // An output computed only from gradient-free inputs (Step, OneHotArgMax, StopGradient, masks) must not
+        // even be marked as needing a gradient.
+        bool anyDifferentiable = c.Inputs.Any(i => i.Role is InputRole.Differentiable or InputRole.Parameter);
+        if (!anyDifferentiable && tape.RequiresGradient(output))
+        {
+            failures.Add("the output requires a gradient although no input may receive one");
+        }
+
         var objective = tape.SumAll(tape.Multiply(output, tape.Constant(weights)));
         tape.Backward(objective);
         if (tape.RequiresGradient(output))
