@@ -178,6 +178,7 @@ public sealed partial class Tape
     /// A per-row scalar function computed outside the tape (e.g. an unnormalised target log-density):
     /// returns <paramref name="values"/> [N] and back-propagates through the supplied per-row gradients
     /// <paramref name="gradients"/> [N, D] with respect to <paramref name="x"/> [N, D]. Training only; not exportable.
+    /// Both tensors are copied, so the caller may reuse them at once.
     /// </summary>
     public Var External(Var x, Tensor values, Tensor gradients)
     {
@@ -191,7 +192,18 @@ public sealed partial class Tape
 
         var y = Rent([xv.Rows]);
         values.Span.CopyTo(y.Span);
-        return Record(new Node(OpKind.External, x.Id) { Extra = gradients, NeedsGrad = AnyNeeds(x.Id) }, y, owned: true);
+
+        // The gradients are copied like the values: keeping the caller's tensor made Backward use whatever it held
+        // by then (a scratch buffer reused for a second External call silently replaced the first call's gradients).
+        bool needs = AnyNeeds(x.Id);
+        Tensor? kept = null;
+        if (needs)
+        {
+            kept = Rent(xv.Shape);
+            gradients.Span.CopyTo(kept.Span);
+        }
+
+        return Record(new Node(OpKind.External, x.Id) { Extra = kept, NeedsGrad = needs }, y, owned: true);
     }
 
     private Var Binary(BinaryOp op, Var a, Var b)

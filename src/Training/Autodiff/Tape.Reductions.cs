@@ -91,7 +91,27 @@ public sealed partial class Tape
             }
         }
 
-        return Record(new Node(OpKind.PickLast, x.Id) { Extra = labels, NeedsGrad = AnyNeeds(x.Id) }, y, owned: true);
+        // Copied (as Gather copies its indices): Backward must see the labels of this call even if the caller
+        // refills its label buffer with the next batch before differentiating.
+        return Record(new Node(OpKind.PickLast, x.Id) { Extra = labels.Clone(), NeedsGrad = AnyNeeds(x.Id) }, y, owned: true);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="candidate"/> replaces <paramref name="best"/> in a first-maximum scan, ordered as
+    /// <see cref="TensorPrimitives.IndexOfMax{T}(ReadOnlySpan{T})"/> orders them (the last-axis path): NaN above
+    /// everything (the first NaN wins), +0 above -0. With a plain &gt; the strided path skipped NaN (a NaN input was
+    /// hidden when reducing over axis 0 but reported over the last axis) and kept -0 where the other path took +0.
+    /// </summary>
+    private static bool BeatsAsMax(float candidate, float best)
+    {
+        if (float.IsNaN(best))
+        {
+            return false;
+        }
+
+        return float.IsNaN(candidate)
+            || candidate > best
+            || (candidate == 0f && best == 0f && float.IsNegative(best) && !float.IsNegative(candidate));
     }
 
     /// <summary>
@@ -191,7 +211,7 @@ public sealed partial class Tape
                             int best = 0;
                             for (int j = 1; j < n; j++)
                             {
-                                if (xs[baseIdx + (j * inner)] > xs[baseIdx + (best * inner)])
+                                if (BeatsAsMax(xs[baseIdx + (j * inner)], xs[baseIdx + (best * inner)]))
                                 {
                                     best = j;
                                 }

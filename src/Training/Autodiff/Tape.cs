@@ -47,6 +47,7 @@ public sealed partial class Tape : IComputeGraph
     /// <summary>Forgets every recorded value and returns the buffers to the pool.</summary>
     public void Reset()
     {
+        ReleaseGradients();
         for (int i = 0; i < _nodes.Count; i++)
         {
             if (_nodes[i].Owned)
@@ -54,9 +55,9 @@ public sealed partial class Tape : IComputeGraph
                 _pool.Return(_values[i]);
             }
 
-            if (_grads[i] is { } g && _nodes[i].OwnsGrad)
+            if (_nodes[i].Op == OpKind.External && _nodes[i].Extra is Tensor kept)
             {
-                _pool.Return(g);
+                _pool.Return(kept);
             }
         }
 
@@ -98,6 +99,8 @@ public sealed partial class Tape : IComputeGraph
     /// <summary>
     /// Back-propagates from a scalar <paramref name="loss"/>: parameters' <see cref="Parameter.Grad"/> are
     /// increased by d loss / d parameter (call <see cref="Parameter.ZeroGrad"/> first to start from zero).
+    /// Every other gradient (<see cref="Gradient"/>) is that of this call alone, also when the tape has
+    /// already been differentiated from another loss.
     /// </summary>
     /// <param name="loss">A value with exactly one element.</param>
     /// <param name="seed">The gradient of the final objective with respect to <paramref name="loss"/>.</param>
@@ -114,6 +117,10 @@ public sealed partial class Tape : IComputeGraph
             throw new ArgumentException($"Backward starts from a scalar; the value has shape [{string.Join(", ", _values[id].ShapeArray())}].", nameof(loss));
         }
 
+        // Intermediate gradients of an earlier Backward call on this tape are dropped first: left in place they
+        // were propagated a second time (adding the earlier loss's gradient to the parameters again) and
+        // reported by Gradient() summed with this call's.
+        ReleaseGradients();
         if (!_nodes[id].NeedsGrad)
         {
             return;
@@ -149,6 +156,22 @@ public sealed partial class Tape : IComputeGraph
         _values.Add(value);
         _grads.Add(null);
         return new Var(_nodes.Count - 1);
+    }
+
+    /// <summary>Returns every gradient buffer the tape owns to the pool (parameters' own Grad tensors are kept).</summary>
+    private void ReleaseGradients()
+    {
+        for (int i = 0; i < _nodes.Count; i++)
+        {
+            if (_nodes[i].OwnsGrad && _grads[i] is { } g)
+            {
+                _pool.Return(g);
+                _grads[i] = null;
+                var n = _nodes[i];
+                n.OwnsGrad = false;
+                _nodes[i] = n;
+            }
+        }
     }
 
     private Tensor Rent(ReadOnlySpan<int> shape) => _pool.Rent(shape, clear: false);

@@ -71,14 +71,12 @@ internal static unsafe class GemmKernel
                             TensorPrimitives.Multiply(crow, beta, crow);
                         }
 
-                        for (int p = 0; p < k; p++)
+                        // alpha = 0 leaves A and B unreferenced (the BLAS convention), so C = beta * C exactly.
+                        for (int p = 0; alpha != 0f && p < k; p++)
                         {
+                            // No shortcut for aip == 0: 0 * inf and 0 * NaN must give NaN (as in ONNX Runtime), or a
+                            // diverged weight hides behind zero activations (ReLU outputs, one-hot rows).
                             float aip = alpha * (ta ? A[((long)p * lda) + i] : A[((long)i * lda) + p]);
-                            if (aip == 0f)
-                            {
-                                continue;
-                            }
-
                             var brow = new ReadOnlySpan<float>(B + ((long)p * ldbLocal), n);
                             TensorPrimitives.MultiplyAdd(brow, aip, crow, crow);
                         }

@@ -31,14 +31,29 @@ public static class RowKernels
     }
 
     /// <summary>dst row = src row - logsumexp(src row).</summary>
+    /// <remarks>
+    /// Computed as (x - max) - log(sum exp(x - max)) rather than x - logsumexp: the log-sum-exp of large inputs
+    /// (1e4) is rounded to a float32 ulp of 1e-3, and subtracting it from x would put that error into
+    /// log-probabilities near 0. Here x - max is exact for the entries that matter and log(sum) lies in [0, log n].
+    /// </remarks>
     public static void LogSoftmax(ReadOnlySpan<float> src, int rows, int n, Span<float> dst)
     {
         Check(src, rows, n);
         for (int r = 0; r < rows; r++)
         {
             var s = src.Slice(r * n, n);
-            float lse = RowLogSumExp(s);
-            TensorPrimitives.Subtract(s, lse, dst.Slice(r * n, n));
+            var d = dst.Slice(r * n, n);
+            float max = n == 0 ? 0f : TensorPrimitives.Max(s);
+            if (float.IsInfinity(max))
+            {
+                // All -inf (undefined: NaN, as x - logsumexp gives) or a +inf entry: keep the plain definition.
+                TensorPrimitives.Subtract(s, RowLogSumExp(s), d);
+                continue;
+            }
+
+            TensorPrimitives.Subtract(s, max, d);
+            float logSum = RowLogSumExp(d);
+            TensorPrimitives.Subtract(d, logSum, d);
         }
     }
 

@@ -25,8 +25,21 @@ public static class ScalarMath
     }
 
     /// <summary>log(1 + e^x) without overflow or loss of precision.</summary>
+    /// <remarks>
+    /// Written as max(x, 0) + log1p(e^-|x|). A plain log(1 + e) rounds 1 + e to 1 once e &lt; 6e-8, so
+    /// softplus(x) came out exactly 0 for x &lt; -16.6 (a softplus-parameterised scale then has log = -inf);
+    /// the log1p below keeps full relative precision down to the float32 subnormal range.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Softplus(float x) => MathF.Max(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
+    public static float Softplus(float x)
+    {
+        double e = Math.Exp(-Math.Abs((double)x));
+        double u = 1.0 + e;
+
+        // log1p(e) = log(u) * e / (u - 1): the ratio cancels the rounding of 1 + e (Goldberg's correction).
+        double log1p = u == 1.0 ? e : Math.Log(u) * e / (u - 1.0);
+        return (float)(Math.Max((double)x, 0.0) + log1p);
+    }
 
     /// <summary>The logistic function 1 / (1 + e^-x) without overflow.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,0 +1,57 @@
+using static MLNetMixture.Training.Tests.Autodiff.GradientCheck.CaseBuilder;
+
+namespace MLNetMixture.Training.Tests.Autodiff.GradientCheck;
+
+/// <content>Matrix products.</content>
+internal static partial class GradCaseCatalog
+{
+    private static void AddLinearAlgebra(CaseBuilder b)
+    {
+        var layouts = new (string Label, int[] A, int[] B, bool TransposeB)[]
+        {
+            ("2D [3,4]x[4,5]", [3, 4], [4, 5], false),
+            ("2D [3,4]x[5,4]^T", [3, 4], [5, 4], true),
+            ("batched [2,3,4]x[2,4,5]", [2, 3, 4], [2, 4, 5], false),
+            ("batched [2,3,4]x[2,5,4]^T", [2, 3, 4], [2, 5, 4], true),
+            ("shared B [2,3,4]x[4,5]", [2, 3, 4], [4, 5], false),
+            ("shared B [2,3,4]x[5,4]^T", [2, 3, 4], [5, 4], true),
+            ("2D [1,1]x[1,1]", [1, 1], [1, 1], false),
+            ("batched [3,1,2]x[3,2,1]", [3, 1, 2], [3, 2, 1], false),
+        };
+
+        foreach (var (label, sa, sb, tb) in layouts)
+        {
+            b.Add(
+                $"MatMul {label}",
+                "MatMul",
+                [In("a", b.Uniform(-1, 1, sa)), In("b", b.Uniform(-1, 1, sb))],
+                (t, v) => t.MatMul(v[0], v[1], tb),
+                r => ReferenceOps.MatMul(r[0], r[1], tb));
+        }
+
+        // One value as both operands: the two gradient contributions land in one buffer.
+        b.Add("MatMul x x^T (same value twice)", "MatMul", [In("x", b.Uniform(-1, 1, 3, 4))], (t, v) => t.MatMul(v[0], v[0], transposeB: true), r => ReferenceOps.MatMul(r[0], r[0], true));
+        b.Add("MatMul batched x x^T (same value twice)", "MatMul", [In("x", b.Uniform(-1, 1, 2, 3, 4))], (t, v) => t.MatMul(v[0], v[0], transposeB: true), r => ReferenceOps.MatMul(r[0], r[0], true));
+        b.Add("MatMul square x x (same value twice)", "MatMul", [In("x", b.Uniform(-1, 1, 4, 4))], (t, v) => t.MatMul(v[0], v[0]), r => ReferenceOps.MatMul(r[0], r[0], false));
+        b.Add("Linear x as its own weight", "Linear", [In("x", b.Uniform(-1, 1, 3, 4))], (t, v) => t.Linear(v[0], v[0], null), r => ReferenceOps.Linear(r[0], r[0], null));
+
+        b.Add(
+            "Linear with bias",
+            "Linear",
+            [In("x", b.Uniform(-1, 1, 4, 3)), In("w", b.Uniform(-1, 1, 5, 3)), In("bias", b.Uniform(-1, 1, 5))],
+            (t, v) => t.Linear(v[0], v[1], v[2]),
+            r => ReferenceOps.Linear(r[0], r[1], r[2]));
+        b.Add(
+            "Linear without bias",
+            "Linear",
+            [In("x", b.Uniform(-1, 1, 4, 3)), In("w", b.Uniform(-1, 1, 5, 3))],
+            (t, v) => t.Linear(v[0], v[1], null),
+            r => ReferenceOps.Linear(r[0], r[1], null));
+        b.Add(
+            "Linear with parameters",
+            "Param",
+            [In("x", b.Uniform(-1, 1, 4, 3), InputRole.Constant), In("w", b.Uniform(-1, 1, 2, 3), InputRole.Parameter), In("bias", b.Uniform(-1, 1, 2), InputRole.Parameter)],
+            (t, v) => t.Linear(v[0], v[1], v[2]),
+            r => ReferenceOps.Linear(r[0], r[1], r[2]));
+    }
+}
