@@ -97,27 +97,10 @@ public sealed partial class Tape
     }
 
     /// <summary>
-    /// Whether <paramref name="candidate"/> replaces <paramref name="best"/> in a first-maximum scan, ordered as
-    /// <see cref="TensorPrimitives.IndexOfMax{T}(ReadOnlySpan{T})"/> orders them (the last-axis path): NaN above
-    /// everything (the first NaN wins), +0 above -0. With a plain &gt; the strided path skipped NaN (a NaN input was
-    /// hidden when reducing over axis 0 but reported over the last axis) and kept -0 where the other path took +0.
-    /// </summary>
-    private static bool BeatsAsMax(float candidate, float best)
-    {
-        if (float.IsNaN(best))
-        {
-            return false;
-        }
-
-        return float.IsNaN(candidate)
-            || candidate > best
-            || (candidate == 0f && best == 0f && float.IsNegative(best) && !float.IsNegative(candidate));
-    }
-
-    /// <summary>
     /// The index of the first element that no later element exceeds (comparison with &gt;): -0 and +0 tie, and a
-    /// NaN wins only in first place. This is the rule of the strided path of Max and of ONNX ArgMax/ReduceMax in
-    /// ONNX Runtime; TensorPrimitives.IndexOfMax differs (+0 beats -0 and any NaN wins).
+    /// NaN wins only in first place. Both paths of Max and OneHotArgMax use this rule, which is ONNX Runtime's
+    /// for ArgMax/ReduceMax, so exported graphs pick the same element; TensorPrimitives.IndexOfMax differs (+0
+    /// beats -0 and any NaN wins).
     /// </summary>
     internal static int FirstIndexOfMax(ReadOnlySpan<float> row)
     {
@@ -211,7 +194,7 @@ public sealed partial class Tape
                             int best = 0;
                             for (int j = 1; j < n; j++)
                             {
-                                if (BeatsAsMax(xs[baseIdx + (j * inner)], xs[baseIdx + (best * inner)]))
+                                if (xs[baseIdx + (j * inner)] > xs[baseIdx + (best * inner)])
                                 {
                                     best = j;
                                 }
