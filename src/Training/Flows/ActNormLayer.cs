@@ -1,0 +1,98 @@
+using MLNetMixture.Training.Autodiff;
+using MLNetMixture.Training.Tensors;
+
+namespace MLNetMixture.Training.Flows;
+
+/// <summary>
+/// Activation normalisation (Kingma &amp; Dhariwal 2018): a per-feature affine map with a data-dependent start,
+/// <c>forward: y = (x - m) ⊙ exp(-λ),  log|det| = -Σ λ;  inverse: x = y ⊙ exp(λ) + m,  log|det| = Σ λ</c>.
+/// </summary>
+/// <remarks>
+/// <see cref="InitializeFrom"/> sets m to the per-feature mean and λ to the log standard deviation of a batch,
+/// so that batch leaves the layer with zero mean and unit variance. Until then the layer is the identity. The
+/// initialisation reads values, so it happens outside the graph, before training; the graph itself is static.
+/// </remarks>
+public sealed class ActNormLayer : IFlowLayer, IDataDependentInitialization
+{
+    /// <summary>Creates the layer at the identity.</summary>
+    /// <param name="name">Prefix of the parameter names.</param>
+    /// <param name="dimension">The number of features D.</param>
+    public ActNormLayer(string name, int dimension)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        Dimension = dimension;
+        Shift = new Parameter(name + ".shift", dimension) { ApplyWeightDecay = false };
+        LogScale = new Parameter(name + ".log_scale", dimension) { ApplyWeightDecay = false };
+        Parameters = [Shift, LogScale];
+    }
+
+    /// <inheritdoc />
+    public int Dimension { get; }
+
+    /// <summary>m [D], subtracted in the forward direction.</summary>
+    public Parameter Shift { get; }
+
+    /// <summary>λ [D]: the forward direction divides by exp(λ).</summary>
+    public Parameter LogScale { get; }
+
+    /// <summary>Whether <see cref="InitializeFrom"/> has run.</summary>
+    public bool IsInitialized { get; private set; }
+
+    /// <summary>Added to each variance before its logarithm, so a constant feature does not give -∞.</summary>
+    public float VarianceFloor { get; init; } = 1e-6f;
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Sets m and λ so that <paramref name="data"/> [N, D] maps to zero mean and unit variance per feature.</summary>
+    /// <param name="data">The batch (at least one row), in this layer's input space.</param>
+    public void InitializeFrom(Tensor data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Rank != 2 || data.Shape[1] != Dimension || data.Shape[0] == 0)
+        {
+            throw new ArgumentException($"Expected a non-empty [N, {Dimension}] batch; got [{string.Join(", ", data.ShapeArray())}].", nameof(data));
+        }
+
+        int n = data.Shape[0];
+        for (int j = 0; j < Dimension; j++)
+        {
+            double sum = 0.0;
+            for (int i = 0; i < n; i++)
+            {
+                sum += data[i, j];
+            }
+
+            double mean = sum / n;
+            double squares = 0.0;
+            for (int i = 0; i < n; i++)
+            {
+                double e = data[i, j] - mean;
+                squares += e * e;
+            }
+
+            Shift.Value.Span[j] = (float)mean;
+            LogScale.Value.Span[j] = (float)(0.5 * Math.Log((squares / n) + VarianceFloor));
+        }
+
+        IsInitialized = true;
+    }
+
+    /// <inheritdoc />
+    public (Var Y, Var LogDet) Forward(IComputeGraph graph, Var x)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var logScale = graph.Param(LogScale);
+        var y = graph.Multiply(graph.Subtract(x, graph.Param(Shift)), graph.Exp(graph.Negate(logScale)));
+        return (y, graph.Negate(graph.RepeatPerRow(x, graph.Sum(logScale, 0))));
+    }
+
+    /// <inheritdoc />
+    public (Var X, Var LogDet) Inverse(IComputeGraph graph, Var y)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var logScale = graph.Param(LogScale);
+        var x = graph.Add(graph.Multiply(y, graph.Exp(logScale)), graph.Param(Shift));
+        return (x, graph.RepeatPerRow(y, graph.Sum(logScale, 0)));
+    }
+}
