@@ -285,20 +285,22 @@ public sealed class MixtureDensityFlowTransformer
             var configuration = contents.Configuration;
             var a = configuration["architecture"] as JsonObject ?? throw new ModelFileException($"'{source}' is corrupt: the configuration has no architecture.");
             featureNames = (configuration["featureNames"] as JsonArray ?? throw new ModelFileException($"'{source}' is corrupt: the configuration has no feature names."))
-                .Select(n => n?.GetValue<string>() ?? throw new ModelFileException($"'{source}' is corrupt: a feature name is null."))
+                .Select(n => NotNull(n, "a feature name", source).GetValue<string>())
                 .ToArray();
             architecture = new MixtureDensityFlowArchitecture
             {
                 Dimension = Required(a, "dimension", source).GetValue<int>(),
                 FlowType = ParseEnum<FlowType>(a, "flowType", source),
                 Layers = Required(a, "layers", source).GetValue<int>(),
-                HiddenSizes = Required(a, "hiddenSizes", source).AsArray().Select(h => h!.GetValue<int>()).ToArray(),
+                HiddenSizes = Required(a, "hiddenSizes", source).AsArray().Select(h => NotNull(h, "a hidden size", source).GetValue<int>()).ToArray(),
                 Activation = ParseEnum<Activation>(a, "activation", source),
                 SplineBins = Required(a, "splineBins", source).GetValue<int>(),
                 SplineBound = Required(a, "splineBound", source).GetValue<float>(),
                 ScaleBound = Required(a, "scaleBound", source).GetValue<float>(),
                 Permutation = ParseEnum<FlowPermutationKind>(a, "permutation", source),
-                Permutations = Required(a, "permutations", source).AsArray().Select(p => (IReadOnlyList<int>)p!.AsArray().Select(v => v!.GetValue<int>()).ToArray()).ToArray(),
+                Permutations = Required(a, "permutations", source).AsArray()
+                    .Select(p => (IReadOnlyList<int>)NotNull(p, "a permutation", source).AsArray().Select(v => NotNull(v, "a permutation entry", source).GetValue<int>()).ToArray())
+                    .ToArray(),
                 LuLinear = Required(a, "luLinear", source).GetValue<bool>(),
                 ActNorm = Required(a, "actNorm", source).GetValue<bool>(),
                 Components = Required(a, "components", source).GetValue<int>(),
@@ -306,7 +308,7 @@ public sealed class MixtureDensityFlowTransformer
             };
             architecture.Validate();
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or NullReferenceException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
         {
             throw new ModelFileException($"'{source}' is corrupt: its {ModelKind} configuration is invalid ({e.Message}).", e);
         }
@@ -337,6 +339,9 @@ public sealed class MixtureDensityFlowTransformer
 
         return new MixtureDensityFlowTransformer(model, architecture, featureNames, training: null);
     }
+
+    private static JsonNode NotNull(JsonNode? node, string what, string source) =>
+        node ?? throw new ModelFileException($"'{source}' is corrupt: {what} in the configuration is null.");
 
     private static JsonNode Required(JsonObject o, string key, string source) =>
         o[key] ?? throw new ModelFileException($"'{source}' is corrupt: the architecture has no '{key}'.");
