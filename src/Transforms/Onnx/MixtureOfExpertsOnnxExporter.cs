@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using MLNetMixture.Training.Autodiff;
 using MLNetMixture.Training.Distributions;
 using MLNetMixture.Training.Experts;
@@ -43,7 +41,7 @@ public sealed class MixtureOfExpertsOnnxExporter
     public const string ModelKind = "MixtureOfExperts";
 
     /// <summary>The name of the features input.</summary>
-    public const string FeaturesInput = "Features";
+    public const string FeaturesInput = OnnxExportConventions.FeaturesInput;
 
     /// <summary>The name of the temperature input of a Gumbel-softmax gate.</summary>
     public const string TemperatureInput = "Temperature";
@@ -123,9 +121,7 @@ public sealed class MixtureOfExpertsOnnxExporter
     internal OnnxGraphBuilder BuildGraph(Standardizer? standardizer, MixtureOfExperts model)
     {
         var graph = new OnnxGraphBuilder(Options.Opset, ModelKind);
-        var features = graph.AddInput(FeaturesInput, -1, model.Inputs);
-        var x = standardizer is null ? features : standardizer.Forward(graph, features);
-        var outputs = model.Forward(graph, x);
+        var outputs = model.Forward(graph, OnnxExportConventions.ModelFeatures(graph, standardizer, model.Inputs));
         Var logWeights, gateProbabilities, routing;
         switch (Options.GateMode)
         {
@@ -161,117 +157,18 @@ public sealed class MixtureOfExpertsOnnxExporter
         return graph;
     }
 
-    private static void CheckNames(IReadOnlyList<string> names, int expected, string what, string paramName)
-    {
-        ArgumentNullException.ThrowIfNull(names, paramName);
-        if (names.Count != expected)
-        {
-            throw new ArgumentException($"Expected {expected} {what}; got {names.Count}.", paramName);
-        }
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < names.Count; i++)
-        {
-            if (names[i] is null)
-            {
-                throw new ArgumentException($"The {what} must not be null (index {i}).", paramName);
-            }
-
-            if (!seen.Add(names[i]))
-            {
-                throw new ArgumentException($"The {what} must be distinct; '{names[i]}' appears twice.", paramName);
-            }
-        }
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        foreach (float v in values)
-        {
-            if (!float.IsFinite(v))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static string JsonArray(IEnumerable<string> values)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartArray();
-            foreach (var v in values)
-            {
-                json.WriteStringValue(v);
-            }
-
-            json.WriteEndArray();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static string JsonArray(ReadOnlySpan<float> values)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartArray();
-            foreach (float v in values)
-            {
-                json.WriteNumberValue(v);
-            }
-
-            json.WriteEndArray();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
     private (OnnxGraphBuilder Graph, OnnxModelWriter Writer) Prepare(Standardizer? standardizer, MixtureOfExperts model, IReadOnlyList<string> classLabels, IReadOnlyList<string> featureNames)
     {
         ArgumentNullException.ThrowIfNull(model);
-        CheckNames(featureNames, model.Inputs, "feature names", nameof(featureNames));
-        CheckNames(classLabels, model.Classes, "class labels", nameof(classLabels));
-        if (standardizer is not null)
-        {
-            if (standardizer.Dimension != model.Inputs)
-            {
-                throw new ArgumentException($"The standardizer has {standardizer.Dimension} features; the model takes {model.Inputs}.", nameof(standardizer));
-            }
-
-            if (!AllFinite(standardizer.Mean.Value.Span) || !AllFinite(standardizer.InverseStd.Value.Span))
-            {
-                throw new ArgumentException("The standardizer holds non-finite means or inverse standard deviations.", nameof(standardizer));
-            }
-        }
-
+        OnnxExportConventions.CheckNames(featureNames, model.Inputs, "feature names", nameof(featureNames));
+        OnnxExportConventions.CheckNames(classLabels, model.Classes, "class labels", nameof(classLabels));
+        OnnxExportConventions.CheckStandardizer(standardizer, model.Inputs, nameof(standardizer));
         var graph = BuildGraph(standardizer, model);
-        var writer = new OnnxModelWriter { ProducerName = Options.ProducerName, Description = Options.Description };
-        string libraryVersion = writer.ProducerVersion;
-        if (Options.ProducerVersion is { } producerVersion)
-        {
-            writer.ProducerVersion = producerVersion;
-        }
-
+        var writer = OnnxExportConventions.CreateWriter(Options.ProducerName, Options.ProducerVersion, Options.Description, ModelKind, featureNames, standardizer);
         var metadata = writer.Metadata;
-        metadata[OnnxMetadataKeys.Producer] = Options.ProducerName;
-        metadata[OnnxMetadataKeys.LibraryVersion] = libraryVersion;
-        metadata[OnnxMetadataKeys.ModelKind] = ModelKind;
-        metadata[OnnxMetadataKeys.FeatureNames] = JsonArray(featureNames);
-        metadata[OnnxMetadataKeys.ClassLabels] = JsonArray(classLabels);
+        metadata[OnnxMetadataKeys.ClassLabels] = OnnxExportConventions.JsonArray(classLabels);
         metadata[OnnxMetadataKeys.GateMode] = Options.GateMode.ToString();
         metadata[OnnxMetadataKeys.Experts] = model.Experts.ToString(CultureInfo.InvariantCulture);
-        metadata[OnnxMetadataKeys.Standardized] = standardizer is null ? "false" : "true";
-        if (standardizer is not null)
-        {
-            metadata[OnnxMetadataKeys.StandardizationMean] = JsonArray(standardizer.Mean.Value.Span);
-            metadata[OnnxMetadataKeys.StandardizationInverseStd] = JsonArray(standardizer.InverseStd.Value.Span);
-        }
-
         if (Options.GateMode == MixtureOfExpertsGateMode.GumbelSoftmax)
         {
             metadata[OnnxMetadataKeys.GumbelUniforms] = Options.GumbelUniforms.ToString();
