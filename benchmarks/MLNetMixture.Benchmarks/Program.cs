@@ -2,9 +2,18 @@ using BenchmarkDotNet.Running;
 
 namespace MLNetMixture.Benchmarks;
 
-/// <summary>Runs the BenchmarkDotNet suites; pass --filter to pick.</summary>
+/// <summary>Runs the BenchmarkDotNet suites (pass --filter to pick), or a quick sweep: <c>gemm-quick [threads] [seconds]</c>.</summary>
 public static class Program
 {
     /// <summary>Entry point.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "gemm-quick")
+        {
+            GemmQuickRun.Run(args[1..]);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }
