@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace MLNetMixture.Benchmarks;
 
 /// <summary>
-/// <c>gemm-quick [threads] [seconds-per-case]</c>: GFLOP/s of every shape in <see cref="GemmShapes"/> in a few
+/// <c>gemm-quick [threads] [seconds-per-case] [batch-ms]</c>: GFLOP/s of every shape in <see cref="GemmShapes"/> in a few
 /// seconds, without BenchmarkDotNet. Each case is warmed up, then timed in batches; the best batch is reported
-/// (the machine is shared, so the best is the least disturbed).
+/// (on a shared machine the best is the least disturbed; short batches help there).
 /// </summary>
 public static class GemmQuickRun
 {
@@ -14,28 +14,32 @@ public static class GemmQuickRun
     {
         int threads = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 2;
         double seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.4;
+        double batchMs = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
         Console.WriteLine($"GEMM quick sweep: threads={threads}, {seconds:0.##} s per case, best batch reported");
         Console.WriteLine($"{"(M,K,N)",-18} {"product",-8} {"m x n x k",-18} {"GFLOP/s",8} {"us/call",10}");
         foreach (var (m, k, n) in GemmShapes.Forward)
         {
             foreach (var gemm in GemmShapes.LayerCases(m, k, n))
             {
-                var (gflops, micros) = Measure(gemm, threads, seconds);
+                var (gflops, micros) = Measure(gemm, threads, seconds, batchMs);
                 Console.WriteLine($"{$"({m},{k},{n})",-18} {gemm.Label,-8} {$"{gemm.M}x{gemm.N}x{gemm.K}",-18} {gflops,8:0.0} {micros,10:0.0}");
             }
         }
     }
 
-    private static (double GFlops, double Micros) Measure(GemmCase gemm, int threads, double seconds)
+    private static (double GFlops, double Micros) Measure(GemmCase gemm, int threads, double seconds, double batchMs)
     {
-        // Size a batch to roughly 3 ms, warm up for one batch, then keep the best batch.
+        // Warm up (tiered JIT, packing buffers, helper threads) for ~50 ms, then size a batch to roughly batchMs.
         var clock = Stopwatch.StartNew();
-        int calls = 0;
-        while (clock.Elapsed.TotalMilliseconds < 3 || calls < 2)
+        int warmups = 0;
+        while (clock.Elapsed.TotalMilliseconds < 50 || warmups < 2)
         {
             gemm.Run(threads);
-            calls++;
+            warmups++;
         }
+
+        double perCallMs = clock.Elapsed.TotalMilliseconds / warmups;
+        int calls = Math.Max(1, (int)(batchMs / perCallMs));
 
         double best = double.MaxValue;
         var total = Stopwatch.StartNew();

@@ -34,6 +34,9 @@ internal static unsafe class GemmKernel
     /// <summary>Largest column block: a 256 x 4096 op(B) block is 4 MB per thread, inside a 32 MB L3.</summary>
     public const int Nc = 4096;
 
+    /// <summary>Widest chunk (in columns of C) for which op(A) is read in place rather than packed.</summary>
+    public const int InPlaceAMaxColumns = 160;
+
     /// <summary>The widest micro-kernel this processor runs natively.</summary>
     public static GemmVectorWidth PreferredWidth { get; } =
         Vector512.IsHardwareAccelerated ? GemmVectorWidth.Bits512
@@ -76,7 +79,7 @@ internal static unsafe class GemmKernel
         int tiles = splitRows ? rowTiles : colTiles;
         int chunks = Math.Clamp(threads, 1, tiles);
         var problem = new GemmProblem(
-            ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, width, splitRows, tiles, chunks, packA ?? ShouldPackA(ta, m, n, k, lda));
+            ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, width, splitRows, tiles, chunks, packA ?? ShouldPackA(splitRows ? n : (n + chunks - 1) / chunks));
         if (chunks == 1)
         {
             RunChunk(in problem, 0);
@@ -233,8 +236,12 @@ internal static unsafe class GemmKernel
         }
     }
 
-    /// <summary>Whether packing op(A) pays for itself; otherwise the micro-kernel reads it in place.</summary>
-    private static bool ShouldPackA(bool ta, int m, int n, int k, int lda) => true;
+    /// <summary>
+    /// Whether packing op(A) pays for itself. A packed op(A) block is reused once per Nr columns of the chunk; when a
+    /// chunk has few columns (the skinny products of MLP training: 43 or 128 outputs), packing costs more than the
+    /// in-place reads it saves, so the micro-kernel reads op(A) through its strides. Wider chunks pack.
+    /// </summary>
+    private static bool ShouldPackA(int chunkColumns) => chunkColumns > InPlaceAMaxColumns;
 
     /// <summary>The step that cuts <paramref name="extent"/> into the fewest blocks of at most <paramref name="max"/>, as even as possible, rounded up to <paramref name="multiple"/>.</summary>
     private static int BalancedStep(int extent, int max, int multiple)
