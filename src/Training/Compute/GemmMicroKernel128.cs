@@ -16,6 +16,23 @@ internal readonly unsafe struct GemmMicroKernel128 : IGemmMicroKernel
     {
         float* row0 = a, row1 = row0 + rowStrideA, row2 = row1 + rowStrideA, row3 = row2 + rowStrideA, row4 = row3 + rowStrideA, row5 = row4 + rowStrideA;
         nint offset = 0;
+        if (Sse.IsSupported)
+        {
+            // Start pulling the C tile in now; it is read (beta != 0) or written only after the depth loop.
+            Sse.Prefetch0(c);
+            Sse.Prefetch0(c + 7);
+            Sse.Prefetch0(c + (1 * ldc));
+            Sse.Prefetch0(c + (1 * ldc) + 7);
+            Sse.Prefetch0(c + (2 * ldc));
+            Sse.Prefetch0(c + (2 * ldc) + 7);
+            Sse.Prefetch0(c + (3 * ldc));
+            Sse.Prefetch0(c + (3 * ldc) + 7);
+            Sse.Prefetch0(c + (4 * ldc));
+            Sse.Prefetch0(c + (4 * ldc) + 7);
+            Sse.Prefetch0(c + (5 * ldc));
+            Sse.Prefetch0(c + (5 * ldc) + 7);
+        }
+
         Vector128<float> c00 = default, c01 = default;
         Vector128<float> c10 = default, c11 = default;
         Vector128<float> c20 = default, c21 = default;
