@@ -11,7 +11,12 @@ namespace MLNetMixture.Training.Compute;
 /// Loop nest per chunk of C (outermost first): columns in blocks of <see cref="Nc"/>; depth in blocks of at most
 /// <see cref="Kc"/> (op(B) block packed, meant to sit in L3); rows in blocks of at most <see cref="Mc"/> (op(A) block
 /// packed, meant to sit in L2); then Nr-wide op(B) micro-panels (kept in L1) against Mr-tall op(A) micro-panels,
-/// each pair handled by a register-blocked micro-kernel (<see cref="IGemmMicroKernel"/>).
+/// each pair handled by a register-blocked micro-kernel (<see cref="IGemmMicroKernel"/>). For chunks at most
+/// <see cref="InPlaceAMaxColumns"/> wide, op(A) is not packed: the micro-kernel reads it through its strides.
+/// </para>
+/// <para>
+/// Ragged edges: packed panels are zero-padded to full tiles, and a tile that overhangs C is computed into a scratch
+/// tile by the same micro-kernel and copied out, so edge elements get exactly the arithmetic of interior ones.
 /// </para>
 /// <para>
 /// Determinism: C is cut into chunks along one dimension; each chunk is computed by exactly one thread. Every element
@@ -72,8 +77,8 @@ internal static unsafe class GemmKernel
             _ => GemmMicroKernel128.Nr,
         };
 
-        // Split the dimension that yields more tiles relative to its tile size; each thread then packs the other
-        // operand in full, which costs O(k * other) against O(k * other * own / threads) of arithmetic.
+        // Split the longer side of C among the threads; each thread then packs the other operand's block in full,
+        // which costs O(k * shorter side) against O(k * shorter side * longer side / threads) of arithmetic.
         int rowTiles = (m + Mr - 1) / Mr, colTiles = (n + nr - 1) / nr;
         bool splitRows = m >= n;
         int tiles = splitRows ? rowTiles : colTiles;
@@ -225,14 +230,44 @@ internal static unsafe class GemmKernel
         {
             for (int r = 0; r < rows; r++)
             {
-                new ReadOnlySpan<float>(c + ((nint)r * ldc), cols).CopyTo(new Span<float>(scratch + (r * nr), cols));
+                CopyShort(c + ((nint)r * ldc), scratch + (r * nr), cols);
             }
         }
 
         TKernel.Compute(kc, a, rowStrideA, depthStrideA, b, scratch, nr, alpha, beta);
         for (int r = 0; r < rows; r++)
         {
-            new ReadOnlySpan<float>(scratch + (r * nr), cols).CopyTo(new Span<float>(c + ((nint)r * ldc), cols));
+            CopyShort(scratch + (r * nr), c + ((nint)r * ldc), cols);
+        }
+    }
+
+    /// <summary>Copies a short run (at most a tile row) between non-overlapping buffers, with overlapping vector moves at the tail.</summary>
+    private static void CopyShort(float* src, float* dst, int count)
+    {
+        if (count >= 8)
+        {
+            int i = 0;
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector256.Store(Vector256.Load(src + i), dst + i);
+            }
+
+            if (i < count)
+            {
+                Vector256.Store(Vector256.Load(src + count - 8), dst + count - 8);
+            }
+        }
+        else if (count >= 4)
+        {
+            Vector128.Store(Vector128.Load(src), dst);
+            Vector128.Store(Vector128.Load(src + count - 4), dst + count - 4);
+        }
+        else
+        {
+            for (int i = 0; i < count; i++)
+            {
+                dst[i] = src[i];
+            }
         }
     }
 
