@@ -51,12 +51,15 @@ public sealed class GemmCase
 
     private float[] C { get; }
 
-    /// <summary>Runs the product once.</summary>
-    public void Run(int threads)
-    {
-        int lda = TransposeA ? M : K, ldb = TransposeB ? K : N;
-        Gemm.Multiply(TransposeA, TransposeB, M, N, K, 1f, A, lda, B, ldb, Beta, C, N, threads);
-    }
+    private int Lda => TransposeA ? M : K;
+
+    private int Ldb => TransposeB ? K : N;
+
+    /// <summary>Runs the product once with our GEMM.</summary>
+    public void Run(int threads) => Gemm.Multiply(TransposeA, TransposeB, M, N, K, 1f, A, Lda, B, Ldb, Beta, C, N, threads);
+
+    /// <summary>Runs the same product once with OpenBLAS (its thread count is set on <paramref name="openBlas"/>).</summary>
+    public void RunReference(OpenBlasReference openBlas) => openBlas.Multiply(TransposeA, TransposeB, M, N, K, 1f, A, Lda, B, Ldb, Beta, C, N);
 
     private static float[] Fill(Random random, int length)
     {

@@ -1,60 +1,81 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace MLNetMixture.Benchmarks;
 
 /// <summary>
-/// <c>gemm-quick [threads] [seconds-per-case] [batch-ms]</c>: GFLOP/s of every shape in <see cref="GemmShapes"/> in a few
-/// seconds, without BenchmarkDotNet. Each case is warmed up, then timed in batches; the best batch is reported
-/// (on a shared machine the best is the least disturbed; short batches help there).
+/// <c>gemm-quick [threads] [seconds-per-case] [batch-ms]</c>: GFLOP/s of every product in <see cref="GemmShapes"/> in a
+/// few seconds, without BenchmarkDotNet. When OpenBLAS is installed it is timed on the same operands, alternating
+/// batch for batch with ours, so both see the same machine conditions. Each side is warmed up, then timed in batches
+/// of roughly batch-ms; the best batch is reported (on a shared machine the best is the least disturbed).
 /// </summary>
 public static class GemmQuickRun
 {
     /// <summary>Runs the quick GEMM sweep and prints a table.</summary>
     public static void Run(string[] args)
     {
-        int threads = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 2;
-        double seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.4;
-        double batchMs = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
-        Console.WriteLine($"GEMM quick sweep: threads={threads}, {seconds:0.##} s per case, best batch reported");
-        Console.WriteLine($"{"(M,K,N)",-18} {"product",-8} {"m x n x k",-18} {"GFLOP/s",8} {"us/call",10}");
+        int threads = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
+        double seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 0.6;
+        double batchMs = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 2;
+        var openBlas = OpenBlasReference.TryLoad();
+        openBlas?.SetThreads(threads);
+        Console.WriteLine($"GEMM quick sweep: threads={threads}, {seconds:0.##} s per case, ~{batchMs:0.##} ms batches, best batch reported");
+        Console.WriteLine(openBlas is null ? "OpenBLAS: not found (Debian: apt-get install libopenblas0-pthread)" : $"OpenBLAS: {openBlas.Config}");
+        Console.WriteLine($"{"(M,K,N)",-18} {"product",-8} {"m x n x k",-16} {"ours",8} {"OpenBLAS",9} {"ratio",6}   GFLOP/s");
         foreach (var (m, k, n) in GemmShapes.Forward)
         {
             foreach (var gemm in GemmShapes.LayerCases(m, k, n))
             {
-                var (gflops, micros) = Measure(gemm, threads, seconds, batchMs);
-                Console.WriteLine($"{$"({m},{k},{n})",-18} {gemm.Label,-8} {$"{gemm.M}x{gemm.N}x{gemm.K}",-18} {gflops,8:0.0} {micros,10:0.0}");
+                var ours = new Timing(() => gemm.Run(threads), batchMs);
+                var reference = openBlas is null ? null : new Timing(() => gemm.RunReference(openBlas), batchMs);
+                var clock = Stopwatch.StartNew();
+                while (clock.Elapsed.TotalSeconds < seconds)
+                {
+                    ours.Batch();
+                    reference?.Batch();
+                }
+
+                double oursGflops = gemm.Flops / ours.Best / 1e9;
+                string refText = reference is null ? "-" : (gemm.Flops / reference.Best / 1e9).ToString("0.0", CultureInfo.InvariantCulture);
+                string ratio = reference is null ? "-" : (reference.Best / ours.Best).ToString("0.00", CultureInfo.InvariantCulture);
+                Console.WriteLine($"{$"({m},{k},{n})",-18} {gemm.Label,-8} {$"{gemm.M}x{gemm.N}x{gemm.K}",-16} {oursGflops,8:0.0} {refText,9} {ratio,6}");
             }
         }
     }
 
-    private static (double GFlops, double Micros) Measure(GemmCase gemm, int threads, double seconds, double batchMs)
+    /// <summary>Best time per call over batches of one action.</summary>
+    private sealed class Timing
     {
-        // Warm up (tiered JIT, packing buffers, helper threads) for ~50 ms, then size a batch to roughly batchMs.
-        var clock = Stopwatch.StartNew();
-        int warmups = 0;
-        while (clock.Elapsed.TotalMilliseconds < 50 || warmups < 2)
+        private readonly Action action;
+        private readonly int calls;
+
+        public Timing(Action action, double batchMs)
         {
-            gemm.Run(threads);
-            warmups++;
+            this.action = action;
+
+            // Warm up (tiered JIT, packing buffers, worker threads) for ~50 ms, then size a batch.
+            var clock = Stopwatch.StartNew();
+            int warmups = 0;
+            while (clock.Elapsed.TotalMilliseconds < 50 || warmups < 2)
+            {
+                action();
+                warmups++;
+            }
+
+            calls = Math.Max(1, (int)(batchMs / (clock.Elapsed.TotalMilliseconds / warmups)));
         }
 
-        double perCallMs = clock.Elapsed.TotalMilliseconds / warmups;
-        int calls = Math.Max(1, (int)(batchMs / perCallMs));
+        public double Best { get; private set; } = double.MaxValue;
 
-        double best = double.MaxValue;
-        var total = Stopwatch.StartNew();
-        while (total.Elapsed.TotalSeconds < seconds)
+        public void Batch()
         {
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < calls; i++)
             {
-                gemm.Run(threads);
+                action();
             }
 
-            double perCall = Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
-            best = Math.Min(best, perCall);
+            Best = Math.Min(Best, Stopwatch.GetElapsedTime(start).TotalSeconds / calls);
         }
-
-        return (gemm.Flops / best / 1e9, best * 1e6);
     }
 }

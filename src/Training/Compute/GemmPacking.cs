@@ -18,75 +18,78 @@ internal static unsafe class GemmPacking
     public static void PackA(bool transposeA, float* a, int lda, int i0, int mc, int p0, int kc, float* dst)
     {
         const int mr = GemmKernel.Mr;
+        if (transposeA)
+        {
+            // op(A)[i, p] = a[p * lda + i]: walk each stored row once, dealing its Mr-runs out to the panels.
+            int full = mc - (mc % mr);
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = a + ((nint)(p0 + p) * lda) + i0;
+                float* dstStep = dst + (p * mr);
+                for (int ir = 0; ir < full; ir += mr)
+                {
+                    float* panel = dstStep + ((nint)ir * kc);
+                    Vector128.Store(Vector128.Load(src + ir), panel);
+                    *(long*)(panel + 4) = *(long*)(src + ir + 4);
+                }
+
+                if (full < mc)
+                {
+                    float* panel = dstStep + ((nint)full * kc);
+                    for (int r = 0; r < mr; r++)
+                    {
+                        panel[r] = full + r < mc ? src[full + r] : 0f;
+                    }
+                }
+            }
+
+            return;
+        }
+
         for (int ir = 0; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
             float* panel = dst + ((nint)ir * kc);
-            if (transposeA)
+
+            // op(A)[i, p] = a[i * lda + p]: interleave Mr rows.
+            float* src = a + ((nint)(i0 + ir) * lda) + p0;
+            if (rows == mr)
             {
-                // op(A)[i, p] = a[p * lda + i]: each step reads Mr contiguous values.
-                float* src = a + ((nint)p0 * lda) + i0 + ir;
-                if (rows == mr)
+                float* r0 = src, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
+                int p = 0;
+                if (Avx.IsSupported)
                 {
-                    for (int p = 0; p < kc; p++, src += lda, panel += mr)
+                    // 8 depth steps at a time: a 6 x 8 block transposed in registers (two rows are filler), each
+                    // step stored 8 wide; the 2 filler lanes are overwritten by the next step's store (the last
+                    // ones land in the next panel or the workspace's slack before being overwritten or ignored).
+                    for (; p + 8 <= kc; p += 8, panel += 8 * mr)
                     {
-                        Vector128.Store(Vector128.Load(src), panel);
-                        *(long*)(panel + 4) = *(long*)(src + 4);
+                        Transpose8x8(
+                            Avx.LoadVector256(r0 + p), Avx.LoadVector256(r1 + p), Avx.LoadVector256(r2 + p), Avx.LoadVector256(r3 + p),
+                            Avx.LoadVector256(r4 + p), Avx.LoadVector256(r5 + p), Vector256<float>.Zero, Vector256<float>.Zero,
+                            panel,
+                            mr);
                     }
                 }
-                else
+
+                for (; p < kc; p++, panel += mr)
                 {
-                    for (int p = 0; p < kc; p++, src += lda, panel += mr)
-                    {
-                        for (int r = 0; r < mr; r++)
-                        {
-                            panel[r] = r < rows ? src[r] : 0f;
-                        }
-                    }
+                    panel[0] = r0[p];
+                    panel[1] = r1[p];
+                    panel[2] = r2[p];
+                    panel[3] = r3[p];
+                    panel[4] = r4[p];
+                    panel[5] = r5[p];
                 }
             }
             else
             {
-                // op(A)[i, p] = a[i * lda + p]: interleave Mr rows.
-                float* src = a + ((nint)(i0 + ir) * lda) + p0;
-                if (rows == mr)
+                for (int r = 0; r < mr; r++)
                 {
-                    float* r0 = src, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
-                    int p = 0;
-                    if (Avx.IsSupported)
+                    float* row = src + ((nint)r * lda);
+                    for (int p = 0; p < kc; p++)
                     {
-                        // 8 depth steps at a time: a 6 x 8 block transposed in registers (two rows are filler), each
-                        // step stored 8 wide; the 2 filler lanes are overwritten by the next step's store (the last
-                        // ones land in the next panel or the workspace's slack before being overwritten or ignored).
-                        for (; p + 8 <= kc; p += 8, panel += 8 * mr)
-                        {
-                            Transpose8x8(
-                                Avx.LoadVector256(r0 + p), Avx.LoadVector256(r1 + p), Avx.LoadVector256(r2 + p), Avx.LoadVector256(r3 + p),
-                                Avx.LoadVector256(r4 + p), Avx.LoadVector256(r5 + p), Vector256<float>.Zero, Vector256<float>.Zero,
-                                panel,
-                                mr);
-                        }
-                    }
-
-                    for (; p < kc; p++, panel += mr)
-                    {
-                        panel[0] = r0[p];
-                        panel[1] = r1[p];
-                        panel[2] = r2[p];
-                        panel[3] = r3[p];
-                        panel[4] = r4[p];
-                        panel[5] = r5[p];
-                    }
-                }
-                else
-                {
-                    for (int r = 0; r < mr; r++)
-                    {
-                        float* row = src + ((nint)r * lda);
-                        for (int p = 0; p < kc; p++)
-                        {
-                            panel[(p * mr) + r] = r < rows ? row[p] : 0f;
-                        }
+                        panel[(p * mr) + r] = r < rows ? row[p] : 0f;
                     }
                 }
             }
