@@ -82,7 +82,7 @@ internal static unsafe class GemmKernel
         int rowTiles = (m + Mr - 1) / Mr, colTiles = (n + nr - 1) / nr;
         bool splitRows = m >= n;
         int tiles = splitRows ? rowTiles : colTiles;
-        int chunks = Math.Clamp(threads, 1, tiles);
+        int chunks = Math.Clamp(threads, 1, Math.Min(tiles, GemmThreadTeam.MaxChunks));
         var problem = new GemmProblem(
             ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, width, splitRows, tiles, chunks, packA ?? ShouldPackA(splitRows ? n : (n + chunks - 1) / chunks));
         if (chunks == 1)

@@ -160,6 +160,46 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public void Back_to_back_accumulating_calls_run_every_chunk_exactly_once()
+    {
+        // beta = 1 accumulation makes a chunk computed twice (or skipped) visible in C.
+        const int m = 70, n = 66, k = 66, calls = 400;
+        var random = new Random(21);
+        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] serial = new float[m * n], threaded = new float[m * n];
+        for (int i = 0; i < calls; i++)
+        {
+            Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 1f, serial, n, maxThreads: 1);
+            Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 1f, threaded, n, maxThreads: 2);
+        }
+
+        Assert.Equal(serial.Select(BitConverter.SingleToInt32Bits), threaded.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
+    public void Concurrent_callers_sharing_the_worker_team_get_their_own_exact_results()
+    {
+        var problems = Enumerable.Range(0, 6)
+            .Select(i => new Problem(i % 2 == 0, i % 3 == 0, 90 + (7 * i), 80 + (5 * i), 70 + (3 * i), seed: 100 + i))
+            .ToArray();
+        float[][] expected = problems.Select(p => p.Compute(0.8f, 0.6f, threads: 1)).ToArray();
+        var results = new float[problems.Length][][];
+        Parallel.For(0, problems.Length, new ParallelOptions { MaxDegreeOfParallelism = problems.Length }, i =>
+        {
+            results[i] = Enumerable.Range(0, 20).Select(_ => problems[i].Compute(0.8f, 0.6f, threads: 2)).ToArray();
+        });
+
+        for (int i = 0; i < problems.Length; i++)
+        {
+            foreach (float[] got in results[i])
+            {
+                Assert.Equal(expected[i].Select(BitConverter.SingleToInt32Bits), got.Select(BitConverter.SingleToInt32Bits));
+            }
+        }
+    }
+
+    [Fact]
     public void Rejects_a_leading_dimension_narrower_than_the_matrix()
     {
         float[] a = new float[12], b = new float[12], c = new float[9];
