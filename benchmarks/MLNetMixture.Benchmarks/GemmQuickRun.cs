@@ -5,12 +5,18 @@ namespace MLNetMixture.Benchmarks;
 
 /// <summary>
 /// <c>gemm-quick [threads] [seconds-per-case] [batch-ms]</c>: GFLOP/s of every product in <see cref="GemmShapes"/> in a
-/// few seconds, without BenchmarkDotNet. When OpenBLAS is installed it is timed on the same operands, alternating
-/// batch for batch with ours, so both see the same machine conditions. Each side is warmed up, then timed in batches
-/// of roughly batch-ms; the best batch is reported (on a shared machine the best is the least disturbed).
+/// few seconds, without BenchmarkDotNet. When OpenBLAS is installed it is timed on the same operands in the same
+/// process, alternating phases with ours (with a cool-down between phases so neither side's spinning worker threads
+/// disturb the other), so both see the same machine conditions. Each side is warmed up, then timed in batches of
+/// roughly batch-ms; the best batch is reported (on a shared machine the best is the least disturbed).
 /// </summary>
 public static class GemmQuickRun
 {
+    // Ours and OpenBLAS alternate in phases, not batch by batch: both keep their worker threads spinning for a while
+    // after a call (OpenBLAS for far longer), which would steal a core from the other side's next batch.
+    private const int Rounds = 3;
+    private const int CoolDownMs = 150;
+
     /// <summary>Runs the quick GEMM sweep and prints a table.</summary>
     public static void Run(string[] args)
     {
@@ -27,12 +33,17 @@ public static class GemmQuickRun
             foreach (var gemm in GemmShapes.LayerCases(m, k, n))
             {
                 var ours = new Timing(() => gemm.Run(threads), batchMs);
+                Thread.Sleep(CoolDownMs);
                 var reference = openBlas is null ? null : new Timing(() => gemm.RunReference(openBlas), batchMs);
-                var clock = Stopwatch.StartNew();
-                while (clock.Elapsed.TotalSeconds < seconds)
+                for (int round = 0; round < Rounds; round++)
                 {
-                    ours.Batch();
-                    reference?.Batch();
+                    Thread.Sleep(CoolDownMs);
+                    ours.Run(seconds / Rounds / 2);
+                    if (reference is not null)
+                    {
+                        Thread.Sleep(CoolDownMs);
+                        reference.Run(seconds / Rounds / 2);
+                    }
                 }
 
                 double oursGflops = gemm.Flops / ours.Best / 1e9;
@@ -67,7 +78,17 @@ public static class GemmQuickRun
 
         public double Best { get; private set; } = double.MaxValue;
 
-        public void Batch()
+        public void Run(double seconds)
+        {
+            var clock = Stopwatch.StartNew();
+            do
+            {
+                Batch();
+            }
+            while (clock.Elapsed.TotalSeconds < seconds);
+        }
+
+        private void Batch()
         {
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < calls; i++)
