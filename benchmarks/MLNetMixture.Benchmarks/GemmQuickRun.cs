@@ -26,8 +26,9 @@ public static class GemmQuickRun
         var openBlas = OpenBlasReference.TryLoad();
         openBlas?.SetThreads(threads);
         Console.WriteLine($"GEMM quick sweep: threads={threads}, {seconds:0.##} s per case, ~{batchMs:0.##} ms batches, best batch reported");
+        Console.WriteLine($"load average at start: {LoadAverage()}");
         Console.WriteLine(openBlas is null ? "OpenBLAS: not found (Debian: apt-get install libopenblas0-pthread)" : $"OpenBLAS: {openBlas.Config}");
-        Console.WriteLine($"{"(M,K,N)",-18} {"product",-8} {"m x n x k",-16} {"ours",8} {"OpenBLAS",9} {"ratio",6}   GFLOP/s");
+        Console.WriteLine($"{"(M,K,N)",-18} {"product",-8} {"m x n x k",-16} {"ours",8} {"OpenBLAS",9} {"ours/OB",7}   GFLOP/s");
         foreach (var (m, k, n) in GemmShapes.Forward)
         {
             foreach (var gemm in GemmShapes.LayerCases(m, k, n))
@@ -49,8 +50,27 @@ public static class GemmQuickRun
                 double oursGflops = gemm.Flops / ours.Best / 1e9;
                 string refText = reference is null ? "-" : (gemm.Flops / reference.Best / 1e9).ToString("0.0", CultureInfo.InvariantCulture);
                 string ratio = reference is null ? "-" : (reference.Best / ours.Best).ToString("0.00", CultureInfo.InvariantCulture);
-                Console.WriteLine($"{$"({m},{k},{n})",-18} {gemm.Label,-8} {$"{gemm.M}x{gemm.N}x{gemm.K}",-16} {oursGflops,8:0.0} {refText,9} {ratio,6}");
+                Console.WriteLine($"{$"({m},{k},{n})",-18} {gemm.Label,-8} {$"{gemm.M}x{gemm.N}x{gemm.K}",-16} {oursGflops,8:0.0} {refText,9} {ratio,7}");
             }
+        }
+
+        Console.WriteLine($"load average at end: {LoadAverage()}");
+    }
+
+    /// <summary>The 1/5/15-minute load averages (Linux), to record how busy the machine was.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "unknown";
         }
     }
 
