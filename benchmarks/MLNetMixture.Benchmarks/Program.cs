@@ -3,9 +3,9 @@ using BenchmarkDotNet.Running;
 namespace MLNetMixture.Benchmarks;
 
 /// <summary>
-/// Runs the BenchmarkDotNet suites (pass --filter to pick), or a quick console mode named by the first
-/// argument: <c>mlp-step</c> (training-step samples/s) or <c>denormals</c> (long-run speed with and without
-/// the optimizer's denormal guard).
+/// Runs the BenchmarkDotNet suites (pass --filter to pick), or a quick console mode named by the first argument:
+/// <c>gemm-quick [threads] [seconds-per-case] [batch-ms]</c> (GEMM sweep against OpenBLAS), <c>mlp-step</c>
+/// (training-step samples/s) or <c>denormals</c> (long-run speed with and without the optimizer's denormal guard).
 /// </summary>
 public static class Program
 {
@@ -15,6 +15,9 @@ public static class Program
         string mode = args.Length > 0 ? args[0] : string.Empty;
         switch (mode)
         {
+            case "gemm-quick":
+                GemmQuickRun.Run(args[1..]);
+                break;
             case "mlp-step":
                 MlpStepQuickBenchmark.Run(args[1..]);
                 break;
