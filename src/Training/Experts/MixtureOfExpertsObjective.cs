@@ -103,8 +103,12 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     /// </summary>
     public Func<long, ITemperatureSchedule> PlannedTemperatureSchedule { get; init; } = static steps => ExponentialTemperatureAnnealing.ForPlannedSteps(steps);
 
-    /// <summary>Which validation score the trainer maximises. Default: <see cref="MixtureOfExpertsValidationMetric.Accuracy"/>.</summary>
-    public MixtureOfExpertsValidationMetric ValidationMetric { get; init; } = MixtureOfExpertsValidationMetric.Accuracy;
+    /// <summary>
+    /// Which validation score the trainer maximises. Default: <see cref="MixtureOfExpertsValidationMetric.NegativeLogLoss"/>,
+    /// because accuracy on a small validation set stops changing long before training is done (ties do not count as
+    /// improvements, so early stopping fires). <see cref="EpochStatistics"/> reports the validation accuracy either way.
+    /// </summary>
+    public MixtureOfExpertsValidationMetric ValidationMetric { get; init; } = MixtureOfExpertsValidationMetric.NegativeLogLoss;
 
     /// <summary>Threads for the validation and statistics passes; 0 uses every core.</summary>
     public int Threads { get; init; }

@@ -48,19 +48,17 @@ public sealed class MixtureOfExpertsObjectiveTests
         var options = new MixtureOfExpertsTrainingOptions { Objective = GateObjective.StraightThrough };
         var byAccuracy = new MixtureOfExpertsObjective(model, features, labels, options, validationFeatures, validationLabels)
         {
+            ValidationMetric = MixtureOfExpertsValidationMetric.Accuracy,
             TemperatureSchedule = new ConstantTemperature(0.7f),
             Threads = 1,
         };
-        var byLogLoss = new MixtureOfExpertsObjective(model, features, labels, options, validationFeatures, validationLabels)
-        {
-            ValidationMetric = MixtureOfExpertsValidationMetric.NegativeLogLoss,
-            Threads = 1,
-        };
+        var byLogLoss = new MixtureOfExpertsObjective(model, features, labels, options, validationFeatures, validationLabels) { Threads = 1 };
 
         var (accuracy, logLoss) = MixtureOfExpertsObjective.Score(model.Predict(validationFeatures, threads: 1), validationLabels);
         Assert.Equal(accuracy, byAccuracy.Validate(), 12);
         Assert.Equal(-logLoss, byLogLoss.Validate(), 12);
         Assert.Equal("validation accuracy", byAccuracy.ValidationName);
+        Assert.Equal(MixtureOfExpertsValidationMetric.NegativeLogLoss, byLogLoss.ValidationMetric);
         Assert.True(byAccuracy.HasValidation);
 
         var tape = new Tape(threads: 1);
