@@ -19,6 +19,9 @@ namespace MLNetMixture.Transforms.Experts;
 /// </remarks>
 public sealed partial class MixtureOfExpertsTransformer
 {
+    /// <summary>Rows scored at a time.</summary>
+    private const int ChunkRows = 4096;
+
     private readonly string[] _classLabels;
     private readonly string[] _featureNames;
     private readonly ClassLabelEncoding _encoding;
@@ -140,8 +143,20 @@ public sealed partial class MixtureOfExpertsTransformer
     private MixtureOfExpertsScores Score(float[] values, int rows)
     {
         Standardizer.Apply(values);
-        var features = new Tensor(values, rows, _featureNames.Length);
-        var predictions = TopK is int k ? Model.PredictTopK(features, k, Threads) : Model.Predict(features, Threads);
-        return new MixtureOfExpertsScores(predictions.Probabilities.ToArray(), predictions.GateProbabilities.ToArray(), rows, _classLabels, ExpertCount);
+        int d = _featureNames.Length, c = _classLabels.Length, k = ExpertCount;
+        var scores = new float[rows * c];
+        var gate = new float[rows * k];
+
+        // In chunks, so that the soft mixture's [rows, K, C] intermediates stay small whatever the table size.
+        for (int start = 0; start < rows; start += ChunkRows)
+        {
+            int n = Math.Min(ChunkRows, rows - start);
+            var features = n == rows ? new Tensor(values, n, d) : Tensor.FromValues(values.AsSpan(start * d, n * d), n, d);
+            var predictions = TopK is int top ? Model.PredictTopK(features, top, Threads) : Model.Predict(features, Threads);
+            predictions.Probabilities.Span.CopyTo(scores.AsSpan(start * c, n * c));
+            predictions.GateProbabilities.Span.CopyTo(gate.AsSpan(start * k, n * k));
+        }
+
+        return new MixtureOfExpertsScores(scores, gate, rows, _classLabels, k);
     }
 }

@@ -104,6 +104,25 @@ public sealed class MixtureOfExpertsTransformerTests : IClassFixture<TrainedDigi
     }
 
     [Fact]
+    public void Large_tables_are_scored_in_chunks_with_the_same_results()
+    {
+        var test = DigitsSlice.Test;
+        const int copies = 12; // 4,320 rows: more than one chunk
+        var values = new float[copies * test.Features.Length];
+        for (int i = 0; i < copies; i++)
+        {
+            test.Features.CopyTo(values, i * test.Features.Length);
+        }
+
+        var large = _model.Transform(new FeatureTable(values, copies * test.Rows, test.FeatureNames));
+        var small = _model.Transform(test);
+        for (int r = 0; r < large.Rows; r++)
+        {
+            AssertClose(small.Score(r % test.Rows), large.Score(r), 1e-6f);
+        }
+    }
+
+    [Fact]
     public void Evaluate_reports_consistent_accuracy_f1_log_loss_confusion_and_expert_figures()
     {
         var m = _model.Evaluate(DigitsSlice.Test);
