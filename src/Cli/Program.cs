@@ -43,6 +43,7 @@ public static class Program
             new MixtureOfExpertsCommand(),
             new ExportCommand(),
             new OnnxCommand(),
+            new FlowCommand(),
         };
         foreach (var c in commands)
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using MLNetMixture.Transforms.Experts;
+using MLNetMixture.Transforms.Flows;
 using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Persistence;
 
@@ -34,7 +35,10 @@ public sealed class ExportCommand : ICliCommand
         string kind = ModelFile.Load(modelPath, expectedKind: null).Kind;
         if (kind != MixtureOfExpertsTransformer.ModelKind)
         {
-            throw new UsageException($"{modelPath} holds a {kind} model; export supports {MixtureOfExpertsTransformer.ModelKind} models.");
+            throw new UsageException(
+                kind == MixtureDensityFlowTransformer.ModelKind
+                    ? $"{modelPath} holds a {kind} model; ONNX export of flows is not available yet (only {MixtureOfExpertsTransformer.ModelKind} models). Score flows natively with mlmix flow score."
+                    : $"{modelPath} holds a {kind} model; export supports {MixtureOfExpertsTransformer.ModelKind} models.");
         }
 
         var model = MixtureOfExpertsTransformer.Load(modelPath);
