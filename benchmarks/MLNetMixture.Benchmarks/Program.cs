@@ -28,9 +28,6 @@ public static class Program
             case "flow-quality":
                 FlowQualityBenchmark.Run(args[1..]);
                 break;
-            case "flow-quality":
-                FlowQualityBenchmark.Run(args[1..]);
-                break;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 break;
