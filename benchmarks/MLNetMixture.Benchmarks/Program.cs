@@ -4,8 +4,8 @@ namespace MLNetMixture.Benchmarks;
 
 /// <summary>
 /// Runs the BenchmarkDotNet suites (pass --filter to pick), or a quick console mode named by the first
-/// argument: <c>mlp-step</c> (training-step samples/s) or <c>denormals</c> (long-run speed with and without
-/// the optimizer's denormal guard).
+/// argument: <c>mlp-step</c> (training-step samples/s), <c>denormals</c> (long-run speed with and without
+/// the optimizer's denormal guard) or <c>onnx-throughput</c> (rows/s of ONNX Runtime against the C# scoring paths).
 /// </summary>
 public static class Program
 {
@@ -20,6 +20,9 @@ public static class Program
                 break;
             case "denormals":
                 DenormalBenchmark.Run(args[1..]);
+                break;
+            case "onnx-throughput":
+                OnnxThroughputBenchmark.Run(args[1..]);
                 break;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
