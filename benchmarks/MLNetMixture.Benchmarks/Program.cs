@@ -6,7 +6,8 @@ namespace MLNetMixture.Benchmarks;
 /// Runs the BenchmarkDotNet suites (pass --filter to pick), or a quick console mode named by the first argument:
 /// <c>gemm-quick [threads] [seconds-per-case] [batch-ms]</c> (GEMM sweep against OpenBLAS), <c>mlp-step</c>
 /// (training-step samples/s), <c>denormals</c> (long-run speed with and without the optimizer's denormal guard),
-/// <c>flow-quality</c> (mixture-density flows: KL on 2D toys, MINIBOONE log-likelihood).
+/// <c>flow-quality</c> (mixture-density flows: KL on 2D toys, MINIBOONE log-likelihood) or <c>onnx-throughput</c>
+/// (rows/s of ONNX Runtime vs our own scoring at several batch sizes).
 /// </summary>
 public static class Program
 {
@@ -27,6 +28,9 @@ public static class Program
                 break;
             case "flow-quality":
                 FlowQualityBenchmark.Run(args[1..]);
+                break;
+            case "onnx-throughput":
+                OnnxThroughputBenchmark.Run(args[1..]);
                 break;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

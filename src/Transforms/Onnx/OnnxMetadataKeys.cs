@@ -43,6 +43,30 @@ public static class OnnxMetadataKeys
     /// <summary>The floor a Gumbel-softmax gate raises its temperature input to.</summary>
     public const string GumbelMinimumTemperature = "gumbel_minimum_temperature";
 
-    /// <summary>The seed of in-graph uniform draws, when one was given.</summary>
+    /// <summary>The seed of in-graph random draws, when one was given.</summary>
     public const string RandomSeed = "random_seed";
+
+    /// <summary>The data dimension D of a density model (the features of a row, the columns of a sample).</summary>
+    public const string Dimension = "dimension";
+
+    /// <summary>The number of mixture components K of a mixture-density flow's base distribution.</summary>
+    public const string Components = "components";
+
+    /// <summary>
+    /// The layers of a flow in the data-to-latent order, as a JSON array of kinds (the layer's type name without its
+    /// "Layer" suffix, e.g. "AffineCoupling", "RationalQuadraticSplineCoupling", "ActNorm").
+    /// </summary>
+    public const string FlowLayers = "flow_layers";
+
+    /// <summary>What an exported flow computes: a <see cref="MixtureDensityFlowOnnxExportMode"/> name.</summary>
+    public const string ExportMode = "export_mode";
+
+    /// <summary>Where an exported sampler gets its noise: a <see cref="FlowSamplingNoiseSource"/> name.</summary>
+    public const string SamplingNoise = "sampling_noise";
+
+    /// <summary>The Gumbel-softmax temperature an exported sampler selects its component with (after the floor).</summary>
+    public const string SamplingTemperature = "sampling_temperature";
+
+    /// <summary>"true" when an exported sampler selects its component with the straight-through one-hot (exact draws), else "false".</summary>
+    public const string SamplingStraightThrough = "sampling_straight_through";
 }
