@@ -50,9 +50,24 @@ public sealed partial class FlowCommandTests : IDisposable
         Assert.Equal("x,y,LogDensity", sampled[0]);
         Assert.Equal(26, sampled.Length);
 
-        (code, _, stderr) = ProgramTests.Run("export", "--model", model, "--output", Path.Combine(_directory, "flow.onnx"));
-        Assert.Equal(ExitCodes.BadInput, code);
-        Assert.Contains("MixtureDensityFlow", stderr, StringComparison.Ordinal);
+        // Export the density graph and score it with ONNX Runtime: the same log-densities as flow score.
+        string onnx = Path.Combine(_directory, "flow.onnx");
+        (code, stdout, stderr) = ProgramTests.Run("export", "--model", model, "--output", onnx, "--json");
+        Assert.True(code == ExitCodes.Success, stderr);
+        Assert.Equal("density", JsonNode.Parse(stdout)!["mode"]!.GetValue<string>());
+        string onnxScores = Path.Combine(_directory, "onnx-scores.csv");
+        (code, _, stderr) = ProgramTests.Run("onnx", "score", "--model", onnx, "--data", data, "--output", onnxScores);
+        Assert.True(code == ExitCodes.Success, stderr);
+        var ort = File.ReadAllLines(onnxScores);
+        int logDensityColumn = Array.IndexOf(ort[0].Split(','), "LogDensity");
+        Assert.True(logDensityColumn >= 0, ort[0]);
+        Assert.Equal(scored.Length, ort.Length);
+        for (int i = 1; i < ort.Length; i++)
+        {
+            double native = double.Parse(scored[i].Split(',')[0], CultureInfo.InvariantCulture);
+            double viaOnnx = double.Parse(ort[i].Split(',')[logDensityColumn], CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(native - viaOnnx) <= 1e-4 * Math.Max(1, Math.Abs(native)), $"row {i}: {native} vs {viaOnnx}");
+        }
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

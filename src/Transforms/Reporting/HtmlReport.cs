@@ -57,6 +57,26 @@ public sealed class HtmlReport
         return section;
     }
 
+    /// <summary>
+    /// Appends copies of another report's sections, each heading prefixed with <paramref name="headingPrefix"/>
+    /// (so one page can hold several models' reports); section ids are made unique in this report.
+    /// </summary>
+    /// <param name="other">The report whose sections to append.</param>
+    /// <param name="headingPrefix">Text put before each heading, e.g. "Digits: ".</param>
+    /// <returns>This report.</returns>
+    public HtmlReport Include(HtmlReport other, string headingPrefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        ArgumentNullException.ThrowIfNull(headingPrefix);
+        foreach (var section in other.Sections)
+        {
+            string heading = headingPrefix + section.Heading;
+            _sections.Add(section.CopyAs(heading, UniqueId(heading)));
+        }
+
+        return this;
+    }
+
     /// <summary>The complete HTML5 page (UTF-8).</summary>
     /// <returns>The markup.</returns>
     public string ToHtml()

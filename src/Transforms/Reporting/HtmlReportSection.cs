@@ -20,6 +20,13 @@ public sealed class HtmlReportSection
         Id = id;
     }
 
+    internal HtmlReportSection CopyAs(string heading, string id)
+    {
+        var copy = new HtmlReportSection(heading, id) { _figures = _figures };
+        copy._blocks.AddRange(_blocks);
+        return copy;
+    }
+
     /// <summary>The section's heading.</summary>
     public string Heading { get; }
 
