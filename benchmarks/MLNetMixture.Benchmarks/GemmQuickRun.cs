@@ -4,11 +4,12 @@ using System.Globalization;
 namespace MLNetMixture.Benchmarks;
 
 /// <summary>
-/// <c>gemm-quick [threads] [seconds-per-case] [batch-ms]</c>: GFLOP/s of every product in <see cref="GemmShapes"/> in a
+/// <c>gemm-quick [threads] [seconds-per-case] [batch-ms] [shape-filter]</c>: GFLOP/s of every product in <see cref="GemmShapes"/> in a
 /// few seconds, without BenchmarkDotNet. When OpenBLAS is installed it is timed on the same operands in the same
 /// process, alternating phases with ours (with a cool-down between phases so neither side's spinning worker threads
 /// disturb the other), so both see the same machine conditions. Each side is warmed up, then timed in batches of
-/// roughly batch-ms; the best batch is reported (on a shared machine the best is the least disturbed).
+/// roughly batch-ms; the best batch is reported (on a shared machine the best is the least disturbed). A shape
+/// filter such as <c>4096</c> keeps the layer sizes whose "(M,K,N)" contains it.
 /// </summary>
 public static class GemmQuickRun
 {
@@ -23,13 +24,14 @@ public static class GemmQuickRun
         int threads = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
         double seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 0.6;
         double batchMs = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 2;
+        string shapeFilter = args.Length > 3 ? args[3] : string.Empty;
         var openBlas = OpenBlasReference.TryLoad();
         openBlas?.SetThreads(threads);
         Console.WriteLine($"GEMM quick sweep: threads={threads}, {seconds:0.##} s per case, ~{batchMs:0.##} ms batches, best batch reported");
         Console.WriteLine($"load average at start: {LoadAverage()}");
         Console.WriteLine(openBlas is null ? "OpenBLAS: not found (Debian: apt-get install libopenblas0-pthread)" : $"OpenBLAS: {openBlas.Config}");
         Console.WriteLine($"{"(M,K,N)",-18} {"product",-8} {"m x n x k",-16} {"ours",8} {"OpenBLAS",9} {"ours/OB",7}   GFLOP/s");
-        foreach (var (m, k, n) in GemmShapes.Forward)
+        foreach (var (m, k, n) in GemmShapes.Forward.Where(s => $"({s.M},{s.K},{s.N})".Contains(shapeFilter, StringComparison.Ordinal)))
         {
             foreach (var gemm in GemmShapes.LayerCases(m, k, n))
             {

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 namespace MLNetMixture.Benchmarks;
 
-/// <summary>Runs the BenchmarkDotNet suites (pass --filter to pick), or the quick GEMM sweep against OpenBLAS: <c>gemm-quick [threads] [seconds-per-case] [batch-ms]</c>.</summary>
+/// <summary>Runs the BenchmarkDotNet suites (pass --filter to pick), or the quick GEMM sweep against OpenBLAS: <c>gemm-quick [threads] [seconds-per-case] [batch-ms] [shape-filter]</c>.</summary>
 public static class Program
 {
     /// <summary>Entry point.</summary>
