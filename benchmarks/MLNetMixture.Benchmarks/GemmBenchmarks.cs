@@ -4,7 +4,8 @@ using BenchmarkDotNet.Attributes;
 namespace MLNetMixture.Benchmarks;
 
 /// <summary>
-/// Single-precision GEMM throughput on 2 threads at MLP layer sizes. The GFLOP/s column is 2*M*N*K / mean time.
+/// Single-precision GEMM throughput on 2 threads at MLP layer sizes. The GFLOP/s columns are 2*M*N*K over the mean
+/// time and over the fastest iteration.
 /// Shape is the layer's (M,K,N); Product picks the forward NN, the forward NT (as the tape's Linear runs it) or the
 /// weight-gradient TN reduction over the batch (dW[N,K] += G[M,N]^T X[M,K], beta = 1). Quick alternative without
 /// BenchmarkDotNet: <c>dotnet run -c Release --project benchmarks/MLNetMixture.Benchmarks -- gemm-quick</c>.

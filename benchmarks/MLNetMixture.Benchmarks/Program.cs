@@ -4,7 +4,7 @@ namespace MLNetMixture.Benchmarks;
 
 /// <summary>
 /// Runs the BenchmarkDotNet suites (pass --filter to pick), or a quick console mode named by the first argument:
-/// <c>gemm-quick [threads] [seconds-per-case] [batch-ms]</c> (GEMM sweep against OpenBLAS), <c>mlp-step</c>
+/// <c>gemm-quick [threads] [seconds-per-case] [batch-ms] [M filter]</c> (GEMM sweep against OpenBLAS), <c>mlp-step</c>
 /// (training-step samples/s), <c>denormals</c> (long-run speed with and without the optimizer's denormal guard),
 /// <c>flow-quality</c> (mixture-density flows: KL on 2D toys, MINIBOONE log-likelihood) or <c>onnx-throughput</c>
 /// (rows/s of ONNX Runtime vs our own scoring at several batch sizes).
