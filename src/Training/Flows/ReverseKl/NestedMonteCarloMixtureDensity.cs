@@ -18,8 +18,10 @@ namespace MLNetMixture.Training.Flows;
 /// </para>
 /// <para>
 /// It exists to compare against the exact density (<see cref="DiagonalGaussianMixture.LogDensity(IComputeGraph, Var)"/>),
-/// which costs the same K component densities and is both exact and of lower gradient variance; the estimator is
-/// what one would use where the sum over components were unaffordable.
+/// which costs the same K component densities, is exact, and gives the base parameters' reverse-KL gradients a
+/// lower variance (measured in the tests; the flow parameters' gradients are unaffected, since a sample's base
+/// point does not depend on the flow). The estimator is what one would use where the sum over components were
+/// unaffordable.
 /// </para>
 /// </remarks>
 public static class NestedMonteCarloMixtureDensity

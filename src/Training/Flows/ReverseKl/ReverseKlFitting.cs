@@ -15,10 +15,19 @@ namespace MLNetMixture.Training.Flows;
 /// with the Gumbel-softmax temperature of the component selection annealed from about 1 to a floor.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Every evaluation interval the current parameters are scored on exact draws with fixed noise (common random
 /// numbers, so successive evaluations are comparable); the parameters with the best ELBO are kept and restored at
 /// the end, after cancellation and before a divergence error. The returned diagnostics are computed afresh on new
-/// exact draws. Same seed, settings and thread count give identical results.
+/// exact draws (Gumbel-max component, see <see cref="ExactFlowSampling"/>), never on the relaxed training draws.
+/// Same seed, settings and thread count give identical results.
+/// </para>
+/// <para>
+/// Reverse KL is mode-seeking: a flow that starts narrower than the target can settle on some of its modes and
+/// never find the others. Start wide (<see cref="ReverseKlOptions.InitialOutputScale"/> at or above the target's
+/// spread) and compare the importance-sampled log Z and the effective sample size with the ELBO: a gap of about
+/// log 2 with a healthy ESS is the signature of a missed mode.
+/// </para>
 /// </remarks>
 public static class ReverseKlFitting
 {
@@ -116,7 +125,7 @@ public static class ReverseKlFitting
             tape.Reset();
             optimizer.ZeroGrad();
             var (loss, _, _, _) = ReverseKlObjective.Record(
-                tape, model, target, noise, options.SamplesPerStep, temperature, options.Selection, options.BaseDensity, options.NestedComponentSamples, options.PathGradient);
+                tape, model, target, noise, options.SamplesPerStep, temperature, options.Selection, options.BaseDensity, options.NestedComponentSamples, options.PathGradient, options.TargetExponentAt(step));
             float value = tape.Value(loss).Span[0];
             if (!float.IsFinite(value))
             {
@@ -139,8 +148,9 @@ public static class ReverseKlFitting
 
             if (step % interval == 0 || step == options.Steps)
             {
+                // While the target is tempered the model is not yet fitting p~ itself: it cannot become the best.
                 var evaluation = Evaluate();
-                bool isBest = double.IsFinite(evaluation.Elbo) && evaluation.Elbo > bestElbo;
+                bool isBest = double.IsFinite(evaluation.Elbo) && evaluation.Elbo > bestElbo && options.TargetExponentAt(step - 1) >= 1f;
                 if (isBest)
                 {
                     bestElbo = evaluation.Elbo;
@@ -162,7 +172,7 @@ public static class ReverseKlFitting
         {
             // Steps since the last evaluation still get their chance to be kept.
             var evaluation = Evaluate();
-            if (double.IsFinite(evaluation.Elbo) && evaluation.Elbo > bestElbo)
+            if (double.IsFinite(evaluation.Elbo) && evaluation.Elbo > bestElbo && options.TargetExponentAt(step - 1) >= 1f)
             {
                 bestElbo = evaluation.Elbo;
                 bestStep = step;

@@ -48,6 +48,10 @@ public static class ReverseKlObjective
     /// <c>∂_θ log q_θ(x)</c>, whose expectation under q is zero, and with it most of the gradient noise near the
     /// optimum (the gradient vanishes sample by sample when q = p). It applies with the exact base density only.
     /// </param>
+    /// <param name="targetExponent">
+    /// β in (0, 1]: the target is tempered to p~^β (log p~ and its gradient are multiplied by β). Below 1 the target
+    /// is flatter and its modes merge, which lets q spread over all of them before β reaches 1.
+    /// </param>
     /// <returns>The scalar loss, the samples x [N, D], log q(x) [N] (as scored) and log p~(x) [N].</returns>
     public static (Var Loss, Var Samples, Var LogModelDensity, Var LogTarget) Record(
         Tape tape,
@@ -59,7 +63,8 @@ public static class ReverseKlObjective
         ComponentSelection selection = ComponentSelection.StraightThrough,
         ReverseKlBaseDensity baseDensity = ReverseKlBaseDensity.Exact,
         int nestedComponentSamples = 16,
-        bool pathGradient = false)
+        bool pathGradient = false,
+        float targetExponent = 1f)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(model);
@@ -67,6 +72,11 @@ public static class ReverseKlObjective
         ArgumentNullException.ThrowIfNull(random);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(samples);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nestedComponentSamples);
+        if (!(targetExponent > 0 && targetExponent <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(targetExponent), targetExponent, "The target exponent must lie in (0, 1].");
+        }
+
         if (target.Dimension != model.Dimension)
         {
             throw new ArgumentException($"The target has dimension {target.Dimension}; the flow {model.Dimension}.", nameof(target));
@@ -128,6 +138,12 @@ public static class ReverseKlObjective
         var values = new Tensor(samples);
         var gradients = new Tensor(samples, d);
         target.Evaluate(tape.Value(x).Span, values.Span, gradients.Span);
+        if (targetExponent != 1f)
+        {
+            TensorPrimitives.Multiply(values.Span, targetExponent, values.Span);
+            TensorPrimitives.Multiply(gradients.Span, targetExponent, gradients.Span);
+        }
+
         var logp = tape.External(x, values, gradients);
         var perSample = tape.Subtract(logq, logp);
         var loss = stratumWeights is { } w ? tape.SumAll(tape.Multiply(w, perSample)) : tape.MeanAll(perSample);

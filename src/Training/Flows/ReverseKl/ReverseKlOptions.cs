@@ -83,6 +83,28 @@ public sealed class ReverseKlOptions
     /// </summary>
     public bool PathGradient { get; init; } = true;
 
+    /// <summary>
+    /// β0 of target tempering: training starts on the flattened target p~^β0 and β rises geometrically to 1 over
+    /// the first <see cref="TemperingFraction"/> of the steps, so that q spreads over all modes before they
+    /// separate. 1 (default) turns tempering off.
+    /// </summary>
+    public float InitialTargetExponent { get; init; } = 1f;
+
+    /// <summary>The fraction of the steps over which the target exponent rises to 1. Default 0.5.</summary>
+    public double TemperingFraction { get; init; } = 0.5;
+
+    /// <summary>The target exponent β at step <paramref name="step"/>: β0^(1 − t) with t the share of the tempering phase done, then 1.</summary>
+    public float TargetExponentAt(long step)
+    {
+        long phase = (long)Math.Floor(TemperingFraction * Steps);
+        if (InitialTargetExponent >= 1f || step >= phase)
+        {
+            return 1f;
+        }
+
+        return (float)Math.Pow(InitialTargetExponent, 1.0 - ((double)step / phase));
+    }
+
     /// <summary>How a sampled base point is scored during training. Default exact.</summary>
     public ReverseKlBaseDensity BaseDensity { get; init; } = ReverseKlBaseDensity.Exact;
 
@@ -163,6 +185,16 @@ public sealed class ReverseKlOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(NestedComponentSamples);
+        if (!(InitialTargetExponent > 0 && InitialTargetExponent <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(InitialTargetExponent), InitialTargetExponent, "The initial target exponent must lie in (0, 1].");
+        }
+
+        if (!(TemperingFraction >= 0 && TemperingFraction <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TemperingFraction), TemperingFraction, "The tempering fraction must lie in [0, 1].");
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegative(EvaluationInterval);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(EvaluationSamples);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(FinalEvaluationSamples);

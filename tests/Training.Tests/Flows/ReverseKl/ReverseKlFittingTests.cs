@@ -186,12 +186,37 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Target_tempering_rises_geometrically_to_one_and_scales_the_target()
+    {
+        var options = new ReverseKlOptions { Steps = 100, InitialTargetExponent = 0.01f, TemperingFraction = 0.5 };
+        Assert.Equal(0.01f, options.TargetExponentAt(0), 6);
+        Assert.Equal(0.1f, options.TargetExponentAt(25), 5);
+        Assert.Equal(1f, options.TargetExponentAt(50));
+        Assert.Equal(1f, options.TargetExponentAt(99));
+        Assert.Equal(1f, new ReverseKlOptions { Steps = 100 }.TargetExponentAt(0));
+
+        var target = new RezendeMohamedDensity(RezendeMohamedEnergy.U2);
+        var model = ReverseKlFitting.CreateModel(2, new ReverseKlOptions { Components = 2, CouplingLayers = 2, HiddenSizes = [8] }, new RandomSource(1));
+        var tape = new Tape(1);
+        var (_, _, _, full) = ReverseKlObjective.Record(tape, model, target, new RandomSource(5), 16, 0.5f);
+        var fullValues = tape.Value(full).ToArray();
+        tape.Reset();
+        var (_, _, _, tempered) = ReverseKlObjective.Record(tape, model, target, new RandomSource(5), 16, 0.5f, targetExponent: 0.25f);
+        var temperedValues = tape.Value(tempered).ToArray();
+        for (int i = 0; i < 16; i++)
+        {
+            Assert.Equal(0.25f * fullValues[i], temperedValues[i], 4);
+        }
+    }
+
+    [Fact]
     public void Options_are_validated()
     {
         var target = new CircularGaussianMixtureDensity();
         Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Components = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { MinimumTemperature = 2f }));
         Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { HiddenSizes = [0] }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { InitialTargetExponent = 0f }));
         var model = ReverseKlFitting.CreateModel(3, new ReverseKlOptions(), new RandomSource(1));
         Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(model, target));
     }
