@@ -46,13 +46,14 @@ public static class ReverseKlObjective
     /// Vaitl et al. 2022): log q is re-evaluated at x through the normalising direction with every parameter held
     /// fixed, so its gradient reaches the parameters only through x. This drops the score term
     /// <c>∂_θ log q_θ(x)</c>, whose expectation under q is zero, and with it most of the gradient noise near the
-    /// optimum (the gradient vanishes sample by sample when q = p). It applies with the exact base density only.
+    /// optimum (the gradient vanishes sample by sample when q = p). It applies with the exact base density only, and
+    /// is unbiased for the exact draws of the straight-through and stratified selections (not for relaxed draws).
     /// </param>
     /// <param name="targetExponent">
     /// β in (0, 1]: the target is tempered to p~^β (log p~ and its gradient are multiplied by β). Below 1 the target
     /// is flatter and its modes merge, which lets q spread over all of them before β reaches 1.
     /// </param>
-    /// <returns>The scalar loss, the samples x [N, D], log q(x) [N] (as scored) and log p~(x) [N].</returns>
+    /// <returns>The scalar loss, the samples x [N, D], log q(x) [N] (as scored) and β log p~(x) [N].</returns>
     public static (Var Loss, Var Samples, Var LogModelDensity, Var LogTarget) Record(
         Tape tape,
         MixtureDensityFlow model,
