@@ -37,7 +37,7 @@ public sealed class LetterModels
 
     /// <summary>The trained mixture-of-experts step of <see cref="Model"/>.</summary>
     public MixtureOfExpertsPredictionTransformer MixtureOfExperts =>
-        ((TransformerChain<ITransformer>)Model).OfType<MixtureOfExpertsPredictionTransformer>().Single();
+        ((IEnumerable<ITransformer>)Model).OfType<MixtureOfExpertsPredictionTransformer>().Single();
 
     /// <summary>The same model trained through <see cref="MixtureOfExpertsEstimator"/>.</summary>
     public MixtureOfExpertsTransformer Ours { get; }
