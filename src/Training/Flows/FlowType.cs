@@ -1,0 +1,20 @@
+namespace MLNetMixture.Training.Flows;
+
+/// <summary>The invertible transform stacked in a <see cref="MixtureDensityFlowArchitecture"/>.</summary>
+public enum FlowType
+{
+    /// <summary>RealNVP affine coupling (<see cref="AffineCouplingLayer"/>): the cheapest to train and to sample.</summary>
+    AffineCoupling,
+
+    /// <summary>
+    /// Neural spline coupling (<see cref="RationalQuadraticSplineCouplingLayer"/>): monotone rational-quadratic
+    /// splines with identity tails; the most expressive per layer, and outliers outside the spline interval stay sane.
+    /// </summary>
+    SplineCoupling,
+
+    /// <summary>
+    /// Masked autoregressive flow (<see cref="MaskedAutoregressiveLayer"/>): one network pass per density
+    /// evaluation, but D passes per sample.
+    /// </summary>
+    MaskedAutoregressive,
+}

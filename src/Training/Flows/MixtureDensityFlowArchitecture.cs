@@ -1,0 +1,152 @@
+using MLNetMixture.Training.Distributions;
+using MLNetMixture.Training.Layers;
+using MLNetMixture.Training.Randomness;
+
+namespace MLNetMixture.Training.Flows;
+
+/// <summary>
+/// A recipe for a <see cref="MixtureDensityFlow"/>: <see cref="Layers"/> blocks of
+/// <c>[ActNorm] → [permutation (not before the first block)] → [LU linear] → transform</c> (data → latent order),
+/// a <see cref="Components"/>-component diagonal Gaussian mixture base (a frozen standard normal for one
+/// component) and an optional input <see cref="Standardizer"/>. <see cref="Build"/> gives fresh layers: every
+/// transform starts at the identity, so the new model's density is the base density of the (standardised) data.
+/// </summary>
+/// <remarks>
+/// Parameter names are fixed by position: <c>standardizer.*</c>, <c>flow.{block}.actnorm.*</c>,
+/// <c>flow.{block}.lu.*</c>, <c>flow.{block}.coupling.*</c> / <c>flow.{block}.made.*</c> and <c>base.*</c>, so a
+/// model built from the same architecture can take a saved model's parameters by name. Random permutations are
+/// drawn in <see cref="Build"/> unless <see cref="Permutations"/> fixes them; read them back with
+/// <see cref="PermutationsOf"/> to store them.
+/// </remarks>
+public sealed record MixtureDensityFlowArchitecture
+{
+    /// <summary>The number of features D.</summary>
+    public required int Dimension { get; init; }
+
+    /// <summary>The transform of each block.</summary>
+    public FlowType FlowType { get; init; } = FlowType.SplineCoupling;
+
+    /// <summary>The number of transform blocks L.</summary>
+    public int Layers { get; init; } = 5;
+
+    /// <summary>Hidden widths of each conditioner network (coupling) or MADE network (autoregressive).</summary>
+    public IReadOnlyList<int> HiddenSizes { get; init; } = [64, 64];
+
+    /// <summary>The conditioners' hidden non-linearity.</summary>
+    public Activation Activation { get; init; } = Activation.Relu;
+
+    /// <summary>Spline bins K (spline coupling only).</summary>
+    public int SplineBins { get; init; } = 8;
+
+    /// <summary>The spline interval [-B, B] in standardised units (spline coupling only); identity outside.</summary>
+    public float SplineBound { get; init; } = 3f;
+
+    /// <summary>The soft clamp of the log-scales of affine couplings and autoregressive layers: |log-scale| &lt; bound.</summary>
+    public float ScaleBound { get; init; } = 3f;
+
+    /// <summary>The reordering between blocks.</summary>
+    public FlowPermutationKind Permutation { get; init; } = FlowPermutationKind.Reverse;
+
+    /// <summary>
+    /// Explicit orders for the L - 1 permutation layers (each a permutation of 0..D-1, see
+    /// <see cref="PermutationLayer.Permutation"/>), or null to derive them from <see cref="Permutation"/>.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<int>>? Permutations { get; init; }
+
+    /// <summary>Whether each block has an LU-parameterised linear layer (started at the identity) before its transform.</summary>
+    public bool LuLinear { get; init; }
+
+    /// <summary>Whether each block starts with an ActNorm layer (initialised from data).</summary>
+    public bool ActNorm { get; init; }
+
+    /// <summary>Mixture components K of the base; 1 is a frozen standard normal.</summary>
+    public int Components { get; init; } = 1;
+
+    /// <summary>Whether the model standardises its inputs (statistics learned from the training data).</summary>
+    public bool Standardize { get; init; } = true;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        Check(Dimension > 0, nameof(Dimension), Dimension, "be positive");
+        Check(FlowType == FlowType.MaskedAutoregressive || Dimension >= 2, nameof(Dimension), Dimension, "be at least 2 for coupling flows (one feature cannot condition another); use MaskedAutoregressive for one feature");
+        Check(Enum.IsDefined(FlowType), nameof(FlowType), FlowType, "be AffineCoupling, SplineCoupling or MaskedAutoregressive");
+        Check(Enum.IsDefined(Permutation), nameof(Permutation), Permutation, "be Reverse or Random");
+        Check(Layers > 0, nameof(Layers), Layers, "be positive");
+        Check(HiddenSizes is not null && HiddenSizes.All(h => h > 0), nameof(HiddenSizes), HiddenSizes is null ? "null" : $"[{string.Join(", ", HiddenSizes)}]", "hold positive widths (may be empty)");
+        Check(SplineBins >= 2, nameof(SplineBins), SplineBins, "be at least 2");
+        Check(SplineBound > 0 && float.IsFinite(SplineBound), nameof(SplineBound), SplineBound, "be positive and finite");
+        Check(ScaleBound > 0 && float.IsFinite(ScaleBound), nameof(ScaleBound), ScaleBound, "be positive and finite");
+        Check(Components > 0, nameof(Components), Components, "be positive");
+        if (Permutations is not null)
+        {
+            Check(Permutations.Count == Layers - 1, nameof(Permutations), Permutations.Count, $"hold Layers - 1 = {Layers - 1} orders");
+            for (int i = 0; i < Permutations.Count; i++)
+            {
+                var p = Permutations[i];
+                bool ok = p is not null && p.Count == Dimension && p.All(v => v >= 0 && v < Dimension) && p.Distinct().Count() == Dimension;
+                Check(ok, nameof(Permutations), i, $"hold permutations of 0..{Dimension - 1} (order {i} is not one)");
+            }
+        }
+    }
+
+    /// <summary>Builds a fresh model: transforms at the identity, an equal-weight base with zero means and unit sigmas, an identity standardiser.</summary>
+    /// <param name="random">Initialisation randomness (conditioner weights, random permutations).</param>
+    /// <remarks>Call <see cref="MixtureDensityFlowInitializer.Initialize"/> before training to fit the standardiser, ActNorm and base to data.</remarks>
+    public MixtureDensityFlow Build(RandomSource random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        Validate();
+        int d = Dimension;
+        var permutationRandom = random.Fork(0x5045524D);
+        var layers = new List<IFlowLayer>();
+        for (int i = 0; i < Layers; i++)
+        {
+            string block = $"flow.{i}";
+            if (ActNorm)
+            {
+                layers.Add(new ActNormLayer(block + ".actnorm", d));
+            }
+
+            if (i > 0)
+            {
+                layers.Add(Permutations is not null
+                    ? new PermutationLayer(Permutations[i - 1])
+                    : Permutation == FlowPermutationKind.Random ? PermutationLayer.Random(d, permutationRandom) : PermutationLayer.Reverse(d));
+            }
+
+            if (LuLinear)
+            {
+                layers.Add(new LuLinearLayer(block + ".lu", d, random, randomRotation: false));
+            }
+
+            layers.Add(FlowType switch
+            {
+                FlowType.AffineCoupling => new AffineCouplingLayer(block + ".coupling", CouplingPartition.Halves(d), HiddenSizes, Activation, random, ScaleBound),
+                FlowType.SplineCoupling => new RationalQuadraticSplineCouplingLayer(block + ".coupling", CouplingPartition.Halves(d), HiddenSizes, Activation, random, SplineBins, SplineBound),
+                _ => new MaskedAutoregressiveLayer(block + ".made", d, HiddenSizes, Activation, random, ScaleBound),
+            });
+        }
+
+        var baseDistribution = Components == 1
+            ? MixtureDensityFlow.StandardNormalBase("base", d)
+            : new DiagonalGaussianMixture("base", Components, d);
+        var standardizer = Standardize ? new Standardizer("standardizer", d) : null;
+        return new MixtureDensityFlow(new FlowSequence(layers), baseDistribution, standardizer);
+    }
+
+    /// <summary>The orders of the permutation layers of <paramref name="model"/>, first to last (to store with it).</summary>
+    public static IReadOnlyList<IReadOnlyList<int>> PermutationsOf(MixtureDensityFlow model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Flow.Layers.OfType<PermutationLayer>().Select(p => (IReadOnlyList<int>)p.Permutation.ToArray()).ToArray();
+    }
+
+    private static void Check(bool ok, string name, object value, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException($"Flow architecture setting {name} = {value} is invalid: it must {rule}.", name);
+        }
+    }
+}
