@@ -4,8 +4,8 @@ namespace MLNetMixture.MLNet;
 
 /// <summary>
 /// MLNetMixture's entry points on <see cref="MLContext"/>, in ML.NET's style:
-/// <c>mlContext.MulticlassClassification.Trainers.MixtureOfExperts(...)</c> and
-/// <c>mlContext.Transforms.ScoreOnnxBatched(...)</c>.
+/// <c>mlContext.MulticlassClassification.Trainers.MixtureOfExperts(...)</c>,
+/// <c>mlContext.Transforms.MixtureDensityFlow(...)</c> and <c>mlContext.Transforms.ScoreOnnxBatched(...)</c>.
 /// </summary>
 /// <remarks>
 /// ML.NET does not let other libraries reach the <see cref="MLContext"/> behind a catalog, so these estimators
@@ -35,6 +35,28 @@ public static class MLNetMixtureCatalog
         var options = new MixtureOfExpertsTrainerOptions { LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName };
         options.Training.Experts = experts;
         return new MixtureOfExpertsTrainer(options);
+    }
+
+    /// <summary>Fits a mixture-density flow that adds LogDensity and ComponentPosterior columns; see <see cref="FlowDensityEstimator"/>.</summary>
+    /// <param name="catalog">The transforms' catalog.</param>
+    /// <param name="options">Columns, flow settings and batch size.</param>
+    public static FlowDensityEstimator MixtureDensityFlow(this TransformsCatalog catalog, FlowDensityEstimatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new FlowDensityEstimator(options);
+    }
+
+    /// <summary>Fits a mixture-density flow with <paramref name="components"/> base components and default settings; see <see cref="FlowDensityEstimator"/>.</summary>
+    /// <param name="catalog">The transforms' catalog.</param>
+    /// <param name="featureColumnName">The known-size vector of Single feature column.</param>
+    /// <param name="components">The number of Gaussian components K of the base distribution.</param>
+    public static FlowDensityEstimator MixtureDensityFlow(this TransformsCatalog catalog, string featureColumnName = "Features", int components = 4)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var options = new FlowDensityEstimatorOptions { FeatureColumnName = featureColumnName };
+        options.Training.Components = components;
+        return new FlowDensityEstimator(options);
     }
 
     /// <summary>Scores an ONNX model file with ONNX Runtime in batches; see <see cref="OnnxBatchScoringEstimator"/>.</summary>

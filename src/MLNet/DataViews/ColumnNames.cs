@@ -49,6 +49,21 @@ internal static class ColumnNames
         return Enumerable.Range(1, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
     }
 
+    /// <summary>Annotations holding slot names ("SlotNames", a vector of text as long as the column's vector).</summary>
+    public static DataViewSchema.Annotations SlotNames(IReadOnlyList<string> names)
+    {
+        var texts = names.Select(n => n.AsMemory()).ToArray();
+        var builder = new DataViewSchema.Annotations.Builder();
+        ValueGetter<VBuffer<ReadOnlyMemory<char>>> getter = (ref VBuffer<ReadOnlyMemory<char>> value) =>
+        {
+            var editor = VBufferEditor.Create(ref value, texts.Length);
+            texts.CopyTo(editor.Values);
+            value = editor.Commit();
+        };
+        builder.Add("SlotNames", new VectorDataViewType(TextDataViewType.Instance, texts.Length), getter);
+        return builder.ToAnnotations();
+    }
+
     private static string[] KeyValueTexts<T>(DataViewSchema.Column column, int count)
     {
         VBuffer<T> values = default;
