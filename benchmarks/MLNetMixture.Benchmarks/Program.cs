@@ -25,6 +25,9 @@ public static class Program
             case "flow-quality":
                 FlowQualityBenchmark.Run(args[1..]);
                 break;
+            case "flow-speed":
+                FlowSpeedBenchmark.Run(args[1..]);
+                break;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 break;
