@@ -48,6 +48,7 @@ internal static class FlowQualityBenchmark
             }
 
             case "miniboone":
+                named.TryAdd("standardize", "false"); // the file is standardised already; report in its space
                 foreach (int k in ComponentList(named))
                 {
                     MiniBoone(Configure(options, named, k));
@@ -150,12 +151,12 @@ internal static class FlowQualityBenchmark
             SplineBound = float.Parse(Get("bound", defaults.SplineBound.ToString(inv)), inv),
             ScaleBound = float.Parse(Get("scale-bound", defaults.ScaleBound.ToString(inv)), inv),
             Permutation = Enum.Parse<FlowPermutationKind>(Get("permutation", defaults.Permutation.ToString()), ignoreCase: true),
-            LuLinear = bool.Parse(Get("lu", "false")),
-            ActNorm = bool.Parse(Get("actnorm", "false")),
+            LuLinear = bool.Parse(Get("lu", defaults.LuLinear.ToString())),
+            ActNorm = bool.Parse(Get("actnorm", defaults.ActNorm.ToString())),
             Activation = Enum.Parse<Activation>(Get("activation", defaults.Activation.ToString()), ignoreCase: true),
             Seed = ulong.Parse(Get("seed", "1"), inv),
             Threads = int.Parse(Get("threads", "0"), inv),
-            Standardize = bool.Parse(Get("standardize", "true")),
+            Standardize = bool.Parse(Get("standardize", defaults.Standardize.ToString())),
         };
     }
 
@@ -174,16 +175,19 @@ internal static class FlowQualityBenchmark
 
     internal static string FindData(string name)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {
-            string candidate = Path.Combine(dir.FullName, "data", name);
-            if (File.Exists(candidate))
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                return candidate;
+                string candidate = Path.Combine(dir.FullName, "data", name);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
             }
         }
 
-        throw new FileNotFoundException($"data/{name} not found above {AppContext.BaseDirectory}.");
+        throw new FileNotFoundException($"data/{name} not found above {Environment.CurrentDirectory} or {AppContext.BaseDirectory}.");
     }
 
     internal static string Uptime()

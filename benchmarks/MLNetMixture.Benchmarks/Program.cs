@@ -6,7 +6,8 @@ namespace MLNetMixture.Benchmarks;
 /// Runs the BenchmarkDotNet suites (pass --filter to pick), or a quick console mode named by the first argument:
 /// <c>gemm-quick [threads] [seconds-per-case] [batch-ms] [M filter]</c> (GEMM sweep against OpenBLAS), <c>mlp-step</c>
 /// (training-step samples/s), <c>denormals</c> (long-run speed with and without the optimizer's denormal guard),
-/// <c>flow-quality</c> (mixture-density flows: KL on 2D toys, MINIBOONE log-likelihood) or <c>onnx-throughput</c>
+/// <c>flow-quality</c> (mixture-density flows: KL on 2D toys, MINIBOONE log-likelihood), <c>flow-speed</c>
+/// (flow training and log-density throughput) or <c>onnx-throughput</c>
 /// (rows/s of ONNX Runtime vs our own scoring at several batch sizes), or <c>reverse-kl</c>
 /// (reverse-KL fits to the U1-U4 energies and the 8-Gaussian target: ELBO, log Z, ESS, mode coverage).
 /// </summary>
@@ -29,6 +30,9 @@ public static class Program
                 break;
             case "flow-quality":
                 FlowQualityBenchmark.Run(args[1..]);
+                break;
+            case "flow-speed":
+                FlowSpeedBenchmark.Run(args[1..]);
                 break;
             case "onnx-throughput":
                 OnnxThroughputBenchmark.Run(args[1..]);

@@ -33,7 +33,7 @@ public sealed record MixtureDensityFlowArchitecture
     public IReadOnlyList<int> HiddenSizes { get; init; } = [64, 64];
 
     /// <summary>The conditioners' hidden non-linearity.</summary>
-    public Activation Activation { get; init; } = Activation.Relu;
+    public Activation Activation { get; init; } = Activation.Tanh;
 
     /// <summary>Spline bins K (spline coupling only).</summary>
     public int SplineBins { get; init; } = 8;

@@ -87,6 +87,24 @@ public sealed class OnnxScorer : IDisposable
         return _scalarInputs[i] ? 1 : _inputRowShapes[i].Any(d => d <= 0) ? -1 : _inputRowShapes[i].Aggregate(1L, (a, d) => a * d);
     }
 
+    /// <summary>
+    /// The non-batch dimensions of output <paramref name="name"/> as the model declares them: empty for a [N] output
+    /// (one value per row), [C] for [N, C]; a dimension known only at run time is -1.
+    /// </summary>
+    public IReadOnlyList<long> OutputRowShape(string name) => [.. Output(name).RowShape];
+
+    /// <summary>The element type of output <paramref name="name"/>: <see cref="float"/>, <see cref="long"/>, or another CLR type for outputs <see cref="Score(float[], int, IReadOnlyList{string}?)"/> does not support.</summary>
+    public Type OutputElementType(string name) => Output(name).Type switch
+    {
+        TensorElementType.Float => typeof(float),
+        TensorElementType.Int64 => typeof(long),
+        TensorElementType.Int32 => typeof(int),
+        TensorElementType.Double => typeof(double),
+        TensorElementType.String => typeof(string),
+        TensorElementType.Bool => typeof(bool),
+        var other => throw new NotSupportedException($"Output '{name}' has element type {other}."),
+    };
+
     /// <summary>Loads a model file.</summary>
     public static OnnxScorer Load(string path, OnnxScoringOptions? options = null)
     {
@@ -192,6 +210,11 @@ public sealed class OnnxScorer : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _session.Dispose();
+
+    private (TensorElementType Type, long[] RowShape, bool Static) Output(string name) =>
+        _outputs.TryGetValue(name, out var output)
+            ? output
+            : throw new ArgumentException($"The model has no output '{name}'; outputs: {string.Join(", ", _outputNames)}.", nameof(name));
 
     private static OnnxScorer Create(byte[] model, OnnxScoringOptions options, string source)
     {

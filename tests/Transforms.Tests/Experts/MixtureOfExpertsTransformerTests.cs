@@ -1,6 +1,8 @@
 using MLNetMixture.Transforms.Data;
 using MLNetMixture.Transforms.Experts;
+using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Persistence;
+using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Transforms.Tests.Experts;
 
@@ -39,6 +41,29 @@ public sealed class MixtureOfExpertsTransformerTests : IClassFixture<TrainedDigi
         Assert.Contains(contents.Tensors, t => t.Name == "standardizer.mean");
         Assert.Equal(64, contents.Configuration["featureNames"]!.AsArray().Count);
         Assert.Equal(10, contents.Configuration["labels"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public void Onnx_export_follows_the_routing_and_scores_like_the_model()
+    {
+        string path = Path.Combine(_dir, "digits.onnx");
+        _model.ExportOnnx(path);
+        using var soft = OnnxScorer.Load(path);
+        Assert.Equal("Soft", soft.Metadata[OnnxMetadataKeys.GateMode]);
+        Assert.Equal(OnnxExportConventions.JsonArray(_model.ClassLabels), soft.Metadata[OnnxMetadataKeys.ClassLabels]);
+        var table = DigitsSlice.Test;
+        var native = _model.Transform(table);
+        var onnx = soft.Score(table.Features, table.Rows)["Score"].Floats!;
+        for (int i = 0; i < onnx.Length; i++)
+        {
+            Assert.InRange(Math.Abs(native.Scores.Span[i] - onnx[i]), 0f, 1e-4f);
+        }
+
+        using var top1 = OnnxScorer.Load(_model.WithTopK(1).ToOnnx());
+        Assert.Equal("HardTop1", top1.Metadata[OnnxMetadataKeys.GateMode]);
+        Assert.Throws<NotSupportedException>(() => _model.WithTopK(2).ToOnnx());
+        using var explicitSoft = OnnxScorer.Load(_model.WithTopK(2).ToOnnx(new MixtureOfExpertsOnnxExportOptions()));
+        Assert.Equal("Soft", explicitSoft.Metadata[OnnxMetadataKeys.GateMode]);
     }
 
     [Fact]

@@ -35,6 +35,17 @@ public sealed class OnnxScorerTests
     }
 
     [Fact]
+    public void Output_row_shapes_and_element_types_are_described()
+    {
+        using var scorer = OnnxScorer.Load(TinyModel());
+        Assert.Equal(new long[] { 3 }, scorer.OutputRowShape("Y"));
+        Assert.Empty(scorer.OutputRowShape("Arg"));
+        Assert.Equal(typeof(float), scorer.OutputElementType("Y"));
+        Assert.Equal(typeof(long), scorer.OutputElementType("Arg"));
+        Assert.Contains("outputs: Y, Arg", Assert.Throws<ArgumentException>(() => scorer.OutputRowShape("Z")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Dynamic_output_shapes_are_copied_and_match_static_path()
     {
         using var scorer = OnnxScorer.Load(TinyModel(dynamicOutput: true), new OnnxScoringOptions { BatchSize = 4 });
