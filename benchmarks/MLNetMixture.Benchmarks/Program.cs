@@ -9,7 +9,8 @@ namespace MLNetMixture.Benchmarks;
 /// <c>flow-quality</c> (mixture-density flows: KL on 2D toys, MINIBOONE log-likelihood), <c>flow-speed</c>
 /// (flow training and log-density throughput) or <c>onnx-throughput</c>
 /// (rows/s of ONNX Runtime vs our own scoring at several batch sizes), or <c>reverse-kl</c>
-/// (reverse-KL fits to the U1-U4 energies and the 8-Gaussian target: ELBO, log Z, ESS, mode coverage).
+/// (reverse-KL fits to the U1-U4 energies and the 8-Gaussian target: ELBO, log Z, ESS, mode coverage),
+/// <c>moe-quality</c> and <c>moe-speed</c> (mixture-of-experts test accuracy per objective; training/inference speed).
 /// </summary>
 public static class Program
 {

@@ -33,7 +33,7 @@ public sealed class MixtureOfExpertsEstimator
         Options.Validate();
     }
 
-    /// <summary>The settings (a copy of those given).</summary>
+    /// <summary>The settings (a copy of those given); changes made here apply to later calls of Fit.</summary>
     public MixtureOfExpertsEstimatorOptions Options { get; }
 
     /// <summary>
@@ -53,6 +53,7 @@ public sealed class MixtureOfExpertsEstimator
     {
         ArgumentNullException.ThrowIfNull(training);
         var o = Options;
+        o.Validate(); // the settings object is mutable: check it again as it is now
         if (training.Rows == 0)
         {
             throw new ArgumentException($"The training set {training.Source} is empty.", nameof(training));
