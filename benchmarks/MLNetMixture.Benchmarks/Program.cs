@@ -17,6 +17,11 @@ public static class Program
     /// <summary>Entry point.</summary>
     public static void Main(string[] args)
     {
+        if (MixtureOfExpertsRuns.TryRun(args))
+        {
+            return; // moe-quality, moe-speed
+        }
+
         string mode = args.Length > 0 ? args[0] : string.Empty;
         switch (mode)
         {
