@@ -17,7 +17,7 @@ public static class Program
     /// <summary>Entry point.</summary>
     public static void Main(string[] args)
     {
-        if (MixtureOfExpertsRuns.TryRun(args))
+        if (args.Length > 0 && args[0].StartsWith("moe-", StringComparison.Ordinal) && MixtureOfExpertsRuns.TryRun(args))
         {
             return; // moe-quality, moe-speed
         }
