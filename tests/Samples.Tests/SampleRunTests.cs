@@ -35,6 +35,42 @@ public sealed class SampleRunTests
         Assert.Contains("<svg", File.ReadAllText(html), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ExpertsSatellite_compares_the_three_objectives_and_the_single_expert_control()
+    {
+        var (code, output, _) = RunSample("ExpertsSatellite", "--quick", DataDirectory());
+        Assert.True(code == 0, output);
+        foreach (var objective in new[] { "Marginal", "GumbelSoftmax", "StraightThrough" })
+        {
+            Assert.Contains(objective, output, StringComparison.Ordinal);
+        }
+
+        // One result row (with a percentage) per configuration: three objectives with 8 experts, and K = 1.
+        Assert.Equal(4, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains('%', StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void FlowsToys_fits_both_bases_reports_kl_and_writes_reports()
+    {
+        var (code, output, dir) = RunSample("FlowsToys", "--quick", "out");
+        Assert.True(code == 0, output);
+        Assert.Contains("EightGaussians", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir, "out", "EightGaussians-k1.html")));
+        Assert.True(File.Exists(Path.Combine(dir, "out", "EightGaussians-k8.html")));
+    }
+
+    [Fact]
+    public void ReverseKlEnergies_prints_elbo_and_log_z_for_u1()
+    {
+        var (code, output, _) = RunSample("ReverseKlEnergies", "--quick");
+        Assert.True(code == 0, output);
+        var row = output.Split('\n').Single(l => l.StartsWith("U1", StringComparison.Ordinal));
+        var fields = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, fields.Length);
+        Assert.True(double.TryParse(fields[1], System.Globalization.CultureInfo.InvariantCulture, out double logZ) && Math.Abs(logZ - 1.8775) < 0.01, row);
+        Assert.True(double.TryParse(fields[2], System.Globalization.CultureInfo.InvariantCulture, out double elbo) && elbo <= logZ + 0.05, row);
+    }
+
     private static (int Code, string Output, string Directory) RunSample(string name, params string[] args)
     {
         string dir = Directory.CreateTempSubdirectory("mlmix-sample-").FullName;
