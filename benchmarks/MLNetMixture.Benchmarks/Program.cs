@@ -3,19 +3,31 @@ using BenchmarkDotNet.Running;
 namespace MLNetMixture.Benchmarks;
 
 /// <summary>
-/// Runs the BenchmarkDotNet suites (pass --filter to pick), or a quick console mode named by the first
-/// argument: <c>mlp-step</c> (training-step samples/s) or <c>denormals</c> (long-run speed with and without
-/// the optimizer's denormal guard), <c>flow-quality</c> or <c>flow-speed</c>
-/// (mixture-density flows: KL on 2D toys, MINIBOONE log-likelihood, training and scoring speed).
+/// Runs the BenchmarkDotNet suites (pass --filter to pick), or a quick console mode named by the first argument:
+/// <c>gemm-quick [threads] [seconds-per-case] [batch-ms] [M filter]</c> (GEMM sweep against OpenBLAS), <c>mlp-step</c>
+/// (training-step samples/s), <c>denormals</c> (long-run speed with and without the optimizer's denormal guard),
+/// <c>flow-quality</c> (mixture-density flows: KL on 2D toys, MINIBOONE log-likelihood), <c>flow-speed</c>
+/// (flow training and log-density throughput) or <c>onnx-throughput</c>
+/// (rows/s of ONNX Runtime vs our own scoring at several batch sizes), or <c>reverse-kl</c>
+/// (reverse-KL fits to the U1-U4 energies and the 8-Gaussian target: ELBO, log Z, ESS, mode coverage),
+/// <c>moe-quality</c> and <c>moe-speed</c> (mixture-of-experts test accuracy per objective; training/inference speed).
 /// </summary>
 public static class Program
 {
     /// <summary>Entry point.</summary>
     public static void Main(string[] args)
     {
+        if (args.Length > 0 && args[0].StartsWith("moe-", StringComparison.Ordinal) && MixtureOfExpertsRuns.TryRun(args))
+        {
+            return; // moe-quality, moe-speed
+        }
+
         string mode = args.Length > 0 ? args[0] : string.Empty;
         switch (mode)
         {
+            case "gemm-quick":
+                GemmQuickRun.Run(args[1..]);
+                break;
             case "mlp-step":
                 MlpStepQuickBenchmark.Run(args[1..]);
                 break;
@@ -27,6 +39,12 @@ public static class Program
                 break;
             case "flow-speed":
                 FlowSpeedBenchmark.Run(args[1..]);
+                break;
+            case "onnx-throughput":
+                OnnxThroughputBenchmark.Run(args[1..]);
+                break;
+            case "reverse-kl":
+                ReverseKlBenchmark.Run(args[1..]);
                 break;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

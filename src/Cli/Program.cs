@@ -2,6 +2,7 @@ using System.CommandLine;
 using MLNetMixture.Cli.Commands;
 using MLNetMixture.Transforms.Data;
 using MLNetMixture.Transforms.Persistence;
+using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Cli;
 
@@ -32,11 +33,21 @@ public static class Program
         ArgumentNullException.ThrowIfNull(args);
         var json = new Option<bool>("--json") { Description = "Print one machine-readable JSON result object on stdout.", Recursive = true };
         var root = new RootCommand("mlmix: mixture-density flows and mixture-of-experts classifiers — fit, evaluate, sample, export to ONNX, score, benchmark.");
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no progress or informational messages (results, warnings and errors still are).", Recursive = true };
         root.Options.Add(json);
-        var commands = new List<ICliCommand> { new DemoCommand(), new BenchCommand() };
+        root.Options.Add(quiet);
+        var commands = new List<ICliCommand>
+        {
+            new DemoCommand(),
+            new BenchCommand(),
+            new MixtureOfExpertsCommand(),
+            new ExportCommand(),
+            new OnnxCommand(),
+            new FlowCommand(),
+        };
         foreach (var c in commands)
         {
-            root.Subcommands.Add(c.Build(pr => new CliContext(output, error, pr.GetValue(json), cancellation)));
+            root.Subcommands.Add(c.Build(pr => new CliContext(output, error, pr.GetValue(json), cancellation, pr.GetValue(quiet))));
         }
 
         var parse = root.Parse(args);
@@ -63,5 +74,6 @@ public static class Program
     }
 
     private static bool IsBadInput(Exception e) =>
-        e is UsageException or DataFormatException or ModelFileException or FileNotFoundException or DirectoryNotFoundException;
+        e is UsageException or DataFormatException or ModelFileException or FileNotFoundException or DirectoryNotFoundException
+            or ExecutionProviderUnavailableException or UnauthorizedAccessException;
 }

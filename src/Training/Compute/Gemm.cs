@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace MLNetMixture.Training.Compute;
 
 /// <summary>
@@ -23,10 +21,20 @@ public static class Gemm
     /// <param name="c">C, row-major with leading dimension <paramref name="ldc"/>.</param>
     /// <param name="ldc">Distance between rows of C.</param>
     /// <param name="maxThreads">Upper bound on threads; 0 or less means <see cref="Environment.ProcessorCount"/>.</param>
-    public static unsafe void Multiply(
+    public static void Multiply(
         bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         float beta, Span<float> c, int ldc, int maxThreads = 0)
+        => Multiply(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxThreads, GemmKernel.PreferredWidth);
+
+    /// <summary>
+    /// As the public overload, with the micro-kernel pinned to <paramref name="width"/> and, when
+    /// <paramref name="packA"/> is set, op(A) forced packed or read in place (tests exercise every path).
+    /// </summary>
+    internal static unsafe void Multiply(
+        bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc, int maxThreads, GemmVectorWidth width, bool? packA = null)
     {
         ValidateShapes(transposeA, transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (m == 0 || n == 0)
@@ -38,7 +46,7 @@ public static class Gemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            GemmKernel.Run(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ResolveThreads(maxThreads, m, n, k));
+            GemmKernel.Run(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ResolveThreads(maxThreads, m, n, k), width, packA);
         }
     }
 

@@ -1,94 +1,308 @@
-using System.Buffers;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MLNetMixture.Training.Compute;
 
 /// <summary>
-/// The GEMM engine behind <see cref="Gemm"/>. Each element of C is computed by exactly one thread with a fixed
-/// summation order, so results do not depend on the thread count.
+/// The GEMM engine behind <see cref="Gemm"/>: a cache-blocked, packed algorithm in the Goto/BLIS style.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Loop nest per chunk of C (outermost first): columns in blocks of <see cref="Nc"/>; depth in blocks of at most
+/// <see cref="Kc"/> (op(B) block packed, meant to sit in L3); rows in blocks of at most <see cref="Mc"/> (op(A) block
+/// packed, meant to sit in L2); then Nr-wide op(B) micro-panels (kept in L1) against Mr-tall op(A) micro-panels,
+/// each pair handled by a register-blocked micro-kernel (<see cref="IGemmMicroKernel"/>). For chunks at most
+/// <see cref="InPlaceAMaxColumns"/> wide, op(A) is not packed: the micro-kernel reads it through its strides.
+/// </para>
+/// <para>
+/// Ragged edges: packed panels are zero-padded to full tiles, and a tile that overhangs C is computed into a scratch
+/// tile by the same micro-kernel and copied out, so edge elements get exactly the arithmetic of interior ones.
+/// </para>
+/// <para>
+/// Determinism: C is cut into chunks along one dimension; each chunk is computed by exactly one thread. Every element
+/// of C is reduced the same way regardless of the chunking: depth blocks in order (the first merges with beta, later
+/// ones add), and within a block one fused multiply-add per step in order. Depth blocking depends only on k, so
+/// results are bit-identical for any thread count.
+/// </para>
+/// </remarks>
 internal static unsafe class GemmKernel
 {
+    /// <summary>Rows of C per micro-tile (every micro-kernel).</summary>
+    public const int Mr = 6;
+
+    /// <summary>Largest depth block: a 256 x 16 op(B) micro-panel is 16 KB, half of Zen 3's 32 KB L1d.</summary>
+    public const int Kc = 256;
+
+    /// <summary>Largest row block: a 144 x 256 op(A) block is 144 KB, well inside a 512 KB L2.</summary>
+    public const int Mc = 144;
+
+    /// <summary>Largest column block: a 256 x 4096 op(B) block is 4 MB per thread, inside a 32 MB L3.</summary>
+    public const int Nc = 4096;
+
+    /// <summary>Widest chunk (in columns of C) for which op(A) is read in place rather than packed.</summary>
+    public const int InPlaceAMaxColumns = 160;
+
+    /// <summary>The widest micro-kernel this processor runs natively.</summary>
+    public static GemmVectorWidth PreferredWidth { get; } =
+        Vector512.IsHardwareAccelerated ? GemmVectorWidth.Bits512
+        : Vector256.IsHardwareAccelerated && Fma.IsSupported ? GemmVectorWidth.Bits256
+        : GemmVectorWidth.Bits128;
+
+    /// <summary>Runs <c>C = alpha * op(A) * op(B) + beta * C</c> with the preferred micro-kernel.</summary>
     public static void Run(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads)
+        => Run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, PreferredWidth);
+
+    /// <summary>
+    /// Runs <c>C = alpha * op(A) * op(B) + beta * C</c> with the given micro-kernel; <paramref name="packA"/> forces
+    /// op(A) to be packed (true) or read in place (false) instead of the size-based choice (tests pin both).
+    /// </summary>
+    public static void Run(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads, GemmVectorWidth width, bool? packA = null)
     {
-        // Baseline: pack op(B) as a dense [K, N] panel, then C row i += alpha * A(i,p) * Bpanel row p.
-        float[]? rented = null;
-        float* bp = b;
-        int ldbp = ldb;
-        if (tb && k > 0)
+        if (m <= 0 || n <= 0)
         {
-            rented = ArrayPool<float>.Shared.Rent(k * n);
-            fixed (float* dst = rented)
+            return;
+        }
+
+        if (k <= 0 || alpha == 0f)
+        {
+            // No product term (BLAS semantics: alpha = 0 does not read A or B).
+            ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+
+        int nr = width switch
+        {
+            GemmVectorWidth.Bits512 => GemmMicroKernel512.Nr,
+            GemmVectorWidth.Bits256 => GemmMicroKernel256.Nr,
+            _ => GemmMicroKernel128.Nr,
+        };
+
+        // Split the longer side of C among the threads; each thread then packs the other operand's block in full,
+        // which costs O(k * shorter side) against O(k * shorter side * longer side / threads) of arithmetic.
+        int rowTiles = (m + Mr - 1) / Mr, colTiles = (n + nr - 1) / nr;
+        bool splitRows = m >= n;
+        int tiles = splitRows ? rowTiles : colTiles;
+        int chunks = Math.Clamp(threads, 1, Math.Min(tiles, GemmThreadTeam.MaxChunks));
+        var problem = new GemmProblem(
+            ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, width, splitRows, tiles, chunks, packA ?? ShouldPackA(splitRows ? n : (n + chunks - 1) / chunks));
+        if (chunks == 1)
+        {
+            RunChunk(in problem, 0);
+        }
+        else
+        {
+            GemmThreadTeam.Shared.Execute(in problem);
+        }
+    }
+
+    /// <summary>Computes chunk <paramref name="chunk"/> of C (of <see cref="GemmProblem.Chunks"/>).</summary>
+    public static void RunChunk(in GemmProblem p, int chunk)
+    {
+        switch (p.Width)
+        {
+            case GemmVectorWidth.Bits512:
+                RunChunk<GemmMicroKernel512>(in p, chunk);
+                break;
+            case GemmVectorWidth.Bits256:
+                RunChunk<GemmMicroKernel256>(in p, chunk);
+                break;
+            default:
+                RunChunk<GemmMicroKernel128>(in p, chunk);
+                break;
+        }
+    }
+
+    private static void RunChunk<TKernel>(in GemmProblem p, int chunk)
+        where TKernel : struct, IGemmMicroKernel
+    {
+        int t0 = (int)((long)p.Tiles * chunk / p.Chunks), t1 = (int)((long)p.Tiles * (chunk + 1) / p.Chunks);
+        if (t0 == t1)
+        {
+            return;
+        }
+
+        int rowStart = 0, rowEnd = p.M, colStart = 0, colEnd = p.N;
+        if (p.SplitRows)
+        {
+            rowStart = t0 * Mr;
+            rowEnd = Math.Min(p.M, t1 * Mr);
+        }
+        else
+        {
+            colStart = t0 * TKernel.Nr;
+            colEnd = Math.Min(p.N, t1 * TKernel.Nr);
+        }
+
+        Blocked<TKernel>(in p, rowStart, rowEnd, colStart, colEnd);
+    }
+
+    private static void Blocked<TKernel>(in GemmProblem p, int rowStart, int rowEnd, int colStart, int colEnd)
+        where TKernel : struct, IGemmMicroKernel
+    {
+        int nr = TKernel.Nr;
+        int k = p.K;
+        int ldc = p.Ldc;
+
+        // Depth blocks depend on k alone (never on the chunk), which keeps the reduction order fixed.
+        int kcStep = BalancedStep(k, Kc, 1);
+        int rows = rowEnd - rowStart, cols = colEnd - colStart;
+        int mcStep = BalancedStep(rows, Mc, Mr);
+        int ncStep = BalancedStep(cols, Nc, nr);
+
+        float* packedA = GemmWorkspace.PackedA(mcStep * kcStep);
+        float* packedB = GemmWorkspace.PackedB(ncStep * kcStep);
+        float* edge = stackalloc float[Mr * 32];
+
+        for (int jc = colStart; jc < colEnd; jc += ncStep)
+        {
+            int nc = Math.Min(ncStep, colEnd - jc);
+            for (int pc = 0; pc < k; pc += kcStep)
             {
-                for (int j = 0; j < n; j++)
+                int kc = Math.Min(kcStep, k - pc);
+                float beta = pc == 0 ? p.Beta : 1f;
+                GemmPacking.PackB(p.TransposeB, p.B, p.Ldb, pc, kc, jc, nc, nr, packedB);
+                for (int ic = rowStart; ic < rowEnd; ic += mcStep)
                 {
-                    float* src = b + ((long)j * ldb);
-                    for (int p = 0; p < k; p++)
+                    int mc = Math.Min(mcStep, rowEnd - ic);
+                    int fullRows = mc - (mc % Mr);
+                    if (p.PackA)
                     {
-                        dst[((long)p * n) + j] = src[p];
+                        GemmPacking.PackA(p.TransposeA, p.A, p.Lda, ic, mc, pc, kc, packedA);
+                    }
+                    else if (fullRows < mc)
+                    {
+                        // Read op(A) in place, except the ragged last rows: the kernel always reads Mr rows.
+                        GemmPacking.PackA(p.TransposeA, p.A, p.Lda, ic + fullRows, mc - fullRows, pc, kc, packedA);
+                    }
+
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int ncols = Math.Min(nr, nc - jr);
+                        float* bPanel = packedB + ((nint)jr * kc);
+                        for (int ir = 0; ir < mc; ir += Mr)
+                        {
+                            float* aPanel;
+                            nint rowStride, depthStride;
+                            if (p.PackA)
+                            {
+                                aPanel = packedA + ((nint)ir * kc);
+                                (rowStride, depthStride) = (1, Mr);
+                            }
+                            else if (ir < fullRows)
+                            {
+                                aPanel = p.TransposeA
+                                    ? p.A + ((nint)pc * p.Lda) + ic + ir
+                                    : p.A + ((nint)(ic + ir) * p.Lda) + pc;
+                                (rowStride, depthStride) = p.TransposeA ? (1, p.Lda) : (p.Lda, 1);
+                            }
+                            else
+                            {
+                                aPanel = packedA;
+                                (rowStride, depthStride) = (1, Mr);
+                            }
+
+                            int nrows = Math.Min(Mr, mc - ir);
+                            float* cTile = p.C + ((nint)(ic + ir) * ldc) + jc + jr;
+                            if (nrows == Mr && ncols == nr)
+                            {
+                                TKernel.Compute(kc, aPanel, rowStride, depthStride, bPanel, cTile, ldc, p.Alpha, beta);
+                            }
+                            else
+                            {
+                                EdgeTile<TKernel>(kc, aPanel, rowStride, depthStride, bPanel, cTile, ldc, p.Alpha, beta, nrows, ncols, edge);
+                            }
+                        }
                     }
                 }
             }
         }
+    }
 
-        try
+    /// <summary>
+    /// A ragged tile: staged through a full-size scratch tile and run through the same micro-kernel, so its elements
+    /// get exactly the arithmetic they would get inside a full tile.
+    /// </summary>
+    private static void EdgeTile<TKernel>(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, int ldc, float alpha, float beta, int rows, int cols, float* scratch)
+        where TKernel : struct, IGemmMicroKernel
+    {
+        int nr = TKernel.Nr;
+        if (beta != 0f)
         {
-            fixed (float* packed = rented)
+            for (int r = 0; r < rows; r++)
             {
-                if (rented is not null)
-                {
-                    bp = packed;
-                    ldbp = n;
-                }
-
-                nint pa = (nint)a, pb = (nint)bp, pc = (nint)c;
-                int ldbLocal = ldbp;
-                if (threads <= 1 || m < 2)
-                {
-                    Rows(0, m);
-                }
-                else
-                {
-                    int chunks = Math.Min(threads, m);
-                    Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-                    {
-                        int r0 = (int)((long)m * t / chunks), r1 = (int)((long)m * (t + 1) / chunks);
-                        Rows(r0, r1);
-                    });
-                }
-
-                void Rows(int r0, int r1)
-                {
-                    float* A = (float*)pa, B = (float*)pb, C = (float*)pc;
-                    for (int i = r0; i < r1; i++)
-                    {
-                        var crow = new Span<float>(C + ((long)i * ldc), n);
-                        if (beta == 0f)
-                        {
-                            crow.Clear();
-                        }
-                        else if (beta != 1f)
-                        {
-                            TensorPrimitives.Multiply(crow, beta, crow);
-                        }
-
-                        // alpha = 0 leaves A and B unreferenced (the BLAS convention), so C = beta * C exactly.
-                        for (int p = 0; alpha != 0f && p < k; p++)
-                        {
-                            // No shortcut for aip == 0: 0 * inf and 0 * NaN must give NaN (as in ONNX Runtime), or a
-                            // diverged weight hides behind zero activations (ReLU outputs, one-hot rows).
-                            float aip = alpha * (ta ? A[((long)p * lda) + i] : A[((long)i * lda) + p]);
-                            var brow = new ReadOnlySpan<float>(B + ((long)p * ldbLocal), n);
-                            TensorPrimitives.MultiplyAdd(brow, aip, crow, crow);
-                        }
-                    }
-                }
+                CopyShort(c + ((nint)r * ldc), scratch + (r * nr), cols);
             }
         }
-        finally
+
+        TKernel.Compute(kc, a, rowStrideA, depthStrideA, b, scratch, nr, alpha, beta);
+        for (int r = 0; r < rows; r++)
         {
-            if (rented is not null)
+            CopyShort(scratch + (r * nr), c + ((nint)r * ldc), cols);
+        }
+    }
+
+    /// <summary>Copies a short run (at most a tile row) between non-overlapping buffers, with overlapping vector moves at the tail.</summary>
+    private static void CopyShort(float* src, float* dst, int count)
+    {
+        if (count >= 8)
+        {
+            int i = 0;
+            for (; i + 8 <= count; i += 8)
             {
-                ArrayPool<float>.Shared.Return(rented);
+                Vector256.Store(Vector256.Load(src + i), dst + i);
+            }
+
+            if (i < count)
+            {
+                Vector256.Store(Vector256.Load(src + count - 8), dst + count - 8);
+            }
+        }
+        else if (count >= 4)
+        {
+            Vector128.Store(Vector128.Load(src), dst);
+            Vector128.Store(Vector128.Load(src + count - 4), dst + count - 4);
+        }
+        else
+        {
+            for (int i = 0; i < count; i++)
+            {
+                dst[i] = src[i];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether packing op(A) pays for itself. A packed op(A) block is reused once per Nr columns of the chunk; when a
+    /// chunk has few columns (the skinny products of MLP training: 43 or 128 outputs), packing costs more than the
+    /// in-place reads it saves, so the micro-kernel reads op(A) through its strides. Wider chunks pack.
+    /// </summary>
+    private static bool ShouldPackA(int chunkColumns) => chunkColumns > InPlaceAMaxColumns;
+
+    /// <summary>The step that cuts <paramref name="extent"/> into the fewest blocks of at most <paramref name="max"/>, as even as possible, rounded up to <paramref name="multiple"/>.</summary>
+    private static int BalancedStep(int extent, int max, int multiple)
+    {
+        int blocks = Math.Max(1, (extent + max - 1) / max);
+        int step = (extent + blocks - 1) / blocks;
+        return Math.Max(multiple, (step + multiple - 1) / multiple * multiple);
+    }
+
+    private static void ScaleC(int m, int n, float beta, float* c, int ldc)
+    {
+        if (beta == 1f)
+        {
+            return;
+        }
+
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + ((nint)i * ldc), n);
+            if (beta == 0f)
+            {
+                row.Clear();
+            }
+            else
+            {
+                TensorPrimitives.Multiply(row, beta, row);
             }
         }
     }

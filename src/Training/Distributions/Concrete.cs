@@ -70,7 +70,7 @@ public static class Concrete
     }
 
     /// <summary>A draw as graph operations: <c>softmax((logits + g) / τ)</c>; see <see cref="GumbelSoftmax.Sample(IComputeGraph, Var, Var, float, float)"/>.</summary>
-    /// <inheritdoc cref="GumbelSoftmax.TemperedLogits" path="/param"/>
+    /// <inheritdoc cref="GumbelSoftmax.TemperedLogits(IComputeGraph, Var, Var, float, float)" path="/param"/>
     public static Var Sample(IComputeGraph graph, Var logits, Var uniforms, float temperature, float minimumTemperature = GumbelSoftmax.DefaultMinimumTemperature)
         => GumbelSoftmax.Sample(graph, logits, uniforms, temperature, minimumTemperature);
 

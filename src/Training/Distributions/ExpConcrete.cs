@@ -62,7 +62,7 @@ public static class ExpConcrete
     }
 
     /// <summary>A draw as graph operations: <c>log_softmax((logits + g) / τ)</c>; see <see cref="GumbelSoftmax.LogSample(IComputeGraph, Var, Var, float, float)"/>.</summary>
-    /// <inheritdoc cref="GumbelSoftmax.TemperedLogits" path="/param"/>
+    /// <inheritdoc cref="GumbelSoftmax.TemperedLogits(IComputeGraph, Var, Var, float, float)" path="/param"/>
     public static Var Sample(IComputeGraph graph, Var logits, Var uniforms, float temperature, float minimumTemperature = GumbelSoftmax.DefaultMinimumTemperature)
         => GumbelSoftmax.LogSample(graph, logits, uniforms, temperature, minimumTemperature);
 

@@ -41,7 +41,7 @@ public static class GumbelSoftmax
     }
 
     /// <summary>The soft sample <c>softmax((logits + g) / τ)</c> along the last axis (a Concrete draw).</summary>
-    /// <inheritdoc cref="TemperedLogits" path="/param"/>
+    /// <inheritdoc cref="TemperedLogits(IComputeGraph, Var, Var, float, float)" path="/param"/>
     public static Var Sample(IComputeGraph graph, Var logits, Var uniforms, float temperature, float minimumTemperature = DefaultMinimumTemperature)
         => graph.Softmax(TemperedLogits(graph, logits, uniforms, temperature, minimumTemperature));
 
@@ -49,15 +49,51 @@ public static class GumbelSoftmax
     /// The log of the soft sample, <c>log_softmax((logits + g) / τ)</c>: an ExpConcrete draw, exact where the
     /// soft sample itself would underflow to 0 in float32.
     /// </summary>
-    /// <inheritdoc cref="TemperedLogits" path="/param"/>
+    /// <inheritdoc cref="TemperedLogits(IComputeGraph, Var, Var, float, float)" path="/param"/>
     public static Var LogSample(IComputeGraph graph, Var logits, Var uniforms, float temperature, float minimumTemperature = DefaultMinimumTemperature)
+        => graph.LogSoftmax(TemperedLogits(graph, logits, uniforms, temperature, minimumTemperature));
+
+    /// <summary>
+    /// The perturbed, tempered logits <c>(logits + g) / τ</c> with the temperature a value of the graph (a graph
+    /// input of an exported sampler, or a variable on a tape), raised to the floor inside the graph.
+    /// </summary>
+    /// <param name="graph">The graph to build in.</param>
+    /// <param name="logits">Unnormalised log-probabilities, [N, K] or [K].</param>
+    /// <param name="uniforms">Uniforms in [0, 1] broadcasting with <paramref name="logits"/>, e.g. [N, K].</param>
+    /// <param name="temperature">
+    /// τ as a scalar (or any shape broadcasting with <paramref name="logits"/>, e.g. [N, 1] for one temperature per
+    /// row). A graph cannot reject a value, so anything below <paramref name="minimumTemperature"/> (zero and
+    /// negative values included) is raised to it; NaN is not a valid temperature.
+    /// </param>
+    /// <param name="minimumTemperature">The temperature floor, positive and finite.</param>
+    /// <remarks>
+    /// Emitted as <c>(logits + g) / max(τ, floor)</c> (Clip, Div). For a τ at or above the floor this is the float
+    /// overload's value up to rounding: that one multiplies by the rounded reciprocal <c>1/τ</c> instead of dividing.
+    /// </remarks>
+    public static Var TemperedLogits(IComputeGraph graph, Var logits, Var uniforms, Var temperature, float minimumTemperature = DefaultMinimumTemperature)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        TemperatureGuard.RequirePositive(minimumTemperature, nameof(minimumTemperature));
+        var tau = graph.Clamp(temperature, minimumTemperature, float.PositiveInfinity);
+        var perturbed = graph.Add(logits, Gumbel.Noise(graph, uniforms));
+        return graph.Divide(perturbed, tau);
+    }
+
+    /// <summary>The soft sample <c>softmax((logits + g) / τ)</c> along the last axis, with τ a value of the graph.</summary>
+    /// <inheritdoc cref="TemperedLogits(IComputeGraph, Var, Var, Var, float)" path="/param"/>
+    public static Var Sample(IComputeGraph graph, Var logits, Var uniforms, Var temperature, float minimumTemperature = DefaultMinimumTemperature)
+        => graph.Softmax(TemperedLogits(graph, logits, uniforms, temperature, minimumTemperature));
+
+    /// <summary>The log of the soft sample, <c>log_softmax((logits + g) / τ)</c>, with τ a value of the graph.</summary>
+    /// <inheritdoc cref="TemperedLogits(IComputeGraph, Var, Var, Var, float)" path="/param"/>
+    public static Var LogSample(IComputeGraph graph, Var logits, Var uniforms, Var temperature, float minimumTemperature = DefaultMinimumTemperature)
         => graph.LogSoftmax(TemperedLogits(graph, logits, uniforms, temperature, minimumTemperature));
 
     /// <summary>
     /// The straight-through sample <c>onehot(argmax y) + (y - stop_gradient(y))</c> for the soft sample y: exactly
     /// one-hot in the forward pass (first maximum on ties), with the gradient of y in the backward pass.
     /// </summary>
-    /// <inheritdoc cref="TemperedLogits" path="/param"/>
+    /// <inheritdoc cref="TemperedLogits(IComputeGraph, Var, Var, float, float)" path="/param"/>
     public static Var StraightThroughSample(IComputeGraph graph, Var logits, Var uniforms, float temperature, float minimumTemperature = DefaultMinimumTemperature)
     {
         var soft = Sample(graph, logits, uniforms, temperature, minimumTemperature);

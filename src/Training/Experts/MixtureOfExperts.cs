@@ -211,10 +211,21 @@ public sealed partial class MixtureOfExperts : IModule
         return LossCore(tape, features, labels, options, uniforms);
     }
 
-    internal static Var MixtureLogProbabilities(IComputeGraph graph, Var gateLogProbabilities, Var expertLogProbabilities)
+    /// <summary>
+    /// The class log-probabilities <c>log sum_k w_k p(y|x,z=k)</c> [N, C] of a mixture with routing weights w,
+    /// computed stably in log space as <c>LogSumExp_k(log w_k + log p(y|x,z=k))</c>.
+    /// </summary>
+    /// <param name="graph">The graph to build in.</param>
+    /// <param name="gateLogWeights">
+    /// log w [N, K]: the gate log-probabilities for the soft mixture, the log of a relaxed Gumbel-softmax sample, or
+    /// the log of a one-hot routing (log 0 = -infinity drops an expert exactly).
+    /// </param>
+    /// <param name="expertLogProbabilities">log p(y|x,z=k) [N, K, C], as in <see cref="Forward"/>.</param>
+    public static Var MixtureLogProbabilities(IComputeGraph graph, Var gateLogWeights, Var expertLogProbabilities)
     {
-        int k = graph.Shape(gateLogProbabilities)[^1];
-        var joint = graph.Add(graph.Reshape(gateLogProbabilities, -1, k, 1), expertLogProbabilities); // [N, K, C]
+        ArgumentNullException.ThrowIfNull(graph);
+        int k = graph.Shape(gateLogWeights)[^1];
+        var joint = graph.Add(graph.Reshape(gateLogWeights, -1, k, 1), expertLogProbabilities); // [N, K, C]
         return graph.LogSumExp(joint, 1);
     }
 

@@ -1,4 +1,5 @@
 using MLNetMixture.Training.Autodiff;
+using MLNetMixture.Training.Distributions;
 
 namespace MLNetMixture.Training.Experts;
 
@@ -28,6 +29,11 @@ namespace MLNetMixture.Training.Experts;
 /// pass (the loss is exactly <c>-log p(y|x,z=k*)</c> for the sampled expert k*) and the gradient of the relaxed sample
 /// in the backward pass (<c>z = hard + soft - stop_gradient(soft)</c>). The gradient with respect to <c>z_k</c> is
 /// <c>p(y|x,z=k) / p(y|x,z=k*)</c>; the ratio is capped at e^30 to stay finite.
+/// </para>
+/// <para>
+/// The Gumbel noise and relaxed samples are those of the shared <see cref="Gumbel"/> and <see cref="GumbelSoftmax"/>
+/// (uniforms clamped to [2^-24, 1 - 2^-24]). The temperature is used exactly as given, without
+/// <see cref="GumbelSoftmax.DefaultMinimumTemperature"/>'s floor: a schedule sets its own minimum.
 /// </para>
 /// </remarks>
 public static class MixtureOfExpertsLoss
@@ -78,8 +84,8 @@ public static class MixtureOfExpertsLoss
                 break;
             case GateObjective.GumbelSoftmax:
                 {
-                    var perturbed = GumbelGate.Perturb(tape, gateLogits, CheckUniforms(tape, uniforms, rows, experts, options.Objective));
-                    var logSample = GumbelGate.LogRelaxedSample(tape, perturbed, options.Temperature);
+                    var u = CheckUniforms(tape, uniforms, rows, experts, options.Objective);
+                    var logSample = GumbelSoftmax.LogSample(tape, gateLogits, u, options.Temperature, minimumTemperature: options.Temperature);
                     logLikelihood = tape.LogSumExp(tape.Add(logSample, labelLogProbabilities), -1);
                     gateWeights = tape.Exp(logSample);
                     break;
@@ -87,8 +93,10 @@ public static class MixtureOfExpertsLoss
 
             case GateObjective.StraightThrough:
                 {
-                    var perturbed = GumbelGate.Perturb(tape, gateLogits, CheckUniforms(tape, uniforms, rows, experts, options.Objective));
-                    var (sample, hard) = GumbelGate.StraightThroughSample(tape, perturbed, options.Temperature);
+                    var u = CheckUniforms(tape, uniforms, rows, experts, options.Objective);
+                    var soft = GumbelSoftmax.Sample(tape, gateLogits, u, options.Temperature, minimumTemperature: options.Temperature);
+                    var sample = GumbelSoftmax.StraightThrough(tape, soft);
+                    var hard = tape.OneHotArgMax(soft);
 
                     // log sum_k z_k p_k(y), anchored at the chosen expert's log p(y) (a constant) so that nothing
                     // underflows: the forward value is exactly log p_{k*}(y).

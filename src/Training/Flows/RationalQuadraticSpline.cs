@@ -181,6 +181,10 @@ internal sealed class RationalQuadraticSpline
             var qc = graph.Negate(graph.Multiply(slope, offset));
             var discriminant = graph.Clamp(graph.Subtract(graph.Square(qb), graph.MultiplyScalar(graph.Multiply(qa, qc), 4f)), 0f, float.MaxValue);
             theta = graph.Divide(graph.MultiplyScalar(qc, 2f), graph.Subtract(graph.Negate(qb), graph.Sqrt(discriminant)));
+
+            // Rounding can put the root just outside its bin in very narrow or steep bins; outside [0, 1] the
+            // derivative's numerator can turn negative and its log NaN. The exact root always lies in [0, 1].
+            theta = graph.Clamp(theta, 0f, 1f);
             output = graph.Add(graph.Multiply(theta, w), x0);
         }
 

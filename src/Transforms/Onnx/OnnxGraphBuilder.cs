@@ -79,7 +79,10 @@ public sealed partial class OnnxGraphBuilder : IComputeGraph
     /// Declares a float32 graph input and returns it as a value.
     /// </summary>
     /// <param name="name">The input's name, unique in the graph.</param>
-    /// <param name="dims">The dimensions; -1 marks the dynamic batch dimension (named <see cref="BatchDimensionName"/>).</param>
+    /// <param name="dims">
+    /// The dimensions; -1 marks the dynamic batch dimension (named <see cref="BatchDimensionName"/>). None declares
+    /// a scalar (rank 0), e.g. a temperature given once per run.
+    /// </param>
     public Var AddInput(string name, params int[] dims)
     {
         ArgumentNullException.ThrowIfNull(dims);

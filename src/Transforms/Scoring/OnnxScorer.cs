@@ -11,7 +11,8 @@ namespace MLNetMixture.Transforms.Scoring;
 /// </summary>
 /// <remarks>
 /// Works with the models MLNetMixture exports and with any ONNX model whose inputs are float32 tensors with the
-/// batch as the first dimension; each input is given as a row-major [rows, width] array.
+/// batch as the first dimension; each input is given as a row-major [rows, width] array. A float32 scalar input
+/// (rank 0, e.g. a sampling temperature) is given as an array of one value, passed unchanged with every batch.
 /// </remarks>
 public sealed class OnnxScorer : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class OnnxScorer : IDisposable
     private readonly OnnxScoringOptions _options;
     private readonly string[] _inputNames;
     private readonly long[][] _inputRowShapes;
+    private readonly bool[] _scalarInputs;
     private readonly string[] _outputNames;
     private readonly Dictionary<string, (TensorElementType Type, long[] RowShape, bool Static)> _outputs = [];
 
@@ -30,6 +32,7 @@ public sealed class OnnxScorer : IDisposable
         FallbackReason = fallbackReason;
         _inputNames = [.. session.InputMetadata.Keys];
         _inputRowShapes = new long[_inputNames.Length][];
+        _scalarInputs = new bool[_inputNames.Length];
         for (int i = 0; i < _inputNames.Length; i++)
         {
             var meta = session.InputMetadata[_inputNames[i]];
@@ -38,7 +41,8 @@ public sealed class OnnxScorer : IDisposable
                 throw new NotSupportedException($"Input '{_inputNames[i]}' is {meta.ElementDataType}; OnnxScorer feeds float32 inputs only.");
             }
 
-            _inputRowShapes[i] = RowShape(meta.Dimensions, _inputNames[i]);
+            _scalarInputs[i] = meta.Dimensions.Length == 0;
+            _inputRowShapes[i] = _scalarInputs[i] ? [] : meta.Dimensions.Skip(1).Select(d => (long)d).ToArray();
         }
 
         _outputNames = [.. session.OutputMetadata.Keys];
@@ -68,7 +72,10 @@ public sealed class OnnxScorer : IDisposable
     /// <summary>The model's custom metadata (feature names, class labels, standardisation for MLNetMixture models).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    /// <summary>Values per row of input <paramref name="name"/> (the product of its non-batch dimensions; -1 if dynamic).</summary>
+    /// <summary>
+    /// Values per row of input <paramref name="name"/> (the product of its non-batch dimensions; -1 if dynamic); 1 for
+    /// a scalar input, which takes one value per call rather than per row.
+    /// </summary>
     public long InputWidth(string name)
     {
         int i = Array.IndexOf(_inputNames, name);
@@ -77,8 +84,26 @@ public sealed class OnnxScorer : IDisposable
             throw new ArgumentException($"The model has no input '{name}'; inputs: {string.Join(", ", _inputNames)}.", nameof(name));
         }
 
-        return _inputRowShapes[i].Any(d => d <= 0) ? -1 : _inputRowShapes[i].Aggregate(1L, (a, d) => a * d);
+        return _scalarInputs[i] ? 1 : _inputRowShapes[i].Any(d => d <= 0) ? -1 : _inputRowShapes[i].Aggregate(1L, (a, d) => a * d);
     }
+
+    /// <summary>
+    /// The non-batch dimensions of output <paramref name="name"/> as the model declares them: empty for a [N] output
+    /// (one value per row), [C] for [N, C]; a dimension known only at run time is -1.
+    /// </summary>
+    public IReadOnlyList<long> OutputRowShape(string name) => [.. Output(name).RowShape];
+
+    /// <summary>The element type of output <paramref name="name"/>: <see cref="float"/>, <see cref="long"/>, or another CLR type for outputs <see cref="Score(float[], int, IReadOnlyList{string}?)"/> does not support.</summary>
+    public Type OutputElementType(string name) => Output(name).Type switch
+    {
+        TensorElementType.Float => typeof(float),
+        TensorElementType.Int64 => typeof(long),
+        TensorElementType.Int32 => typeof(int),
+        TensorElementType.Double => typeof(double),
+        TensorElementType.String => typeof(string),
+        TensorElementType.Bool => typeof(bool),
+        var other => throw new NotSupportedException($"Output '{name}' has element type {other}."),
+    };
 
     /// <summary>Loads a model file.</summary>
     public static OnnxScorer Load(string path, OnnxScoringOptions? options = null)
@@ -110,7 +135,10 @@ public sealed class OnnxScorer : IDisposable
         return Score(new Dictionary<string, float[]> { [_inputNames[0]] = features }, rows, outputs);
     }
 
-    /// <summary>Scores <paramref name="rows"/> rows; each input is a row-major [rows, width] array, matched by name.</summary>
+    /// <summary>
+    /// Scores <paramref name="rows"/> rows; each input is a row-major [rows, width] array, matched by name, except
+    /// scalar inputs, which are arrays of one value.
+    /// </summary>
     public IReadOnlyDictionary<string, OnnxOutput> Score(IReadOnlyDictionary<string, float[]> inputs, int rows, IReadOnlyList<string>? outputs = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -131,6 +159,17 @@ public sealed class OnnxScorer : IDisposable
             if (!inputs.TryGetValue(_inputNames[i], out var a))
             {
                 throw new ArgumentException($"Missing input '{_inputNames[i]}'; the model's inputs are {string.Join(", ", _inputNames)}.", nameof(inputs));
+            }
+
+            if (_scalarInputs[i])
+            {
+                if (a.Length != 1)
+                {
+                    throw new ArgumentException($"Input '{_inputNames[i]}' is a scalar; pass an array of one value, not {a.Length}.", nameof(inputs));
+                }
+
+                arrays[i] = a;
+                continue;
             }
 
             if (rows > 0 && a.Length % rows != 0)
@@ -171,6 +210,11 @@ public sealed class OnnxScorer : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _session.Dispose();
+
+    private (TensorElementType Type, long[] RowShape, bool Static) Output(string name) =>
+        _outputs.TryGetValue(name, out var output)
+            ? output
+            : throw new ArgumentException($"The model has no output '{name}'; outputs: {string.Join(", ", _outputNames)}.", nameof(name));
 
     private static OnnxScorer Create(byte[] model, OnnxScoringOptions options, string source)
     {
@@ -234,16 +278,6 @@ public sealed class OnnxScorer : IDisposable
         }
     }
 
-    private static long[] RowShape(int[] dims, string name)
-    {
-        if (dims.Length == 0)
-        {
-            throw new NotSupportedException($"Input '{name}' is a scalar; OnnxScorer needs a batch dimension first.");
-        }
-
-        return dims.Skip(1).Select(d => (long)d).ToArray();
-    }
-
     private void RunBatch(RunOptions runOptions, float[][] arrays, int[] widths, int start, int n, int totalRows, string[] wanted, Dictionary<string, OnnxOutput> results)
     {
         var inputValues = new OrtValue[_inputNames.Length];
@@ -253,6 +287,12 @@ public sealed class OnnxScorer : IDisposable
         {
             for (int i = 0; i < _inputNames.Length; i++)
             {
+                if (_scalarInputs[i])
+                {
+                    inputValues[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(arrays[i]), []);
+                    continue;
+                }
+
                 long[] shape = [n, .. _inputRowShapes[i].Select(d => d > 0 ? d : widths[i])];
                 if (_inputRowShapes[i].Length == 0)
                 {

@@ -46,6 +46,73 @@ public sealed class GumbelSoftmaxTests
     }
 
     [Fact]
+    public void A_temperature_given_as_a_graph_value_matches_the_float_overload_and_is_floored_in_the_graph()
+    {
+        var random = new RandomSource(5);
+        var tape = new Tape(threads: 1);
+        var logits = new Tensor(32, 5);
+        random.FillNormal(logits.Span, 0f, 3f);
+        var uniforms = new Tensor(32, 5);
+        random.FillUniform(uniforms.Span);
+        var l = tape.Constant(logits);
+        var u = tape.Constant(uniforms);
+        foreach (float tau in new[] { 0.05f, 0.7f, 1f, 3f })
+        {
+            var byValue = tape.Value(GumbelSoftmax.LogSample(tape, l, u, tape.Constant(Tensor.Scalar(tau)))).ToArray();
+            var byFloat = tape.Value(GumbelSoftmax.LogSample(tape, l, u, tau)).ToArray();
+            var sample = tape.Value(GumbelSoftmax.Sample(tape, l, u, tape.Constant(Tensor.Scalar(tau)))).ToArray();
+
+            // x / tau against x * (1/tau): a rounding apart, scaled by the size of the tempered logits.
+            for (int i = 0; i < byValue.Length; i++)
+            {
+                Assert.True(MathF.Abs(byValue[i] - byFloat[i]) <= 1e-5f * MathF.Max(1f, MathF.Abs(byFloat[i])), $"tau {tau}, element {i}: {byValue[i]} vs {byFloat[i]}");
+                // exp(log_softmax) against softmax: log_softmax rounds at the scale of the tempered logits (~100 at tau 0.05).
+                Assert.Equal(MathF.Exp(byValue[i]), sample[i], 2e-5f);
+            }
+        }
+
+        // Below the floor, zero and negative temperatures all become the floor: the graph cannot reject them.
+        var atFloor = tape.Value(GumbelSoftmax.LogSample(tape, l, u, tape.Constant(Tensor.Scalar(GumbelSoftmax.DefaultMinimumTemperature)))).ToArray();
+        foreach (float tau in new[] { 1e-5f, 0f, -2f })
+        {
+            Assert.Equal(atFloor, tape.Value(GumbelSoftmax.LogSample(tape, l, u, tape.Constant(Tensor.Scalar(tau)))).ToArray());
+        }
+
+        // One temperature per row broadcasts like the scalar.
+        var perRow = new Tensor(32, 1);
+        perRow.Fill(0.7f);
+        Assert.Equal(
+            tape.Value(GumbelSoftmax.LogSample(tape, l, u, tape.Constant(Tensor.Scalar(0.7f)))).ToArray(),
+            tape.Value(GumbelSoftmax.LogSample(tape, l, u, tape.Constant(perRow))).ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => GumbelSoftmax.LogSample(tape, l, u, tape.Constant(Tensor.Scalar(1f)), minimumTemperature: 0f));
+    }
+
+    [Fact]
+    public void The_temperature_value_receives_the_gradient_of_the_sample()
+    {
+        // d/dtau of sum_k w_k y_k for y = softmax(s / tau), s = logits + g: compared with a central difference.
+        var logits = Tensor.FromValues([0.5f, -0.3f, 1.2f], 1, 3);
+        var uniforms = Tensor.FromValues([0.2f, 0.7f, 0.4f], 1, 3);
+        var weights = Tensor.FromValues([1f, -2f, 0.5f], 1, 3);
+        float Loss(float tau, out float gradient)
+        {
+            var tape = new Tape(threads: 1);
+            var t = tape.Variable(Tensor.Scalar(tau));
+            var y = GumbelSoftmax.Sample(tape, tape.Constant(logits), tape.Constant(uniforms), t);
+            var loss = tape.SumAll(tape.Multiply(y, tape.Constant(weights)));
+            tape.Backward(loss);
+            gradient = tape.Gradient(t)!.Span[0];
+            return tape.Value(loss).Span[0];
+        }
+
+        const float Tau = 0.8f, H = 1e-3f;
+        Loss(Tau, out float analytic);
+        double numeric = (Loss(Tau + H, out _) - Loss(Tau - H, out _)) / (2.0 * H);
+        Assert.True(Math.Abs(analytic - numeric) <= 2e-3 * Math.Max(1.0, Math.Abs(numeric)), $"analytic {analytic}, numeric {numeric}");
+        Assert.True(Math.Abs(numeric) > 1e-2, $"the test point is flat: {numeric}");
+    }
+
+    [Fact]
     public void Soft_samples_lie_on_the_simplex_and_log_samples_are_their_logs()
     {
         var random = new RandomSource(11);

@@ -215,6 +215,86 @@ public sealed class OnnxGraphBuilderTests
         WriteAndCheck(model);
     }
 
+    [Theory]
+    [InlineData(17)]
+    [InlineData(21)]
+    public void Random_uniform_like_draws_fresh_values_in_range_with_the_shape_of_its_argument(int opset)
+    {
+        var g = new OnnxGraphBuilder(opset);
+        var x = g.AddInput(ParityRunner.InputName(0), -1, 3);
+        var u = g.RandomUniformLike(x, low: -2f, high: 5f, seed: 3f);
+        Assert.Equal([-1, 3], g.Shape(u));
+        g.AddOutput(ParityRunner.OutputName, u);
+        var node = Assert.Single(g.Graph.Node, n => n.OpType == "RandomUniformLike");
+        Assert.Equal(3f, Assert.Single(node.Attribute, a => a.Name == "seed").F);
+        var model = new OnnxModelWriter().ToBytes(g);
+
+        var input = new Tensor(1000, 3);
+        input.Fill(float.NaN); // only the shape is read
+        using var session = ParityRunner.OpenSession(model, optimize: true);
+        var (first, shape) = ParityRunner.RunOnnx<float>(session, [input]);
+        var (second, _) = ParityRunner.RunOnnx<float>(session, [input]);
+        Assert.Equal(new long[] { 1000, 3 }, shape);
+        Assert.All(first, v => Assert.True(v is >= -2f and < 5f, $"{v} is outside [-2, 5)"));
+
+        // Mean 1.5, standard error 7 / sqrt(12 * 3000) ~ 0.037.
+        Assert.InRange(first.Average(), 1.5 - 0.2, 1.5 + 0.2);
+        Assert.NotEqual(first, second);
+        using var replay = ParityRunner.OpenSession(model, optimize: false);
+        Assert.Equal(first, ParityRunner.RunOnnx<float>(replay, [input]).Values);
+
+        Assert.Throws<ArgumentException>(() => g.RandomUniformLike(x, low: 1f, high: 1f));
+        Assert.Throws<ArgumentException>(() => g.RandomUniformLike(x, high: float.PositiveInfinity));
+        Assert.Throws<ArgumentOutOfRangeException>(() => g.RandomUniformLike(x, seed: float.NaN));
+        WriteAndCheck(model);
+    }
+
+    [Theory]
+    [InlineData(17)]
+    [InlineData(20)]
+    public void Random_normal_like_draws_fresh_normals_shaped_by_a_repeated_row_column(int opset)
+    {
+        var g = new OnnxGraphBuilder(opset);
+        var rows = g.AddInput(ParityRunner.InputName(0), -1, 1);
+        var like = g.RepeatColumn(rows, 4);
+        Assert.Equal([-1, 4], g.Shape(like));
+        var z = g.RandomNormalLike(like, mean: 3f, scale: 2f, seed: 11f);
+        Assert.Equal([-1, 4], g.Shape(z));
+        g.AddOutput(ParityRunner.OutputName, z);
+        var node = Assert.Single(g.Graph.Node, n => n.OpType == "RandomNormalLike");
+        Assert.Equal(11f, Assert.Single(node.Attribute, a => a.Name == "seed").F);
+        var model = new OnnxModelWriter().ToBytes(g);
+
+        var input = new Tensor(5000, 1);
+        input.Fill(float.NaN); // only the number of rows is read
+        using var session = ParityRunner.OpenSession(model, optimize: true);
+        var (first, shape) = ParityRunner.RunOnnx<float>(session, [input]);
+        var (second, _) = ParityRunner.RunOnnx<float>(session, [input]);
+        Assert.Equal(new long[] { 5000, 4 }, shape);
+        Assert.All(first, v => Assert.True(float.IsFinite(v)));
+
+        // 20,000 draws of N(3, 4): the mean's standard error is 0.014, the variance's about 0.04; every column is drawn.
+        double mean = first.Average();
+        double variance = first.Average(v => (v - mean) * (v - mean));
+        Assert.InRange(mean, 3 - 0.1, 3 + 0.1);
+        Assert.InRange(variance, 4 - 0.3, 4 + 0.3);
+        for (int j = 0; j < 4; j++)
+        {
+            Assert.InRange(Enumerable.Range(0, 5000).Average(r => first[(r * 4) + j]), 3 - 0.2, 3 + 0.2);
+        }
+
+        Assert.NotEqual(first, second);
+        using var replay = ParityRunner.OpenSession(model, optimize: false);
+        Assert.Equal(first, ParityRunner.RunOnnx<float>(replay, [input]).Values);
+
+        Assert.Throws<ArgumentException>(() => g.RandomNormalLike(like, scale: 0f));
+        Assert.Throws<ArgumentException>(() => g.RandomNormalLike(like, mean: float.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => g.RandomNormalLike(like, seed: float.PositiveInfinity));
+        Assert.Throws<ArgumentException>(() => g.RepeatColumn(like, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => g.RepeatColumn(rows, 0));
+        WriteAndCheck(model);
+    }
+
     [Fact]
     public void The_checker_rejects_a_declared_shape_that_contradicts_the_graph()
     {

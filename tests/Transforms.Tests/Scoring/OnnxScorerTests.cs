@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Onnx.Proto;
 using MLNetMixture.Transforms.Scoring;
 
@@ -31,6 +32,17 @@ public sealed class OnnxScorerTests
 
             Assert.Equal(row.IndexOf(Max(row)), arg.Int64s![i]);
         }
+    }
+
+    [Fact]
+    public void Output_row_shapes_and_element_types_are_described()
+    {
+        using var scorer = OnnxScorer.Load(TinyModel());
+        Assert.Equal(new long[] { 3 }, scorer.OutputRowShape("Y"));
+        Assert.Empty(scorer.OutputRowShape("Arg"));
+        Assert.Equal(typeof(float), scorer.OutputElementType("Y"));
+        Assert.Equal(typeof(long), scorer.OutputElementType("Arg"));
+        Assert.Contains("outputs: Y, Arg", Assert.Throws<ArgumentException>(() => scorer.OutputRowShape("Z")).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -91,6 +103,29 @@ public sealed class OnnxScorerTests
         Assert.True(
             e.Message.Contains("provider library", StringComparison.Ordinal) || e.Message.Contains("driver", StringComparison.Ordinal) || e.Message.Contains("device", StringComparison.Ordinal) || e.Message.Contains("no CUDA execution provider", StringComparison.Ordinal),
             e.Message);
+    }
+
+    [Fact]
+    public void Scalar_inputs_take_one_value_passed_with_every_batch()
+    {
+        // Y = X / T with X [N, 2] and the scalar T (a temperature, say).
+        var g = new OnnxGraphBuilder();
+        var x = g.AddInput("X", -1, 2);
+        var t = g.AddInput("T");
+        g.AddOutput("Y", g.Divide(x, t));
+        using var scorer = OnnxScorer.Load(new OnnxModelWriter().ToBytes(g), new OnnxScoringOptions { BatchSize = 3 });
+        Assert.Equal(new[] { "X", "T" }, scorer.InputNames);
+        Assert.Equal(1, scorer.InputWidth("T"));
+
+        var values = Enumerable.Range(0, 14).Select(i => (float)i).ToArray();
+        var y = scorer.Score(new Dictionary<string, float[]> { ["X"] = values, ["T"] = [4f] }, 7)["Y"];
+        Assert.Equal(new long[] { 7, 2 }, y.Shape);
+        Assert.Equal(values.Select(v => v / 4f), y.Floats!);
+
+        var e = Assert.Throws<ArgumentException>(() => scorer.Score(new Dictionary<string, float[]> { ["X"] = values, ["T"] = [1f, 2f] }, 7));
+        Assert.Contains("scalar", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => scorer.Score(new Dictionary<string, float[]> { ["X"] = values }, 7));
+        Assert.Throws<InvalidOperationException>(() => scorer.Score(values, 7));
     }
 
     [Fact]

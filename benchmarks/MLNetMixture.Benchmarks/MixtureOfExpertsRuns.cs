@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Globalization;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Tensors;
+using MLNetMixture.Training.Trainers;
+using MLNetMixture.Transforms.Data;
+using MLNetMixture.Transforms.Experts;
+
+namespace MLNetMixture.Benchmarks;
+
+/// <summary>
+/// Quick console modes for the mixture-of-experts classifier (not BenchmarkDotNet):
+/// <c>moe-quality</c> trains on digits / satellite / letter (validation carved from the training split) and reports
+/// test accuracy, macro-F1 and expert utilisation per objective plus a K = 1 control;
+/// <c>moe-speed</c> measures training samples/s and inference rows/s (soft and top-1) on letter.
+/// </summary>
+public static class MixtureOfExpertsRuns
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Runs the mode named by <paramref name="args"/>[0]; false if it names none of these.</summary>
+    public static bool TryRun(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 0)
+        {
+            return false;
+        }
+
+        var flags = ParseFlags(args.Skip(1));
+        switch (args[0])
+        {
+            case "moe-quality":
+                Quality(flags);
+                return true;
+            case "moe-speed":
+                Speed(flags);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static void Quality(Dictionary<string, string> flags)
+    {
+        string root = RepositoryRoot();
+        var datasets = Get(flags, "datasets", "digits,satellite,letter").Split(',');
+        var runs = Get(flags, "runs", "marginal,gumbel,straight,k1").Split(',');
+        bool verbose = flags.ContainsKey("verbose");
+        Console.WriteLine($"# moe-quality  {DateTime.UtcNow:u}  load: {Load()}  cores: {Environment.ProcessorCount}");
+        Console.WriteLine("dataset    run        test-acc  top1-acc  macro-F1  log-loss  used  shares%                           epochs(best)  seconds");
+        foreach (string dataset in datasets)
+        {
+            var train = CsvFeatureReader.Read(Path.Combine(root, "data", $"{dataset}_train.csv"), label: "label");
+            var test = CsvFeatureReader.Read(Path.Combine(root, "data", $"{dataset}_test.csv"), label: "label");
+            foreach (string run in runs)
+            {
+                var options = Options(flags);
+                switch (run)
+                {
+                    case "marginal":
+                        options.Objective = GateObjective.Marginal;
+                        break;
+                    case "gumbel":
+                        options.Objective = GateObjective.GumbelSoftmax;
+                        break;
+                    case "straight":
+                        options.Objective = GateObjective.StraightThrough;
+                        break;
+                    case "k1":
+                        options.Objective = GateObjective.Marginal;
+                        options.Experts = 1;
+                        break;
+                    default:
+                        throw new ArgumentException($"Unknown run '{run}': use marginal, gumbel, straight, k1.");
+                }
+
+                var clock = Stopwatch.StartNew();
+                var progress = verbose ? new SynchronousProgress(p => Console.WriteLine("    " + MixtureOfExpertsStatistics.Describe(p))) : null;
+                var model = new MixtureOfExpertsEstimator(options).Fit(train, progress: progress);
+                double seconds = clock.Elapsed.TotalSeconds;
+                var soft = model.Evaluate(test);
+                var top1 = model.WithTopK(1).Evaluate(test);
+                var training = model.Training!;
+                string shares = string.Join(" ", soft.ExpertShares.Select(s => (100 * s).ToString("F0", Inv)));
+                Console.WriteLine(string.Create(Inv, $"{dataset,-10} {run,-10} {soft.Accuracy,8:F4}  {top1.Accuracy,8:F4}  {soft.MacroF1,8:F4}  {soft.LogLoss,8:F4}  {options.Experts - soft.UnusedExperts}/{options.Experts,-3} {shares,-33} {training.EpochsRun,4}({training.BestEpoch,3})   {seconds,7:F1}   load {Load()}"));
+            }
+        }
+    }
+
+    private static void Speed(Dictionary<string, string> flags)
+    {
+        string root = RepositoryRoot();
+        var train = CsvFeatureReader.Read(Path.Combine(root, "data", "letter_train.csv"), label: "label");
+        var test = CsvFeatureReader.Read(Path.Combine(root, "data", "letter_test.csv"), label: "label");
+        int epochs = int.Parse(Get(flags, "epochs", "3"), Inv);
+        int repeats = int.Parse(Get(flags, "repeats", "20"), Inv);
+        Console.WriteLine($"# moe-speed  letter D=16 C=26, K=8 experts, hidden 64, batch 256, marginal  {DateTime.UtcNow:u}  cores: {Environment.ProcessorCount}");
+        foreach (int threads in Get(flags, "threads", "1,2").Split(',').Select(t => int.Parse(t, Inv)))
+        {
+            var options = new MixtureOfExpertsEstimatorOptions
+            {
+                Experts = 8,
+                ExpertHiddenSizes = [64],
+                BatchSize = 256,
+                Epochs = epochs,
+                ValidationFraction = 0,
+                LoadBalancingWeight = 0,
+                Threads = threads,
+            };
+            var reports = new List<TrainingProgress>();
+            var model = new MixtureOfExpertsEstimator(options).Fit(train, progress: new SynchronousProgress(reports.Add));
+            var steady = reports.Skip(1).Select(r => r.SamplesPerSecond).DefaultIfEmpty(reports[0].SamplesPerSecond).Order().ToArray();
+            double trainRate = steady[steady.Length / 2];
+
+            // Inference on the model itself (standardised features), as the PyTorch reference measures it.
+            var x = test.Features.ToArray();
+            model.Standardizer.Apply(x);
+            var features = new Tensor(x, test.Rows, test.Columns);
+            double soft = RowsPerSecond(() => model.Model.Predict(features, threads), test.Rows, repeats);
+            double top1 = RowsPerSecond(() => model.Model.PredictTopK(features, 1, threads), test.Rows, repeats);
+            Console.WriteLine(string.Create(Inv, $"threads {threads}: training {trainRate,9:N0} samples/s (median of epochs 2..{epochs})  inference soft {soft,10:N0} rows/s  top-1 {top1,10:N0} rows/s  top-1/soft {top1 / soft:F2}x  load {Load()}"));
+        }
+    }
+
+    private static double RowsPerSecond(Action predict, int rows, int repeats)
+    {
+        predict(); // warm-up (JIT, buffers)
+        var times = new double[repeats];
+        for (int i = 0; i < repeats; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            predict();
+            times[i] = clock.Elapsed.TotalSeconds;
+        }
+
+        Array.Sort(times);
+        return rows / times[repeats / 2];
+    }
+
+    private static MixtureOfExpertsEstimatorOptions Options(Dictionary<string, string> flags)
+    {
+        var o = new MixtureOfExpertsEstimatorOptions();
+        if (flags.TryGetValue("experts", out string? v))
+        {
+            o.Experts = int.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("hidden", out v))
+        {
+            o.ExpertHiddenSizes = Sizes(v);
+        }
+
+        if (flags.TryGetValue("gate-hidden", out v))
+        {
+            o.GateHiddenSizes = Sizes(v);
+        }
+
+        if (flags.TryGetValue("epochs", out v))
+        {
+            o.Epochs = int.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("batch", out v))
+        {
+            o.BatchSize = int.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("lr", out v))
+        {
+            o.LearningRate = float.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("wd", out v))
+        {
+            o.WeightDecay = float.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("patience", out v))
+        {
+            o.EarlyStoppingPatience = int.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("val", out v))
+        {
+            o.ValidationFraction = double.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("lb", out v))
+        {
+            o.LoadBalancingWeight = float.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("entropy", out v))
+        {
+            o.GateEntropyWeight = float.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("metric", out v))
+        {
+            o.ValidationMetric = Enum.Parse<MixtureOfExpertsValidationMetric>(v, ignoreCase: true);
+        }
+
+        if (flags.TryGetValue("threads", out v))
+        {
+            o.Threads = int.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("seed", out v))
+        {
+            o.Seed = ulong.Parse(v, Inv);
+        }
+
+        return o;
+    }
+
+    private static int[] Sizes(string v) => v.Length == 0 || v == "none" ? [] : v.Split('x').Select(s => int.Parse(s, Inv)).ToArray();
+
+    private static Dictionary<string, string> ParseFlags(IEnumerable<string> args)
+    {
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string arg in args)
+        {
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Expected --name=value flags; got '{arg}'.");
+            }
+
+            int eq = arg.IndexOf('=', StringComparison.Ordinal);
+            flags[eq < 0 ? arg[2..] : arg[2..eq]] = eq < 0 ? "true" : arg[(eq + 1)..];
+        }
+
+        return flags;
+    }
+
+    private static string Get(Dictionary<string, string> flags, string key, string fallback) => flags.TryGetValue(key, out string? v) ? v : fallback;
+
+    private static string Load()
+    {
+        try
+        {
+            return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MLNetMixture.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("MLNetMixture.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}

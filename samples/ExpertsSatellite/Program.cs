@@ -1,0 +1,35 @@
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Transforms.Data;
+using MLNetMixture.Transforms.Experts;
+
+namespace MLNetMixture.Samples.ExpertsSatellite;
+
+/// <summary>
+/// Mixture of experts on satellite with the three gate objectives side by side, plus K = 1 (a plain MLP):
+/// `dotnet run --project samples/ExpertsSatellite -- [--quick] [data-folder]`.
+/// </summary>
+public static class Program
+{
+    /// <summary>Entry point.</summary>
+    public static int Main(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        string data = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "data";
+        var train = CsvFeatureReader.Read(Path.Combine(data, "satellite_train.csv"), label: "label");
+        var test = CsvFeatureReader.Read(Path.Combine(data, "satellite_test.csv"), label: "label");
+        if (quick)
+        {
+            train = train.Select(Enumerable.Range(0, train.Rows).Where(i => i % 5 == 0).ToArray()); // every class, fewer rows
+        }
+
+        Console.WriteLine($"{"objective",-16} {"experts",7} {"accuracy",9} {"macro-F1",9} {"used",5} {"gate entropy",13}");
+        foreach (var (objective, experts) in new[] { (GateObjective.Marginal, 8), (GateObjective.GumbelSoftmax, 8), (GateObjective.StraightThrough, 8), (GateObjective.Marginal, 1) })
+        {
+            var model = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Objective = objective, Experts = experts, Epochs = quick ? 2 : 100 }).Fit(train);
+            var m = model.Evaluate(test);
+            Console.WriteLine($"{objective,-16} {experts,7} {m.Accuracy,9:P2} {m.MacroF1,9:F3} {experts - m.UnusedExperts,5} {m.MeanGateEntropy,13:F3}");
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using MLNetMixture.Transforms.Experts;
+using MLNetMixture.Transforms.Flows;
+using MLNetMixture.Transforms.Onnx;
+using MLNetMixture.Transforms.Persistence;
+
+namespace MLNetMixture.Cli.Commands;
+
+/// <summary><c>mlmix export</c>: writes a saved model as a standalone ONNX model.</summary>
+public sealed class ExportCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build(Func<ParseResult, CliContext> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cmd = new Command("export", "Export a saved model (.mlmix) to ONNX; the graph standardises raw features itself and carries feature names and class labels as metadata.");
+        var model = new Option<string>("--model", "-m") { Description = "The model file saved by moe fit.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "The ONNX file to write.", Required = true };
+        var opset = new Option<int>("--opset") { Description = $"ONNX opset ({OnnxGraphBuilder.MinimumOpset} to {OnnxGraphBuilder.MaximumOpset}).", DefaultValueFactory = _ => OnnxGraphBuilder.DefaultOpset };
+        var gate = new Option<string>("--gate") { Description = "Mixture of experts: soft (full mixture), hard (each row to its arg-max expert) or gumbel (stochastic Gumbel-softmax gate with a Temperature input).", DefaultValueFactory = _ => "soft" };
+        gate.AcceptOnlyFromAmong("soft", "hard", "gumbel");
+        var seed = new Option<float?>("--seed") { Description = "With --gate gumbel or --mode sample-in-graph: seed of the in-graph draws; default: chosen by the runtime." };
+        var mode = new Option<string>("--mode") { Description = "Flows: density (Features -> LogDensity, ComponentPosterior, Component), sample (noise inputs ComponentUniforms, Normals -> Samples, LogDensity) or sample-in-graph (SampleRows [N,1] -> Samples, LogDensity with in-graph noise).", DefaultValueFactory = _ => "density" };
+        mode.AcceptOnlyFromAmong("density", "sample", "sample-in-graph");
+        foreach (var o in new Option[] { model, output, opset, gate, mode, seed })
+        {
+            cmd.Options.Add(o);
+        }
+
+        cmd.SetAction(pr => Run(context(pr), pr.GetValue(model)!, pr.GetValue(output)!, pr.GetValue(opset), pr.GetValue(gate)!, pr.GetValue(mode)!, pr.GetValue(seed)));
+        return cmd;
+    }
+
+    private static int Run(CliContext ctx, string modelPath, string outputPath, int opset, string gate, string flowMode, float? seed)
+    {
+        string kind = ModelFile.Load(modelPath, expectedKind: null).Kind;
+        if (kind == MixtureDensityFlowTransformer.ModelKind)
+        {
+            return RunFlow(ctx, modelPath, outputPath, opset, flowMode, seed);
+        }
+
+        if (kind != MixtureOfExpertsTransformer.ModelKind)
+        {
+            throw new UsageException($"{modelPath} holds a {kind} model; export supports {MixtureOfExpertsTransformer.ModelKind} and {MixtureDensityFlowTransformer.ModelKind} models.");
+        }
+
+        var model = MixtureOfExpertsTransformer.Load(modelPath);
+        var mode = gate switch
+        {
+            "hard" => MixtureOfExpertsGateMode.HardTop1,
+            "gumbel" => MixtureOfExpertsGateMode.GumbelSoftmax,
+            _ => MixtureOfExpertsGateMode.Soft,
+        };
+        var exporter = BadInputGuard.Run(() => new MixtureOfExpertsOnnxExporter(new MixtureOfExpertsOnnxExportOptions
+        {
+            Opset = opset,
+            GateMode = mode,
+            GumbelUniforms = GumbelUniformsSource.RandomUniform,
+            RandomSeed = seed,
+            Description = $"Mixture-of-experts classifier exported from {Path.GetFileName(modelPath)}",
+        }));
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(outputPath));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        exporter.WriteFile(model.Standardizer, model.Model, model.ClassLabels, model.FeatureNames, outputPath);
+        long bytes = new FileInfo(outputPath).Length;
+        ctx.Info($"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {gate} gate): input Features [N, {model.FeatureNames.Count}]; outputs Score, PredictedLabel, GateProbabilities, Expert" +
+            (mode == MixtureOfExpertsGateMode.GumbelSoftmax ? "; scalar input Temperature." : "."));
+        ctx.WriteResult(new JsonObject
+        {
+            ["command"] = "export",
+            ["model"] = modelPath,
+            ["modelKind"] = kind,
+            ["output"] = outputPath,
+            ["bytes"] = bytes,
+            ["opset"] = opset,
+            ["gate"] = gate,
+            ["features"] = model.FeatureNames.Count,
+            ["classes"] = model.ClassLabels.Count,
+        });
+        return ExitCodes.Success;
+    }
+
+    private static int RunFlow(CliContext ctx, string modelPath, string outputPath, int opset, string flowMode, float? seed)
+    {
+        var model = MixtureDensityFlowTransformer.Load(modelPath);
+        var options = new MixtureDensityFlowOnnxExportOptions
+        {
+            Opset = opset,
+            Mode = flowMode == "density" ? MixtureDensityFlowOnnxExportMode.Density : MixtureDensityFlowOnnxExportMode.Sampling,
+            SamplingNoise = flowMode == "sample-in-graph" ? FlowSamplingNoiseSource.InGraph : FlowSamplingNoiseSource.GraphInputs,
+            RandomSeed = seed,
+            Description = $"Mixture-density flow exported from {Path.GetFileName(modelPath)}",
+        };
+        var exporter = BadInputGuard.Run(() => new MixtureDensityFlowOnnxExporter(options));
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(outputPath));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        exporter.WriteFile(model.Model, model.FeatureNames, outputPath);
+        long bytes = new FileInfo(outputPath).Length;
+        ctx.Info($"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {flowMode} graph of a flow with D = {model.FeatureNames.Count}, K = {model.Model.Components}).");
+        ctx.WriteResult(new JsonObject
+        {
+            ["command"] = "export",
+            ["model"] = modelPath,
+            ["modelKind"] = MixtureDensityFlowTransformer.ModelKind,
+            ["output"] = outputPath,
+            ["bytes"] = bytes,
+            ["opset"] = opset,
+            ["mode"] = flowMode,
+            ["features"] = model.FeatureNames.Count,
+            ["components"] = model.Model.Components,
+        });
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,359 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MLNetMixture.Cli.Output;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Trainers;
+using MLNetMixture.Transforms.Data;
+using MLNetMixture.Transforms.Experts;
+using MLNetMixture.Transforms.Reporting;
+using Spectre.Console;
+
+namespace MLNetMixture.Cli.Commands;
+
+/// <summary><c>mlmix moe fit|evaluate|predict</c>: train, evaluate and apply mixture-of-experts classifiers.</summary>
+public sealed class MixtureOfExpertsCommand : ICliCommand
+{
+    private static readonly string[] ObjectiveNames = ["marginal", "gumbel-softmax", "straight-through"];
+
+    /// <inheritdoc />
+    public Command Build(Func<ParseResult, CliContext> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cmd = new Command("moe", "Mixture-of-experts classifiers: fit, evaluate, predict.");
+        cmd.Subcommands.Add(BuildFit(context));
+        cmd.Subcommands.Add(BuildEvaluate(context));
+        cmd.Subcommands.Add(BuildPredict(context));
+        return cmd;
+    }
+
+    private static Command BuildFit(Func<ParseResult, CliContext> context)
+    {
+        var defaults = new MixtureOfExpertsEstimatorOptions();
+        var cmd = new Command("fit", "Train a mixture-of-experts classifier on a labelled CSV file and save it.");
+        var train = new Option<string>("--train") { Description = "Training CSV (.csv or .csv.gz) with a header row.", Required = true };
+        var validation = new Option<string?>("--validation") { Description = "Validation CSV for early stopping and the reported metrics; default: hold out 10% of the training rows (stratified)." };
+        var features = new Option<string?>("--features") { Description = "Feature columns: names, 0-based indices or ranges (px0..px63, 0-15, f3..); default: every column except the label." };
+        var label = new Option<string>("--label") { Description = "The label column (name or 0-based index).", DefaultValueFactory = _ => defaults.LabelColumn };
+        var experts = new Option<int>("--experts", "-k") { Description = "Number of experts K.", DefaultValueFactory = _ => defaults.Experts };
+        var hidden = new Option<string>("--expert-hidden") { Description = "Hidden layer widths of each expert, comma-separated; 'none' for linear experts.", DefaultValueFactory = _ => string.Join(',', defaults.ExpertHiddenSizes) };
+        var objective = new Option<string>("--objective") { Description = "How the gate is trained: marginal (exact likelihood), gumbel-softmax or straight-through.", DefaultValueFactory = _ => "marginal" };
+        objective.AcceptOnlyFromAmong(ObjectiveNames);
+        var epochs = new Option<int>("--epochs") { Description = "Most passes over the training data (early stopping usually ends sooner).", DefaultValueFactory = _ => defaults.Epochs };
+        var batch = new Option<int>("--batch-size") { Description = "Rows per minibatch.", DefaultValueFactory = _ => defaults.BatchSize };
+        var rate = new Option<float>("--learning-rate") { Description = "Peak AdamW learning rate (cosine decay).", DefaultValueFactory = _ => defaults.LearningRate };
+        var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation log-loss; 0 never stops early.", DefaultValueFactory = _ => defaults.EarlyStoppingPatience };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the initialisation, validation split, minibatch order and Gumbel noise.", DefaultValueFactory = _ => defaults.Seed };
+        var threads = new Option<int>("--threads") { Description = "Threads for matrix products (0 = every core).", DefaultValueFactory = _ => defaults.Threads };
+        var model = new Option<string>("--model", "-o") { Description = "Where to save the trained model (.mlmix).", Required = true };
+        var report = new Option<string?>("--report") { Description = "Also write an HTML report (curves, expert utilisation and accuracy, confusion matrix)." };
+        foreach (var o in new Option[] { train, validation, features, label, experts, hidden, objective, epochs, batch, rate, patience, seed, threads, model, report })
+        {
+            cmd.Options.Add(o);
+        }
+
+        cmd.SetAction(pr =>
+        {
+            var options = new MixtureOfExpertsEstimatorOptions
+            {
+                Experts = pr.GetValue(experts),
+                ExpertHiddenSizes = ParseWidths(pr.GetValue(hidden)!, "--expert-hidden"),
+                Objective = ParseObjective(pr.GetValue(objective)!),
+                Epochs = pr.GetValue(epochs),
+                BatchSize = pr.GetValue(batch),
+                LearningRate = pr.GetValue(rate),
+                EarlyStoppingPatience = pr.GetValue(patience),
+                Seed = pr.GetValue(seed),
+                Threads = pr.GetValue(threads),
+                LabelColumn = pr.GetValue(label)!,
+            };
+            return Fit(context(pr), options, pr.GetValue(train)!, pr.GetValue(validation), pr.GetValue(features), pr.GetValue(model)!, pr.GetValue(report));
+        });
+        return cmd;
+    }
+
+    private static Command BuildEvaluate(Func<ParseResult, CliContext> context)
+    {
+        var cmd = new Command("evaluate", "Evaluate a saved classifier on a labelled CSV file: accuracy, macro-F1, log-loss, experts, confusion matrix.");
+        var model = new Option<string>("--model", "-m") { Description = "The model file saved by moe fit.", Required = true };
+        var data = new Option<string>("--data") { Description = "Labelled CSV (.csv or .csv.gz).", Required = true };
+        var label = new Option<string?>("--label") { Description = "The label column; default: the one the model was trained with." };
+        var features = new Option<string?>("--features") { Description = "Columns to use as the model's features, in order; default: the model's feature names." };
+        var topK = new Option<int?>("--top-k") { Description = "Route each row to its k most probable experts only; default: the soft mixture." };
+        foreach (var o in new Option[] { model, data, label, features, topK })
+        {
+            cmd.Options.Add(o);
+        }
+
+        cmd.SetAction(pr => Evaluate(context(pr), pr.GetValue(model)!, pr.GetValue(data)!, pr.GetValue(label), pr.GetValue(features), pr.GetValue(topK)));
+        return cmd;
+    }
+
+    private static Command BuildPredict(Func<ParseResult, CliContext> context)
+    {
+        var cmd = new Command("predict", "Score a CSV file with a saved classifier and write PredictedLabel, Expert, Score.* and GateProbabilities.* columns.");
+        var model = new Option<string>("--model", "-m") { Description = "The model file saved by moe fit.", Required = true };
+        var data = new Option<string>("--data") { Description = "CSV to score (.csv or .csv.gz); a label column, if any, is ignored.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "The scores CSV to write (written to a temporary file, then renamed).", Required = true };
+        var features = new Option<string?>("--features") { Description = "Columns to use as the model's features, in order; default: the model's feature names." };
+        var topK = new Option<int?>("--top-k") { Description = "Route each row to its k most probable experts only; default: the soft mixture." };
+        foreach (var o in new Option[] { model, data, output, features, topK })
+        {
+            cmd.Options.Add(o);
+        }
+
+        cmd.SetAction(pr => Predict(context(pr), pr.GetValue(model)!, pr.GetValue(data)!, pr.GetValue(output)!, pr.GetValue(features), pr.GetValue(topK)));
+        return cmd;
+    }
+
+    private static int Fit(CliContext ctx, MixtureOfExpertsEstimatorOptions options, string trainPath, string? validationPath, string? features, string modelPath, string? reportPath)
+    {
+        var estimator = BadInputGuard.Run(() => new MixtureOfExpertsEstimator(options));
+        var training = CsvFeatureReader.Read(trainPath, features, options.LabelColumn);
+        var validation = validationPath is null ? null : CsvFeatureReader.Read(validationPath, features, options.LabelColumn);
+        ctx.Info($"Training on {training.Rows:N0} rows x {training.Columns} features from {trainPath}" +
+            (validation is null ? string.Create(CultureInfo.InvariantCulture, $" (holding out {options.ValidationFraction * 100:0}% of each class for validation)") : $"; validating on {validation.Rows:N0} rows from {validationPath}") + ".");
+
+        var model = BadInputGuard.Run(() => TrainingProgressDisplay.Run(
+            ctx,
+            "moe",
+            options.Epochs,
+            Summary,
+            MixtureOfExpertsStatistics.Describe,
+            progress => estimator.Fit(training, validation, progress, ctx.Cancellation)));
+        var result = model.Training!;
+        if (result.Cancelled)
+        {
+            ctx.Warn($"training stopped by Ctrl+C after epoch {result.EpochsRun}; saving the best parameters (epoch {result.BestEpoch}).");
+        }
+
+        model.Save(modelPath);
+        var evaluationTable = validation ?? training;
+        string evaluatedOn = validation is null ? $"training file {trainPath} (all rows)" : $"validation file {validationPath}";
+        var metrics = BadInputGuard.Run(() => model.Evaluate(evaluationTable));
+        if (reportPath is not null)
+        {
+            new MixtureOfExpertsReport(model, metrics, evaluatedOn)
+            {
+                ExtraMetadata = [new("training data", trainPath), new("model file", modelPath)],
+            }.Save(reportPath);
+        }
+
+        if (!ctx.Quiet)
+        {
+            ctx.Console.MarkupLine(Markup.Escape(
+                $"Saved {modelPath}: {result.EpochsRun} epochs ({(result.Cancelled ? "cancelled" : result.StoppedEarly ? "stopped early" : "epoch limit")}), best epoch {result.BestEpoch}."));
+            WriteMetrics(ctx, metrics, evaluatedOn);
+            if (reportPath is not null)
+            {
+                ctx.Console.MarkupLine(Markup.Escape($"Report: {reportPath}"));
+            }
+        }
+
+        var json = new JsonObject
+        {
+            ["command"] = "moe fit",
+            ["model"] = modelPath,
+            ["report"] = reportPath,
+            ["epochsRun"] = result.EpochsRun,
+            ["bestEpoch"] = result.BestEpoch,
+            ["stoppedEarly"] = result.StoppedEarly,
+            ["cancelled"] = result.Cancelled,
+            ["trainingRows"] = training.Rows,
+            ["features"] = new JsonArray([.. model.FeatureNames.Select(n => (JsonNode)n)]),
+            ["classes"] = new JsonArray([.. model.ClassLabels.Select(n => (JsonNode)n)]),
+            ["evaluatedOn"] = evaluatedOn,
+            ["metrics"] = MetricsJson(metrics),
+        };
+        ctx.WriteResult(json);
+        return ExitCodes.Success;
+    }
+
+    private static int Evaluate(CliContext ctx, string modelPath, string dataPath, string? label, string? features, int? topK)
+    {
+        var model = WithTopK(MixtureOfExpertsTransformer.Load(modelPath), topK);
+        var table = ModelDataReader.Read(dataPath, model.FeatureNames, features, label ?? model.Options.LabelColumn);
+        var metrics = BadInputGuard.Run(() => model.Evaluate(table));
+        if (!ctx.Quiet || !ctx.Json)
+        {
+            WriteMetrics(ctx, metrics, dataPath);
+            ctx.Console.Write(ConfusionTable(metrics.ConfusionMatrix));
+        }
+
+        var json = MetricsJson(metrics);
+        json["command"] = "moe evaluate";
+        json["model"] = modelPath;
+        json["data"] = dataPath;
+        ctx.WriteResult(json);
+        return ExitCodes.Success;
+    }
+
+    private static int Predict(CliContext ctx, string modelPath, string dataPath, string outputPath, string? features, int? topK)
+    {
+        var model = WithTopK(MixtureOfExpertsTransformer.Load(modelPath), topK);
+        var table = ModelDataReader.Read(dataPath, model.FeatureNames, features, label: null);
+        var scores = BadInputGuard.Run(() => model.Transform(table));
+        var header = ScoreColumns(model.ClassLabels, model.ExpertCount);
+        CsvOutputFile.Write(outputPath, header, Enumerable.Range(0, scores.Rows).Select(r => PredictionRow(scores, r)), ctx.Cancellation);
+        ctx.Info($"Wrote {scores.Rows:N0} predictions to {outputPath}.");
+        ctx.WriteResult(new JsonObject
+        {
+            ["command"] = "moe predict",
+            ["model"] = modelPath,
+            ["data"] = dataPath,
+            ["output"] = outputPath,
+            ["rows"] = scores.Rows,
+            ["routing"] = topK is int k ? $"top-{k}" : "soft",
+            ["columns"] = new JsonArray([.. header.Select(h => (JsonNode)h)]),
+        });
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The predictions CSV header: PredictedLabel, Expert, Score.&lt;label&gt; per class, GateProbabilities.&lt;k&gt; per expert.</summary>
+    internal static IReadOnlyList<string> ScoreColumns(IReadOnlyList<string> classLabels, int experts) =>
+    [
+        "PredictedLabel",
+        "Expert",
+        .. classLabels.Select(l => "Score." + l),
+        .. Enumerable.Range(0, experts).Select(e => "GateProbabilities." + e.ToString(CultureInfo.InvariantCulture)),
+    ];
+
+    private static string[] PredictionRow(MixtureOfExpertsScores scores, int row)
+    {
+        var score = scores.Score(row);
+        var gate = scores.Gate(row);
+        var fields = new string[2 + score.Length + gate.Length];
+        fields[0] = scores.PredictedLabels[row];
+        fields[1] = scores.Experts[row].ToString(CultureInfo.InvariantCulture);
+        for (int c = 0; c < score.Length; c++)
+        {
+            fields[2 + c] = CsvOutputFile.Format(score[c]);
+        }
+
+        for (int e = 0; e < gate.Length; e++)
+        {
+            fields[2 + score.Length + e] = CsvOutputFile.Format(gate[e]);
+        }
+
+        return fields;
+    }
+
+    private static MixtureOfExpertsTransformer WithTopK(MixtureOfExpertsTransformer model, int? topK) =>
+        topK is null ? model : BadInputGuard.Run(() => model.WithTopK(topK));
+
+    private static string Summary(TrainingProgress p)
+    {
+        var s = p.Statistics;
+        var text = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs}  loss {p.TrainingLoss:F4}");
+        if (s.TryGetValue(MixtureOfExpertsStatistics.ValidationAccuracy, out double accuracy))
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"  val acc {accuracy:F4}");
+        }
+
+        if (s.TryGetValue(MixtureOfExpertsStatistics.ValidationLogLoss, out double logLoss))
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"  val log-loss {logLoss:F4}");
+        }
+
+        if (s.TryGetValue(MixtureOfExpertsStatistics.Temperature, out double tau))
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"  τ {tau:F3}");
+        }
+
+        return text + string.Create(CultureInfo.InvariantCulture, $"  {p.SamplesPerSecond:N0} rows/s") + (p.IsBest ? " *" : string.Empty);
+    }
+
+    private static void WriteMetrics(CliContext ctx, MixtureOfExpertsMetrics m, string evaluatedOn)
+    {
+        ctx.Console.MarkupLine(Markup.Escape($"Evaluated on {evaluatedOn}:"));
+        var headline = new Table().AddColumns("metric", "value");
+        headline.AddRow("rows", m.Rows.ToString("N0", CultureInfo.InvariantCulture));
+        headline.AddRow("accuracy", m.Accuracy.ToString("F4", CultureInfo.InvariantCulture));
+        headline.AddRow("macro-F1", m.MacroF1.ToString("F4", CultureInfo.InvariantCulture));
+        headline.AddRow("log-loss", m.LogLoss.ToString("F4", CultureInfo.InvariantCulture));
+        headline.AddRow("gate entropy", m.MeanGateEntropy.ToString("F3", CultureInfo.InvariantCulture));
+        headline.AddRow("routing", m.TopK is int k ? $"top-{k}" : "soft");
+        ctx.Console.Write(headline);
+        var experts = new Table().AddColumns("expert", "rows", "share", "mean gate", "accuracy");
+        for (int e = 0; e < m.ExpertShares.Count; e++)
+        {
+            experts.AddRow(
+                e.ToString(CultureInfo.InvariantCulture),
+                m.ExpertRows[e].ToString("N0", CultureInfo.InvariantCulture),
+                m.ExpertShares[e].ToString("P1", CultureInfo.InvariantCulture),
+                m.MeanGateProbabilities[e].ToString("F3", CultureInfo.InvariantCulture),
+                double.IsNaN(m.ExpertAccuracy[e]) ? "-" : m.ExpertAccuracy[e].ToString("F4", CultureInfo.InvariantCulture));
+        }
+
+        ctx.Console.Write(experts);
+    }
+
+    private static Table ConfusionTable(ConfusionMatrix confusion)
+    {
+        var table = new Table().Title("confusion matrix (rows: true, columns: predicted)");
+        table.AddColumn("true \\ pred");
+        foreach (var l in confusion.Labels)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(l)).RightAligned());
+        }
+
+        for (int a = 0; a < confusion.Labels.Count; a++)
+        {
+            table.AddRow([Markup.Escape(confusion.Labels[a]), .. Enumerable.Range(0, confusion.Labels.Count).Select(p => confusion.Count(a, p).ToString(CultureInfo.InvariantCulture))]);
+        }
+
+        return table;
+    }
+
+    private static JsonObject MetricsJson(MixtureOfExpertsMetrics m) => new()
+    {
+        ["rows"] = m.Rows,
+        ["accuracy"] = JsonNumbers.Of(m.Accuracy),
+        ["macroF1"] = JsonNumbers.Of(m.MacroF1),
+        ["logLoss"] = JsonNumbers.Of(m.LogLoss),
+        ["meanGateEntropy"] = JsonNumbers.Of(m.MeanGateEntropy),
+        ["routing"] = m.TopK is int k ? $"top-{k}" : "soft",
+        ["unusedExperts"] = m.UnusedExperts,
+        ["experts"] = new JsonArray([.. Enumerable.Range(0, m.ExpertShares.Count).Select(e => (JsonNode)new JsonObject
+        {
+            ["expert"] = e,
+            ["rows"] = m.ExpertRows[e],
+            ["share"] = JsonNumbers.Of(m.ExpertShares[e]),
+            ["meanGateProbability"] = JsonNumbers.Of(m.MeanGateProbabilities[e]),
+            ["accuracy"] = JsonNumbers.Of(m.ExpertAccuracy[e]),
+        })]),
+        ["confusionMatrix"] = new JsonObject
+        {
+            ["labels"] = new JsonArray([.. m.ConfusionMatrix.Labels.Select(l => (JsonNode)l)]),
+            ["counts"] = new JsonArray([.. m.ConfusionMatrix.Counts.Select(row => (JsonNode)new JsonArray([.. row.Select(n => (JsonNode)n)]))]),
+        },
+    };
+
+    private static GateObjective ParseObjective(string name) => name switch
+    {
+        "marginal" => GateObjective.Marginal,
+        "gumbel-softmax" => GateObjective.GumbelSoftmax,
+        "straight-through" => GateObjective.StraightThrough,
+        _ => throw new UsageException($"Unknown --objective '{name}'; use {string.Join(", ", ObjectiveNames)}."),
+    };
+
+    private static int[] ParseWidths(string text, string option)
+    {
+        if (string.Equals(text.Trim(), "none", StringComparison.OrdinalIgnoreCase) || text.Trim().Length == 0)
+        {
+            return [];
+        }
+
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var widths = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out widths[i]) || widths[i] <= 0)
+            {
+                throw new UsageException($"{option} '{text}': '{parts[i]}' is not a positive layer width; give comma-separated widths such as 64 or 128,64, or 'none'.");
+            }
+        }
+
+        return widths;
+    }
+}

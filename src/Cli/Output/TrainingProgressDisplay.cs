@@ -1,0 +1,69 @@
+using System.Globalization;
+using MLNetMixture.Training.Trainers;
+using Spectre.Console;
+
+namespace MLNetMixture.Cli.Output;
+
+/// <summary>
+/// Shows training progress: a live Spectre.Console display (bar, epoch, loss, validation metric, samples/s,
+/// temperature, ETA) when a person watches a terminal; otherwise one plain line per epoch on standard error
+/// (tests, CI, pipes, --json), or nothing with --quiet.
+/// </summary>
+internal static class TrainingProgressDisplay
+{
+    /// <summary>Runs <paramref name="train"/>, which reports each epoch to the progress object it is given.</summary>
+    /// <param name="context">The command's output context.</param>
+    /// <param name="title">What is being trained, e.g. "mixture of experts".</param>
+    /// <param name="epochs">The planned number of epochs.</param>
+    /// <param name="summary">A short one-line description of a report for the live display.</param>
+    /// <param name="line">The full description of a report for the plain per-epoch line.</param>
+    /// <param name="train">The training call.</param>
+    public static T Run<T>(
+        CliContext context,
+        string title,
+        int epochs,
+        Func<TrainingProgress, string> summary,
+        Func<TrainingProgress, string> line,
+        Func<IProgress<TrainingProgress>, T> train)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(train);
+        if (context.Quiet)
+        {
+            return train(new SynchronousProgress(_ => { }));
+        }
+
+        if (!context.Interactive)
+        {
+            return train(new SynchronousProgress(p => context.Error.WriteLine($"{title}: {line(p)}  ETA {Eta(p.Remaining)}")));
+        }
+
+        return context.Console.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new SpinnerColumn(), new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(progress =>
+            {
+                var task = progress.AddTask(Markup.Escape($"{title}: starting"), maxValue: epochs);
+                var result = train(new SynchronousProgress(p =>
+                {
+                    task.Value = p.Epoch;
+                    task.Description = Markup.Escape($"{title}: {summary(p)}  ETA {Eta(p.Remaining)}");
+                }));
+                task.Value = task.MaxValue; // early stopping or Ctrl+C end before the planned epochs
+                task.StopTask();
+                return result;
+            });
+    }
+
+    /// <summary>A remaining time as h:mm:ss or m:ss.</summary>
+    public static string Eta(TimeSpan remaining) => remaining.TotalHours >= 1
+        ? remaining.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture)
+        : remaining.ToString(@"m\:ss", CultureInfo.InvariantCulture);
+
+    /// <summary>Calls the handler on the reporting thread (Progress&lt;T&gt; would post to a synchronisation context and lose ordering).</summary>
+    private sealed class SynchronousProgress(Action<TrainingProgress> handler) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => handler(value);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MLNetMixture.Training.Compute;
+
+/// <summary>GEMM micro-kernel on Vector256: a 6x16 tile held in twelve Vector256&lt;float&gt; accumulators. The main path on AVX2 + FMA processors (15 of the 16 ymm registers in use).</summary>
+internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
+{
+    /// <inheritdoc/>
+    public static int Nr => 16;
+
+    /// <inheritdoc/>
+    public static void Compute(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        float* row0 = a, row1 = row0 + rowStrideA, row2 = row1 + rowStrideA, row3 = row2 + rowStrideA, row4 = row3 + rowStrideA, row5 = row4 + rowStrideA;
+        nint offset = 0;
+        if (Sse.IsSupported)
+        {
+            // Start pulling the C tile in now; it is read (beta != 0) or written only after the depth loop.
+            Sse.Prefetch0(c);
+            Sse.Prefetch0(c + 15);
+            Sse.Prefetch0(c + (1 * ldc));
+            Sse.Prefetch0(c + (1 * ldc) + 15);
+            Sse.Prefetch0(c + (2 * ldc));
+            Sse.Prefetch0(c + (2 * ldc) + 15);
+            Sse.Prefetch0(c + (3 * ldc));
+            Sse.Prefetch0(c + (3 * ldc) + 15);
+            Sse.Prefetch0(c + (4 * ldc));
+            Sse.Prefetch0(c + (4 * ldc) + 15);
+            Sse.Prefetch0(c + (5 * ldc));
+            Sse.Prefetch0(c + (5 * ldc) + 15);
+        }
+
+        Vector256<float> c00 = default, c01 = default;
+        Vector256<float> c10 = default, c11 = default;
+        Vector256<float> c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default;
+        Vector256<float> c40 = default, c41 = default;
+        Vector256<float> c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b);
+            Vector256<float> b1 = Vector256.Load(b + 8);
+            Vector256<float> a0 = Vector256.Create(row0[offset]);
+            c00 = MulAdd(a0, b0, c00);
+            c01 = MulAdd(a0, b1, c01);
+            Vector256<float> a1 = Vector256.Create(row1[offset]);
+            c10 = MulAdd(a1, b0, c10);
+            c11 = MulAdd(a1, b1, c11);
+            Vector256<float> a2 = Vector256.Create(row2[offset]);
+            c20 = MulAdd(a2, b0, c20);
+            c21 = MulAdd(a2, b1, c21);
+            Vector256<float> a3 = Vector256.Create(row3[offset]);
+            c30 = MulAdd(a3, b0, c30);
+            c31 = MulAdd(a3, b1, c31);
+            Vector256<float> a4 = Vector256.Create(row4[offset]);
+            c40 = MulAdd(a4, b0, c40);
+            c41 = MulAdd(a4, b1, c41);
+            Vector256<float> a5 = Vector256.Create(row5[offset]);
+            c50 = MulAdd(a5, b0, c50);
+            c51 = MulAdd(a5, b1, c51);
+            offset += depthStrideA;
+            b += 16;
+        }
+
+        Vector256<float> va = Vector256.Create(alpha);
+        if (beta == 0f)
+        {
+            Vector256.Store(c00 * va, c);
+            Vector256.Store(c01 * va, c + 8);
+            Vector256.Store(c10 * va, c + (1 * ldc));
+            Vector256.Store(c11 * va, c + (1 * ldc) + 8);
+            Vector256.Store(c20 * va, c + (2 * ldc));
+            Vector256.Store(c21 * va, c + (2 * ldc) + 8);
+            Vector256.Store(c30 * va, c + (3 * ldc));
+            Vector256.Store(c31 * va, c + (3 * ldc) + 8);
+            Vector256.Store(c40 * va, c + (4 * ldc));
+            Vector256.Store(c41 * va, c + (4 * ldc) + 8);
+            Vector256.Store(c50 * va, c + (5 * ldc));
+            Vector256.Store(c51 * va, c + (5 * ldc) + 8);
+        }
+        else
+        {
+            Vector256<float> vb = Vector256.Create(beta);
+            Merge(c00, c, va, vb);
+            Merge(c01, c + 8, va, vb);
+            Merge(c10, c + (1 * ldc), va, vb);
+            Merge(c11, c + (1 * ldc) + 8, va, vb);
+            Merge(c20, c + (2 * ldc), va, vb);
+            Merge(c21, c + (2 * ldc) + 8, va, vb);
+            Merge(c30, c + (3 * ldc), va, vb);
+            Merge(c31, c + (3 * ldc) + 8, va, vb);
+            Merge(c40, c + (4 * ldc), va, vb);
+            Merge(c41, c + (4 * ldc) + 8, va, vb);
+            Merge(c50, c + (5 * ldc), va, vb);
+            Merge(c51, c + (5 * ldc) + 8, va, vb);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Merge(Vector256<float> acc, float* c, Vector256<float> alpha, Vector256<float> beta)
+        => Vector256.Store(MulAdd(acc, alpha, Vector256.Load(c) * beta), c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MulAdd(Vector256<float> x, Vector256<float> y, Vector256<float> z)
+        => Vector256.FusedMultiplyAdd(x, y, z);
+}

@@ -1,0 +1,169 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetMixture.Training.Datasets;
+using MLNetMixture.Training.Flows;
+using MLNetMixture.Transforms.Data;
+using MLNetMixture.Transforms.Flows;
+
+namespace MLNetMixture.MLNet.Tests;
+
+/// <summary>A 2D mixture-density flow fitted in an ML.NET pipeline (8gaussians), shared by the tests.</summary>
+public sealed class FittedFlow
+{
+    public FittedFlow()
+    {
+        Context = new MLContext(seed: 1);
+        Train = Points(2000, seed: 1);
+        Test = Points(1000, seed: 2);
+        Pipeline = Context.Transforms.Concatenate("Features", "x", "y")
+            .Append(Context.Transforms.MixtureDensityFlow(new FlowDensityEstimatorOptions { Training = Settings(), BatchSize = 300 }));
+        Model = Pipeline.Fit(Context.Data.LoadFromEnumerable(Train));
+        Ours = new MixtureDensityFlowEstimator(Settings()).Fit(Table(Train));
+    }
+
+    public MLContext Context { get; }
+
+    public IReadOnlyList<Point> Train { get; }
+
+    public IReadOnlyList<Point> Test { get; }
+
+    public IEstimator<ITransformer> Pipeline { get; }
+
+    public ITransformer Model { get; }
+
+    public FlowDensityTransformer Flow => ((IEnumerable<ITransformer>)Model).OfType<FlowDensityTransformer>().Single();
+
+    /// <summary>The same flow trained through our own API.</summary>
+    public MixtureDensityFlowTransformer Ours { get; }
+
+    public static MixtureDensityFlowOptions Settings() => new()
+    {
+        FlowType = FlowType.SplineCoupling,
+        Layers = 2,
+        HiddenSizes = [16],
+        SplineBins = 6,
+        Components = 8,
+        Epochs = 10,
+        BatchSize = 128,
+        LearningRate = 3e-3f,
+        Threads = 1,
+        Seed = 7,
+    };
+
+    public static FeatureTable Table(IReadOnlyList<Point> points) =>
+        new(points.SelectMany(p => new[] { p.X, p.Y }).ToArray(), points.Count, ["x", "y"]);
+
+    private static Point[] Points(int count, ulong seed)
+    {
+        var values = ToyDensities2D.Sample(ToyDensity2D.EightGaussians, count, seed);
+        return Enumerable.Range(0, count).Select(i => new Point { X = values[2 * i], Y = values[(2 * i) + 1] }).ToArray();
+    }
+
+    public sealed class Point
+    {
+        [ColumnName("x")]
+        public float X { get; set; }
+
+        [ColumnName("y")]
+        public float Y { get; set; }
+    }
+}
+
+public sealed class FlowDensityTests(FittedFlow flow) : IClassFixture<FittedFlow>
+{
+    [Fact]
+    public void Pipeline_adds_log_density_and_posterior_equal_to_the_same_flow_trained_through_our_api()
+    {
+        var scored = flow.Model.Transform(flow.Context.Data.LoadFromEnumerable(flow.Test));
+        Assert.Equal(NumberDataViewType.Single, scored.Schema["LogDensity"].Type);
+        Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 8), scored.Schema["ComponentPosterior"].Type);
+
+        var logDensity = ColumnReader.Scalars<float>(scored, "LogDensity");
+        var posterior = ColumnReader.Vectors(scored, "ComponentPosterior");
+        var ours = flow.Ours.LogDensity(FittedFlow.Table(flow.Test));
+        double mean = logDensity.Average(v => (double)v), oursMean = ours.Average(v => (double)v);
+        Console.WriteLine($"8gaussians, 1,000 test rows: mean log-likelihood through ML.NET {mean:F4} nats, through our API {oursMean:F4}, of a fitted Gaussian {GaussianLogLikelihood():F4}");
+        Assert.InRange(ColumnReader.MaxAbsDifference([logDensity], [ours]), 0f, 1e-4f);
+        Assert.True(mean > GaussianLogLikelihood() + 0.2, "the flow should beat a single Gaussian on eight modes");
+        Assert.All(posterior, p => Assert.Equal(1.0, p.Sum(), 4));
+        Assert.Equal(flow.Ours.ComponentPosterior(FittedFlow.Table(flow.Test))[0, 3], posterior[0][3], 4);
+    }
+
+    [Fact]
+    public void Batch_size_does_not_change_the_scores()
+    {
+        var test = flow.Context.Data.LoadFromEnumerable(flow.Test);
+        var features = flow.Context.Transforms.Concatenate("Features", "x", "y").Fit(test).Transform(test);
+        var wide = new FlowDensityTransformer(flow.Flow.NativeModel, new FlowDensityEstimatorOptions { BatchSize = 4096 }).Transform(features);
+        var narrow = new FlowDensityTransformer(flow.Flow.NativeModel, new FlowDensityEstimatorOptions { BatchSize = 7 }).Transform(features);
+        Assert.Equal(ColumnReader.Scalars<float>(wide, "LogDensity"), ColumnReader.Scalars<float>(narrow, "LogDensity"));
+    }
+
+    [Fact]
+    public void Prediction_engine_scores_single_points()
+    {
+        var engine = flow.Context.Model.CreatePredictionEngine<FittedFlow.Point, Density>(flow.Model);
+        var scored = flow.Model.Transform(flow.Context.Data.LoadFromEnumerable(flow.Test));
+        var logDensity = ColumnReader.Scalars<float>(scored, "LogDensity");
+        for (int i = 0; i < 20; i++)
+        {
+            var d = engine.Predict(flow.Test[i]);
+            Assert.Equal(logDensity[i], d.LogDensity, 5);
+            Assert.Equal(8, d.ComponentPosterior.Length);
+        }
+    }
+
+    [Fact]
+    public void Samples_come_back_as_a_data_view_the_flow_scores_consistently()
+    {
+        var samples = flow.Flow.Sample(500, seed: 3);
+        Assert.Equal(500, samples.GetRowCount());
+        var features = samples.Schema["Features"];
+        VBuffer<ReadOnlyMemory<char>> slots = default;
+        features.GetSlotNames(ref slots);
+        Assert.Equal(["x", "y"], slots.DenseValues().Select(s => s.ToString()));
+
+        var sampled = ColumnReader.Scalars<float>(samples, "LogDensity");
+        var rescored = ColumnReader.Scalars<float>(flow.Flow.Transform(samples), "LogDensity");
+        Assert.InRange(ColumnReader.MaxAbsDifference([sampled], [rescored]), 0f, 2e-3f);
+        Assert.Equal(ColumnReader.Vectors(samples, "Features"), ColumnReader.Vectors(flow.Flow.Sample(500, seed: 3), "Features"));
+    }
+
+    [Fact]
+    public void Saving_says_why_it_cannot_and_what_to_do_instead()
+    {
+        var stream = new MemoryStream();
+        var error = Assert.Throws<NotSupportedException>(() => flow.Context.Model.Save(flow.Model, null, stream));
+        Assert.Contains("NativeModel", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Estimator_chain_output_schema_declares_the_added_columns()
+    {
+        var input = flow.Context.Transforms.CustomMapping<NoInput, FittedFlow.Point>(static (_, _) => { }, contractName: null).GetOutputSchema(new SchemaShape([]));
+        var output = flow.Pipeline.GetOutputSchema(input).ToDictionary(c => c.Name);
+        Assert.Equal(SchemaShape.Column.VectorKind.Scalar, output["LogDensity"].Kind);
+        Assert.Equal(SchemaShape.Column.VectorKind.Vector, output["ComponentPosterior"].Kind);
+    }
+
+    /// <summary>The mean test log-likelihood of the maximum-likelihood Gaussian of the training points.</summary>
+    private double GaussianLogLikelihood()
+    {
+        double mx = flow.Train.Average(p => p.X), my = flow.Train.Average(p => p.Y);
+        double sxx = flow.Train.Average(p => (p.X - mx) * (p.X - mx)), syy = flow.Train.Average(p => (p.Y - my) * (p.Y - my)), sxy = flow.Train.Average(p => (p.X - mx) * (p.Y - my));
+        double det = (sxx * syy) - (sxy * sxy);
+        return flow.Test.Average(p =>
+        {
+            double dx = p.X - mx, dy = p.Y - my;
+            double q = ((syy * dx * dx) - (2 * sxy * dx * dy) + (sxx * dy * dy)) / det;
+            return -Math.Log(2 * Math.PI) - (0.5 * Math.Log(det)) - (0.5 * q);
+        });
+    }
+
+    public sealed class Density
+    {
+        public float LogDensity { get; set; }
+
+        public float[] ComponentPosterior { get; set; } = [];
+    }
+}
