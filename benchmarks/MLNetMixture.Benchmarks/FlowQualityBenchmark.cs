@@ -20,7 +20,10 @@ namespace MLNetMixture.Benchmarks;
 /// </list>
 /// Options (each <c>--name value</c>): type (affine|spline|maf), layers, hidden (e.g. 64,64), components (K, or a
 /// comma list to sweep), epochs, batch, lr, wd, patience, bins, bound, scale-bound, permutation (reverse|random),
-/// lu (true|false), actnorm (true|false), activation, seed, threads, rows (toy training rows), quiet.
+/// lu (true|false), actnorm (true|false), activation, seed, threads, rows (toy training rows), standardize;
+/// anything not given takes the <see cref="MixtureDensityFlowOptions"/> default. Set FLOW_QUIET=1 to hide the
+/// per-epoch lines. Examples: <c>flow-quality toy --components 8,1</c>;
+/// <c>flow-quality miniboone --batch 64 --patience 30 --hidden 32,32 --type affine --components 1,4,8,16</c>.
 /// </summary>
 internal static class FlowQualityBenchmark
 {
