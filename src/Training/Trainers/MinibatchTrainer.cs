@@ -44,13 +44,8 @@ public static class MinibatchTrainer
         };
 
         var random = new RandomSource(options.Seed);
-        var orderRandom = random.Fork(1);
+        var sampler = new MinibatchSampler(n, batch, random.Fork(1), dropLast: true);
         var noiseRandom = random.Fork(2);
-        var order = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            order[i] = i;
-        }
 
         var tape = new Tape(options.Threads);
         var best = ParameterSnapshot.Capture(parameters);
@@ -63,7 +58,6 @@ public static class MinibatchTrainer
 
         for (int epoch = 0; epoch < options.Epochs && !cancelled; epoch++)
         {
-            orderRandom.Shuffle(order.AsSpan());
             double lossSum = 0;
             int lossCount = 0;
             long epochStart = clock.ElapsedTicks;
@@ -78,7 +72,8 @@ public static class MinibatchTrainer
                 var info = new TrainingStep(step, epoch, totalSteps, noiseRandom);
                 tape.Reset();
                 optimizer.ZeroGrad();
-                var loss = objective.BatchLoss(tape, order.AsSpan(s * batch, batch), info);
+                // The sampler reshuffles after every stepsPerEpoch full batches, so each epoch is one pass in a fresh order.
+                var loss = objective.BatchLoss(tape, sampler.Next(), info);
                 float value = tape.Value(loss).Span[0];
                 if (!float.IsFinite(value))
                 {
