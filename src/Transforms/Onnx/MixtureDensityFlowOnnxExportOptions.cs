@@ -17,6 +17,15 @@ public sealed record MixtureDensityFlowOnnxExportOptions
     /// </summary>
     public bool IncludeComponentOutput { get; init; } = true;
 
+    /// <summary>
+    /// Whether a density graph scores one row per run with static shapes: input <c>Features</c> [1, D], outputs
+    /// <c>LogDensity</c> [1], <c>ComponentPosterior</c> [K] (the batch axis dropped) and <c>Component</c> [1]. This
+    /// is the contract of ML.NET's <c>ApplyOnnxModel</c>, which runs every row alone and maps an output of shape
+    /// [K] to a vector column of K values (a dynamic [N, K] output would become a [1, K] column). False (the
+    /// default) gives dynamic-batch shapes. Density mode only.
+    /// </summary>
+    public bool SingleRow { get; init; }
+
     /// <summary>Where a sampler's noise comes from (Sampling mode only).</summary>
     public FlowSamplingNoiseSource SamplingNoise { get; init; } = FlowSamplingNoiseSource.GraphInputs;
 

@@ -19,6 +19,7 @@ namespace MLNetMixture.Transforms.Onnx;
 /// <item><description>Output <see cref="ComponentPosteriorOutput"/>: float32 [N, K], p(k | x), the posterior over the base's components of the row's latent point.</description></item>
 /// <item><description>Output <see cref="ComponentOutput"/> (unless <see cref="MixtureDensityFlowOnnxExportOptions.IncludeComponentOutput"/> is false): int64 [N], the arg-max of the posterior, the first on ties.</description></item>
 /// </list>
+/// <para>With <see cref="MixtureDensityFlowOnnxExportOptions.SingleRow"/>, N is fixed to 1 and ComponentPosterior is [K].</para>
 /// <para><see cref="MixtureDensityFlowOnnxExportMode.Sampling"/>:</para>
 /// <list type="bullet">
 /// <item><description>
@@ -41,7 +42,7 @@ namespace MLNetMixture.Transforms.Onnx;
 /// <c>library_version</c>, <c>model_kind</c> (<see cref="ModelKind"/>), <c>feature_names</c> (the features of a
 /// density input or the columns of a sample), <c>standardized</c> and, when standardised,
 /// <c>standardization_mean</c> and <c>standardization_inv_std</c>; <c>export_mode</c>, <c>dimension</c> (D),
-/// <c>components</c> (K), <c>flow_layers</c> (JSON array of layer kinds); a sampler adds <c>sampling_noise</c>,
+/// <c>components</c> (K), <c>flow_layers</c> (JSON array of layer kinds), <c>single_row</c> (only when true); a sampler adds <c>sampling_noise</c>,
 /// <c>sampling_temperature</c>, <c>sampling_straight_through</c> and, if seeded, <c>random_seed</c>.
 /// </para>
 /// </remarks>
@@ -105,6 +106,11 @@ public sealed class MixtureDensityFlowOnnxExporter
             throw new ArgumentOutOfRangeException(nameof(options), seed, $"The random seed must be a whole number from 0 to {MaximumRandomSeed}.");
         }
 
+        if (options.SingleRow && options.Mode != MixtureDensityFlowOnnxExportMode.Density)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "SingleRow shapes exist for density graphs only; a sampler draws N rows per run.");
+        }
+
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ProducerName, nameof(options) + "." + nameof(options.ProducerName));
         Options = options;
     }
@@ -165,10 +171,10 @@ public sealed class MixtureDensityFlowOnnxExporter
         int d = model.Dimension, k = model.Components;
         if (Options.Mode == MixtureDensityFlowOnnxExportMode.Density)
         {
-            var features = graph.AddInput(FeaturesInput, -1, d);
+            var features = graph.AddInput(FeaturesInput, Options.SingleRow ? 1 : -1, d);
             var (logDensity, posterior) = model.LogDensityAndPosterior(graph, features);
             graph.AddOutput(LogDensityOutput, logDensity);
-            graph.AddOutput(ComponentPosteriorOutput, posterior);
+            graph.AddOutput(ComponentPosteriorOutput, Options.SingleRow ? graph.Reshape(posterior, k) : posterior);
             if (Options.IncludeComponentOutput)
             {
                 graph.AddArgMaxOutput(ComponentOutput, posterior);
@@ -205,6 +211,11 @@ public sealed class MixtureDensityFlowOnnxExporter
         var writer = OnnxExportConventions.CreateWriter(Options.ProducerName, Options.ProducerVersion, Options.Description, ModelKind, featureNames, model.Standardizer);
         var metadata = writer.Metadata;
         metadata[OnnxMetadataKeys.ExportMode] = Options.Mode.ToString();
+        if (Options.SingleRow)
+        {
+            metadata[OnnxMetadataKeys.SingleRow] = "true";
+        }
+
         metadata[OnnxMetadataKeys.Dimension] = model.Dimension.ToString(CultureInfo.InvariantCulture);
         metadata[OnnxMetadataKeys.Components] = model.Components.ToString(CultureInfo.InvariantCulture);
         metadata[OnnxMetadataKeys.FlowLayers] = OnnxExportConventions.JsonArray(LayerKinds(model.Flow));

@@ -61,6 +61,9 @@ public static class OnnxMetadataKeys
     /// <summary>What an exported flow computes: a <see cref="MixtureDensityFlowOnnxExportMode"/> name.</summary>
     public const string ExportMode = "export_mode";
 
+    /// <summary>"true" when a flow density graph has the static one-row shapes of <see cref="MixtureDensityFlowOnnxExportOptions.SingleRow"/>; absent otherwise.</summary>
+    public const string SingleRow = "single_row";
+
     /// <summary>Where an exported sampler gets its noise: a <see cref="FlowSamplingNoiseSource"/> name.</summary>
     public const string SamplingNoise = "sampling_noise";
 

@@ -315,6 +315,58 @@ public sealed class MixtureDensityFlowOnnxExportTests
     }
 
     [Fact]
+    public void Single_row_export_has_static_one_row_shapes_and_the_batched_scores()
+    {
+        var model = PerturbedFlows.Create(4, standardized: true);
+        var options = new MixtureDensityFlowOnnxExportOptions { SingleRow = true };
+        var graph = new Exporter(options).BuildGraph(model).Graph;
+        int[] Dims(MLNetMixture.Transforms.Onnx.Proto.ValueInfoProto value) => value.Type.TensorType.Shape.Dim.Select(d => (int)d.DimValue).ToArray();
+        Assert.Equal([1, model.Dimension], Dims(graph.Input.Single()));
+        Assert.Equal([1], Dims(graph.Output.Single(o => o.Name == Exporter.LogDensityOutput)));
+        Assert.Equal([model.Components], Dims(graph.Output.Single(o => o.Name == Exporter.ComponentPosteriorOutput)));
+        Assert.Equal([1], Dims(graph.Output.Single(o => o.Name == Exporter.ComponentOutput)));
+
+        const int rows = 40;
+        var features = PerturbedFlows.Rows(rows, standardized: true, new RandomSource(3)).ToArray();
+        var batched = Score(Export(model, new()), new() { [Exporter.FeaturesInput] = features }, rows);
+        var single = Export(model, options);
+        // OnnxScorer assumes a batch axis on every output; this graph has none on ComponentPosterior, so run ONNX Runtime directly, as ML.NET does.
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(single);
+        Assert.Equal("true", session.ModelMetadata.CustomMetadataMap[OnnxMetadataKeys.SingleRow]);
+        Assert.Equal("Density", session.ModelMetadata.CustomMetadataMap[OnnxMetadataKeys.ExportMode]);
+        int d = model.Dimension, k = model.Components;
+        for (int row = 0; row < rows; row++)
+        {
+            var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(features.AsMemory(row * d, d), [1, d]);
+            using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(Exporter.FeaturesInput, input)]);
+            var logDensity = results.Single(r => r.Name == Exporter.LogDensityOutput).AsTensor<float>();
+            var posterior = results.Single(r => r.Name == Exporter.ComponentPosteriorOutput).AsTensor<float>();
+            Assert.Equal([1], logDensity.Dimensions.ToArray());
+            Assert.Equal([k], posterior.Dimensions.ToArray());
+            float expected = batched[Exporter.LogDensityOutput].Floats![row];
+            Assert.True(MathF.Abs(logDensity[0] - expected) <= Tolerance * MathF.Max(1f, MathF.Abs(expected)), $"row {row}: {logDensity[0]} vs {expected}");
+            for (int j = 0; j < k; j++)
+            {
+                Assert.Equal(batched[Exporter.ComponentPosteriorOutput].Floats![(row * k) + j], posterior[j], 4);
+            }
+        }
+
+        string folder = Directory.CreateTempSubdirectory("flow-onnx-single-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "single-row.onnx");
+            File.WriteAllBytes(path, single);
+            _output.WriteLine(OnnxChecker.AssertValid([path]));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Exporter(new() { SingleRow = true, Mode = MixtureDensityFlowOnnxExportMode.Sampling }));
+    }
+
+    [Fact]
     public void Mismatched_names_broken_standardizers_and_invalid_options_are_refused()
     {
         var model = PerturbedFlows.Create(4, standardized: true);
