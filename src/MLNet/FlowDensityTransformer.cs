@@ -13,16 +13,28 @@ namespace MLNetMixture.MLNet;
 /// batches of <see cref="FlowDensityEstimatorOptions.BatchSize"/> rows; draws samples as a data view.
 /// </summary>
 /// <remarks>
-/// Made by <see cref="FlowDensityEstimator"/>, or over a loaded model with the constructor. ML.NET cannot write a
-/// third-party transformer into its model zip and flows have no ONNX export yet, so saving a pipeline that holds
-/// this transformer throws <see cref="NotSupportedException"/>: save <see cref="NativeModel"/> (an .mlmix file) and
-/// wrap the loaded model again. A row with a NaN or infinite feature gets NaN scores.
+/// <para>
+/// Made by <see cref="FlowDensityEstimator"/>, or over a loaded model with the constructor. A row with a NaN or
+/// infinite feature gets NaN scores.
+/// </para>
+/// <para>
+/// <b>Saving.</b> ML.NET cannot write a third-party transformer into its model zip, so <c>mlContext.Model.Save</c>
+/// writes <see cref="OnnxTransformerChain"/> in this transformer's place: ML.NET's own ONNX transformer over the
+/// flow exported as a one-row density graph, plus a CustomMapping that makes the log-density a Single (ML.NET's
+/// ONNX transformer gives every output as a vector). <c>mlContext.Model.Load</c> in any process that can load
+/// MLNetMixture.MLNet gives back that chain, with the same LogDensity and ComponentPosterior columns and types.
+/// Its values are ONNX Runtime's, which round differently from the native kernels (a few units in the sixth
+/// significant digit); use <see cref="OnnxTransformerChain"/> in the pipeline you evaluate when you need the
+/// saved model's numbers bit for bit. The chain scores one row per ONNX Runtime call, so it is slower than this
+/// transformer's batched native scoring.
+/// </para>
 /// </remarks>
 public sealed class FlowDensityTransformer : ITransformer
 {
     private const string Name = "MixtureDensityFlow";
     private readonly FlowDensityEstimatorOptions _options;
     private readonly FlowBatchScorer _scorer;
+    private readonly Lazy<TransformerChain<ITransformer>> _onnxChain;
 
     /// <summary>Wraps a fitted flow (e.g. one loaded with <see cref="MixtureDensityFlowTransformer.Load(string)"/>).</summary>
     /// <param name="model">The flow.</param>
@@ -34,10 +46,18 @@ public sealed class FlowDensityTransformer : ITransformer
         _options.Validate();
         NativeModel = model;
         _scorer = new FlowBatchScorer(model, _options);
+        _onnxChain = new Lazy<TransformerChain<ITransformer>>(() => FlowOnnxChain.Build(NativeModel, _options));
     }
 
     /// <summary>The native flow: log-densities, samples, entropy, model file.</summary>
     public MixtureDensityFlowTransformer NativeModel { get; }
+
+    /// <summary>
+    /// The ML.NET transformers that <c>mlContext.Model.Save</c> writes for this flow (built on first use):
+    /// CopyColumns (only when the feature column is not named Features), ApplyOnnxModel over the one-row density
+    /// graph, CustomMapping, CopyColumns and DropColumns. It adds the same columns as this transformer.
+    /// </summary>
+    public TransformerChain<ITransformer> OnnxTransformerChain => _onnxChain.Value;
 
     /// <summary>How training went; null for a wrapped loaded model.</summary>
     public TrainingResult? Training => NativeModel.Training;
@@ -73,8 +93,6 @@ public sealed class FlowDensityTransformer : ITransformer
             [BatchColumn.Vectors(samples.Features, d), BatchColumn.Scalars(logDensity)]);
     }
 
-    /// <summary>Always throws: ML.NET's model zip has no place for a third-party transformer, and flows have no ONNX export yet.</summary>
-    /// <exception cref="NotSupportedException">Always.</exception>
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException("A MixtureDensityFlow transformer cannot be saved into an ML.NET model: ML.NET writes only its own transformers, and mixture-density flows have no ONNX export for ML.NET's ApplyOnnxModel yet. Save NativeModel (an .mlmix file), load it with MixtureDensityFlowTransformer.Load and wrap it with new FlowDensityTransformer(model, options).");
+    /// <summary>Writes <see cref="OnnxTransformerChain"/>: what ML.NET loads back is that chain.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)OnnxTransformerChain).Save(ctx);
 }

@@ -84,16 +84,7 @@ internal static class MixtureOfExpertsOnnxChain
         steps.Add(ml.Transforms.DropColumns(PredictedLabelHash, ExpertHash));
 
         // None of these estimators reads rows when fitted: an empty view with the input schema is enough.
-        IDataView view = new InMemoryDataView(0, schema.Select(c => new DataViewSchema.DetachedColumn(c.Name, c.Type, c.Annotations)).ToArray(), schema.Select(_ => (BatchColumn)new EmptyBatchColumn()).ToArray());
-        var transformers = new List<ITransformer>();
-        foreach (var step in steps)
-        {
-            var transformer = step.Fit(view);
-            view = transformer.Transform(view);
-            transformers.Add(transformer);
-        }
-
-        return new TransformerChain<ITransformer>([.. transformers]);
+        return SchemaOnlyFitting.Fit(steps, SchemaOnlyFitting.Columns(schema));
     }
 
     private static HashingEstimator.ColumnOptions HashOptions(string name, string input, uint seed) =>
@@ -147,14 +138,5 @@ internal static class MixtureOfExpertsOnnxChain
             : raw == typeof(ushort) ? BatchColumn.Scalars(Enumerable.Range(1, count).Select(i => (ushort)i).ToArray())
             : raw == typeof(byte) ? BatchColumn.Scalars(Enumerable.Range(1, count).Select(i => (byte)i).ToArray())
             : throw new ArgumentOutOfRangeException(nameof(keyType), $"Key type {keyType} has raw type {raw.Name}; keys are stored as Byte, UInt16, UInt32 or UInt64.");
-    }
-
-    /// <summary>A column of no rows (the fitting view is empty, so it is never read).</summary>
-    private sealed class EmptyBatchColumn : BatchColumn
-    {
-        public override int Width => 0;
-
-        public override ValueGetter<T> Getter<T>(Func<int> row, string columnName) =>
-            (ref T value) => throw new InvalidOperationException($"Column '{columnName}' of an empty view was read.");
     }
 }
