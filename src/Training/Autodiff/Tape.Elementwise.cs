@@ -340,11 +340,16 @@ public sealed partial class Tape
         var ys = y.Span;
         var gs = g.Span;
         var ga = GradBuffer(n.A).Span;
+        switch (kind)
+        {
+            case UnaryKind.Negate: TensorPrimitives.Subtract(ga, gs, ga); return;
+            case UnaryKind.Relu: MaskedAccumulation.AddWherePositive(xs, gs, ga); return;
+        }
+
         var d = Rent(y.Shape);
         var ds = d.Span;
         switch (kind)
         {
-            case UnaryKind.Negate: TensorPrimitives.Subtract(ga, gs, ga); _pool.Return(d); return;
             case UnaryKind.Exp: ys.CopyTo(ds); break;
             case UnaryKind.Log: TensorPrimitives.Reciprocal(xs, ds); break;
             case UnaryKind.Tanh:
@@ -354,13 +359,6 @@ public sealed partial class Tape
             case UnaryKind.Sigmoid:
                 TensorPrimitives.Subtract(1f, ys, ds);
                 TensorPrimitives.Multiply(ds, ys, ds);
-                break;
-            case UnaryKind.Relu:
-                for (int i = 0; i < xs.Length; i++)
-                {
-                    ds[i] = xs[i] > 0f ? 1f : 0f;
-                }
-
                 break;
             case UnaryKind.Softplus:
                 for (int i = 0; i < xs.Length; i++)

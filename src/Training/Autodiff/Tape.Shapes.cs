@@ -128,11 +128,31 @@ public sealed partial class Tape
         var shape = xv.ShapeArray();
         shape[ax] = indices.Length;
         var y = Rent(shape);
-        for (int o = 0; o < outer; o++)
+        var xs = xv.Span;
+        var ys = y.Span;
+        int m = indices.Length;
+        if (inner == 1)
         {
-            for (int j = 0; j < indices.Length; j++)
+            // Column permutations and selections (the flows' commonest gather): one element per index, so copy
+            // elements, not one-element spans.
+            for (int o = 0; o < outer; o++)
             {
-                xv.Span.Slice((((o * n) + indices[j]) * inner), inner).CopyTo(y.Span.Slice(((o * indices.Length) + j) * inner, inner));
+                var src = xs.Slice(o * n, n);
+                var dst = ys.Slice(o * m, m);
+                for (int j = 0; j < dst.Length; j++)
+                {
+                    dst[j] = src[indices[j]];
+                }
+            }
+        }
+        else
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                for (int j = 0; j < m; j++)
+                {
+                    xs.Slice(((o * n) + indices[j]) * inner, inner).CopyTo(ys.Slice(((o * m) + j) * inner, inner));
+                }
             }
         }
 
@@ -354,12 +374,28 @@ public sealed partial class Tape
                     var xv = _values[n.A];
                     var (outer, len, inner) = AxisSplit(xv.Shape, n.I0);
                     var ga = GradBuffer(n.A).Span;
+                    var gs = g.Span;
+                    if (inner == 1)
+                    {
+                        for (int o = 0; o < outer; o++)
+                        {
+                            var dst = ga.Slice(o * len, len);
+                            var src = gs.Slice(o * idx.Length, idx.Length);
+                            for (int j = 0; j < src.Length; j++)
+                            {
+                                dst[idx[j]] += src[j];
+                            }
+                        }
+
+                        return;
+                    }
+
                     for (int o = 0; o < outer; o++)
                     {
                         for (int j = 0; j < idx.Length; j++)
                         {
                             var dst = ga.Slice(((o * len) + idx[j]) * inner, inner);
-                            TensorPrimitives.Add(dst, g.Span.Slice(((o * idx.Length) + j) * inner, inner), dst);
+                            TensorPrimitives.Add(dst, gs.Slice(((o * idx.Length) + j) * inner, inner), dst);
                         }
                     }
 

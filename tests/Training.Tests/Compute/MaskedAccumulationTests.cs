@@ -1,0 +1,58 @@
+using MLNetMixture.Training.Autodiff;
+using MLNetMixture.Training.Compute;
+using MLNetMixture.Training.Tensors;
+
+namespace MLNetMixture.Training.Tests.Compute;
+
+public sealed class MaskedAccumulationTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(37)]
+    [InlineData(1000)]
+    public void Adds_the_gradient_exactly_where_the_input_is_positive(int length)
+    {
+        var random = new Random(length);
+        var x = new float[length];
+        var g = new float[length];
+        var acc = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            x[i] = (i % 5) switch { 0 => 0f, 1 => -0f, 2 => float.NaN, _ => (float)(random.NextDouble() - 0.5) };
+            g[i] = (float)random.NextDouble();
+            acc[i] = i;
+        }
+
+        var expected = acc.Select((a, i) => x[i] > 0f ? a + g[i] : a).ToArray();
+        MaskedAccumulation.AddWherePositive(x, g, acc);
+        Assert.Equal(expected, acc);
+    }
+
+    [Fact]
+    public void Mismatched_lengths_are_refused() =>
+        Assert.Throws<ArgumentException>(() => MaskedAccumulation.AddWherePositive(new float[3], new float[3], new float[2]));
+
+    [Fact]
+    public void Relu_gradient_is_zero_at_and_below_zero_even_for_a_non_finite_upstream_gradient()
+    {
+        var tape = new Tape(threads: 1);
+        var x = tape.Variable(new Tensor([-1f, 0f, 2f, 3f], 1, 4));
+        var y = tape.Relu(x);
+        var loss = tape.SumAll(tape.Multiply(y, tape.Constant(new Tensor([float.PositiveInfinity, float.NaN, 2f, 5f], 1, 4))));
+        tape.Backward(loss);
+        Assert.Equal([0f, 0f, 2f, 5f], tape.Gradient(x)!.ToArray());
+    }
+
+    [Fact]
+    public void Column_gather_and_its_gradient_follow_the_indices()
+    {
+        var tape = new Tape(threads: 1);
+        var x = tape.Variable(new Tensor([1f, 2f, 3f, 4f, 5f, 6f], 2, 3));
+        var y = tape.Gather(x, 1, 2, 0, 2, 1);
+        Assert.Equal([3f, 1f, 3f, 2f, 6f, 4f, 6f, 5f], tape.Value(y).ToArray());
+        tape.Backward(tape.SumAll(tape.Multiply(y, tape.Constant(new Tensor([1f, 10f, 100f, 1000f, 2f, 20f, 200f, 2000f], 2, 4)))));
+        Assert.Equal([10f, 1000f, 101f, 20f, 2000f, 202f], tape.Gradient(x)!.ToArray());
+    }
+}
