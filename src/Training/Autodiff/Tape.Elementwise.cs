@@ -339,10 +339,12 @@ public sealed partial class Tape
         var xs = _values[n.A].Span;
         var ys = y.Span;
         var gs = g.Span;
-        var ga = GradBuffer(n.A).Span;
+        var ga = GradForWrite(n.A, out bool overwrite).Span;
         switch (kind)
         {
+            case UnaryKind.Negate when overwrite: TensorPrimitives.Negate(gs, ga); return;
             case UnaryKind.Negate: TensorPrimitives.Subtract(ga, gs, ga); return;
+            case UnaryKind.Relu when overwrite: MaskedAccumulation.SelectWherePositive(xs, gs, ga); return;
             case UnaryKind.Relu: MaskedAccumulation.AddWherePositive(xs, gs, ga); return;
         }
 
@@ -403,7 +405,15 @@ public sealed partial class Tape
             default: throw new InvalidOperationException($"Unknown unary op {kind}.");
         }
 
-        TensorPrimitives.MultiplyAdd(gs, ds, ga, ga);
+        if (overwrite)
+        {
+            TensorPrimitives.Multiply(gs, ds, ga);
+        }
+        else
+        {
+            TensorPrimitives.MultiplyAdd(gs, ds, ga, ga);
+        }
+
         _pool.Return(d);
     }
 

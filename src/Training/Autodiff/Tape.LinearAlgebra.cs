@@ -153,7 +153,8 @@ public sealed partial class Tape
         int rows = xv.Shape[0], inDim = xv.Shape[1], outDim = wv.Shape[0];
         if (Needs(n.A))
         {
-            Gemm.Multiply(false, false, rows, inDim, outDim, 1f, g.Span, outDim, wv.Span, inDim, 1f, GradBuffer(n.A).Span, inDim, Threads);
+            var ga = GradForWrite(n.A, out bool overwrite);
+            Gemm.Multiply(false, false, rows, inDim, outDim, 1f, g.Span, outDim, wv.Span, inDim, overwrite ? 0f : 1f, ga.Span, inDim, Threads);
         }
 
         if (Needs(n.B))

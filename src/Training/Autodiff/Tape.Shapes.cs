@@ -313,8 +313,20 @@ public sealed partial class Tape
                 BackwardSoftmax(n, g, y);
                 return;
             case OpKind.Reshape:
-                AddInto(GradBuffer(n.A), g.Span);
-                return;
+                {
+                    var ga = GradForWrite(n.A, out bool overwrite);
+                    if (overwrite)
+                    {
+                        g.Span.CopyTo(ga.Span);
+                    }
+                    else
+                    {
+                        AddInto(ga, g.Span);
+                    }
+
+                    return;
+                }
+
             case OpKind.Transpose:
                 {
                     var perm = (int[])n.Extra!;
@@ -354,11 +366,20 @@ public sealed partial class Tape
                         int w = pv.Shape[n.I0] * inner;
                         if (Needs(id))
                         {
-                            var gp = GradBuffer(id).Span;
+                            // A part that appears twice in the concatenation is written the first time and added to the second.
+                            var gp = GradForWrite(id, out bool overwrite).Span;
                             for (int o = 0; o < outer; o++)
                             {
                                 var dst = gp.Slice(o * w, w);
-                                TensorPrimitives.Add(dst, g.Span.Slice((o * total * inner) + offset, w), dst);
+                                var src = g.Span.Slice((o * total * inner) + offset, w);
+                                if (overwrite)
+                                {
+                                    src.CopyTo(dst);
+                                }
+                                else
+                                {
+                                    TensorPrimitives.Add(dst, src, dst);
+                                }
                             }
                         }
 

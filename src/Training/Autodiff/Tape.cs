@@ -194,6 +194,29 @@ public sealed partial class Tape : IComputeGraph
         return g;
     }
 
+    /// <summary>
+    /// The gradient buffer of node <paramref name="id"/> for an op that can write a whole gradient instead of adding
+    /// to it: when no gradient has reached the node yet, a buffer is rented without zero-filling and
+    /// <paramref name="overwrite"/> is true, and the caller must write every element; otherwise the existing buffer
+    /// is returned and the caller adds as usual. Skipping the zero-fill and the read-modify-write saves a pass over
+    /// every activation-sized gradient.
+    /// </summary>
+    private Tensor GradForWrite(int id, out bool overwrite)
+    {
+        var g = _grads[id];
+        overwrite = g is null;
+        if (g is null)
+        {
+            g = Rent(_values[id].Shape);
+            _grads[id] = g;
+            var n = _nodes[id];
+            n.OwnsGrad = true;
+            _nodes[id] = n;
+        }
+
+        return g;
+    }
+
     private bool Needs(int id) => id >= 0 && _nodes[id].NeedsGrad;
 
     private bool AnyNeeds(int a, int b = -1, int c = -1) => RecordGradients && (Needs(a) || Needs(b) || Needs(c));

@@ -15,7 +15,15 @@ internal static class MaskedAccumulation
     /// <param name="x">The activation's input.</param>
     /// <param name="g">The incoming gradient, as long as <paramref name="x"/>.</param>
     /// <param name="accumulator">The gradient of the input, as long as <paramref name="x"/>; added to.</param>
-    public static void AddWherePositive(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> accumulator)
+    public static void AddWherePositive(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> accumulator) => WherePositive(x, g, accumulator, accumulate: true);
+
+    /// <summary><c>destination[i] = x[i] &gt; 0 ? g[i] : 0</c> (NaN x counts as not positive).</summary>
+    /// <param name="x">The activation's input.</param>
+    /// <param name="g">The incoming gradient, as long as <paramref name="x"/>.</param>
+    /// <param name="destination">Receives the masked gradient, as long as <paramref name="x"/>; its old values are not read.</param>
+    public static void SelectWherePositive(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> destination) => WherePositive(x, g, destination, accumulate: false);
+
+    private static void WherePositive(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> accumulator, bool accumulate)
     {
         if (g.Length != x.Length || accumulator.Length != x.Length)
         {
@@ -31,8 +39,8 @@ internal static class MaskedAccumulation
             for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256<float>.Zero);
-                var sum = Vector256.LoadUnsafe(ref ar, (nuint)i) + (Vector256.LoadUnsafe(ref gr, (nuint)i) & mask);
-                sum.StoreUnsafe(ref ar, (nuint)i);
+                var masked = Vector256.LoadUnsafe(ref gr, (nuint)i) & mask;
+                (accumulate ? Vector256.LoadUnsafe(ref ar, (nuint)i) + masked : masked).StoreUnsafe(ref ar, (nuint)i);
             }
         }
         else if (Vector128.IsHardwareAccelerated)
@@ -40,14 +48,15 @@ internal static class MaskedAccumulation
             for (; i <= x.Length - Vector128<float>.Count; i += Vector128<float>.Count)
             {
                 var mask = Vector128.GreaterThan(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128<float>.Zero);
-                var sum = Vector128.LoadUnsafe(ref ar, (nuint)i) + (Vector128.LoadUnsafe(ref gr, (nuint)i) & mask);
-                sum.StoreUnsafe(ref ar, (nuint)i);
+                var masked = Vector128.LoadUnsafe(ref gr, (nuint)i) & mask;
+                (accumulate ? Vector128.LoadUnsafe(ref ar, (nuint)i) + masked : masked).StoreUnsafe(ref ar, (nuint)i);
             }
         }
 
         for (; i < x.Length; i++)
         {
-            Unsafe.Add(ref ar, i) += Unsafe.Add(ref xr, i) > 0f ? Unsafe.Add(ref gr, i) : 0f;
+            float masked = Unsafe.Add(ref xr, i) > 0f ? Unsafe.Add(ref gr, i) : 0f;
+            Unsafe.Add(ref ar, i) = accumulate ? Unsafe.Add(ref ar, i) + masked : masked;
         }
     }
 }

@@ -56,3 +56,32 @@ public sealed class MaskedAccumulationTests
         Assert.Equal([10f, 1000f, 101f, 20f, 2000f, 202f], tape.Gradient(x)!.ToArray());
     }
 }
+
+public sealed class GradientOverwriteTests
+{
+    [Fact]
+    public void Gradients_on_a_reused_tape_with_dirty_pooled_buffers_equal_those_of_a_fresh_tape()
+    {
+        var w = new Parameter("w", new Tensor([0.5f, -1f, 2f, 0.25f, 1.5f, -0.5f], 2, 3));
+        var dirty = new Tape(threads: 1);
+
+        // Fill the pool with NaN-laden buffers of the shapes used below.
+        var junk = dirty.Variable(new Tensor(Enumerable.Repeat(float.NaN, 12).ToArray(), 4, 3));
+        dirty.Backward(dirty.SumAll(dirty.Concat(1, dirty.Relu(junk), dirty.Negate(junk))));
+        dirty.Reset();
+
+        Assert.Equal(Gradients(new Tape(threads: 1), w), Gradients(dirty, w));
+    }
+
+    /// <summary>x feeds Linear, Relu, Negate, Reshape and twice the same Concat, so every overwrite path meets accumulation.</summary>
+    private static float[] Gradients(Tape tape, Parameter w)
+    {
+        var x = tape.Variable(new Tensor([1f, -2f, 3f, 0.5f, -1f, 2f, -3f, 4f, 0f, 1f, 1f, -1f], 4, 3));
+        var h = tape.Linear(x, tape.Param(w), null);
+        var both = tape.Concat(1, tape.Relu(h), h, tape.Relu(h));
+        var loss = tape.Add(tape.SumAll(tape.Multiply(both, both)), tape.SumAll(tape.Negate(tape.Reshape(x, 2, 6))));
+        w.ZeroGrad();
+        tape.Backward(loss);
+        return [.. tape.Gradient(x)!.ToArray(), .. w.Grad.ToArray()];
+    }
+}
