@@ -295,28 +295,34 @@ public sealed partial class Tape
         var ga = GradBuffer(n.A).Span;
         var gs = g.Span;
         var ys = y.Span;
+        if (n.Op == OpKind.LogSoftmax)
+        {
+            // dx = g - softmax * sum(g), with softmax = exp(y) of the whole block in one call (rows are short).
+            var p = Rent(y.Shape);
+            var ps = p.Span;
+            TensorPrimitives.Exp(ys, ps);
+            for (int r = 0; r < rows; r++)
+            {
+                var gr = gs.Slice(r * c, c);
+                var pr = ps.Slice(r * c, c);
+                TensorPrimitives.MultiplyAdd(pr, -TensorPrimitives.Sum(gr), gr, pr);
+            }
+
+            TensorPrimitives.Add(ga, ps, ga);
+            _pool.Return(p);
+            return;
+        }
+
         for (int r = 0; r < rows; r++)
         {
+            // dx = y * (g - sum(g * y))
             var gr = gs.Slice(r * c, c);
             var yr = ys.Slice(r * c, c);
             var dr = ga.Slice(r * c, c);
-            if (n.Op == OpKind.Softmax)
+            float dot = TensorPrimitives.Dot(gr, yr);
+            for (int j = 0; j < c; j++)
             {
-                // dx = y * (g - sum(g * y))
-                float dot = TensorPrimitives.Dot(gr, yr);
-                for (int j = 0; j < c; j++)
-                {
-                    dr[j] += yr[j] * (gr[j] - dot);
-                }
-            }
-            else
-            {
-                // dx = g - softmax * sum(g)
-                float sum = TensorPrimitives.Sum(gr);
-                for (int j = 0; j < c; j++)
-                {
-                    dr[j] += gr[j] - (MathF.Exp(yr[j]) * sum);
-                }
+                dr[j] += yr[j] * (gr[j] - dot);
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 
 namespace MLNetMixture.Training.Compute;
 
@@ -39,21 +40,45 @@ public static class RowKernels
     public static void LogSoftmax(ReadOnlySpan<float> src, int rows, int n, Span<float> dst)
     {
         Check(src, rows, n);
+        if (rows == 0 || n == 0)
+        {
+            return;
+        }
+
+        // Shift every row by its maximum, then exponentiate the whole block in one call: with short rows (C classes
+        // of each of K experts) one exp call per row cost more in call overhead than in arithmetic.
+        bool anyInfinite = false;
         for (int r = 0; r < rows; r++)
         {
             var s = src.Slice(r * n, n);
-            var d = dst.Slice(r * n, n);
-            float max = n == 0 ? 0f : TensorPrimitives.Max(s);
-            if (float.IsInfinity(max))
-            {
-                // All -inf (undefined: NaN, as x - logsumexp gives) or a +inf entry: keep the plain definition.
-                TensorPrimitives.Subtract(s, RowLogSumExp(s), d);
-                continue;
-            }
+            float max = TensorPrimitives.Max(s);
+            anyInfinite |= float.IsInfinity(max);
+            TensorPrimitives.Subtract(s, max, dst.Slice(r * n, n));
+        }
 
-            TensorPrimitives.Subtract(s, max, d);
-            float logSum = RowLogSumExp(d);
-            TensorPrimitives.Subtract(d, logSum, d);
+        int length = rows * n;
+        float[] rented = ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            var exp = rented.AsSpan(0, length);
+            TensorPrimitives.Exp(dst[..length], exp);
+            for (int r = 0; r < rows; r++)
+            {
+                var d = dst.Slice(r * n, n);
+                var s = src.Slice(r * n, n);
+                if (anyInfinite && float.IsInfinity(TensorPrimitives.Max(s)))
+                {
+                    // All -inf (undefined: NaN, as x - logsumexp gives) or a +inf entry: keep the plain definition.
+                    TensorPrimitives.Subtract(s, RowLogSumExp(s), d);
+                    continue;
+                }
+
+                TensorPrimitives.Subtract(d, MathF.Log(TensorPrimitives.Sum(exp.Slice(r * n, n))), d);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
         }
     }
 
