@@ -1,0 +1,47 @@
+using System.CommandLine;
+
+namespace MLNetMixture.Cli.Commands;
+
+/// <summary>The <c>--threads</c>, <c>--seconds</c> and (optionally) <c>--batch-sizes</c> options of one <c>mlmix bench</c> sub-command.</summary>
+internal sealed class BenchOptions
+{
+    private readonly Option<string> _threads = new("--threads")
+    {
+        Description = "Threads, the same on both sides: one count or a comma-separated list such as 1,2 (0 = every core).",
+        DefaultValueFactory = _ => "0",
+    };
+
+    private readonly Option<double> _seconds;
+    private readonly Option<string>? _batchSizes;
+
+    /// <summary>Creates the options.</summary>
+    /// <param name="secondsDescription">What <c>--seconds</c> measures.</param>
+    /// <param name="defaultBatchSizes">The default of <c>--batch-sizes</c>, or null for a table without batch sizes.</param>
+    public BenchOptions(string secondsDescription, string? defaultBatchSizes)
+    {
+        _seconds = new Option<double>("--seconds") { Description = secondsDescription, DefaultValueFactory = _ => 1.0 };
+        if (defaultBatchSizes is not null)
+        {
+            _batchSizes = new Option<string>("--batch-sizes")
+            {
+                Description = $"Rows per call, comma-separated (1 to {BenchSettings.MaximumBatchSize:N0}).",
+                DefaultValueFactory = _ => defaultBatchSizes,
+            };
+        }
+    }
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_threads);
+        command.Options.Add(_seconds);
+        if (_batchSizes is not null)
+        {
+            command.Options.Add(_batchSizes);
+        }
+    }
+
+    /// <summary>The checked values of a parse result (a <see cref="UsageException"/> for a bad one).</summary>
+    public BenchSettings Read(ParseResult parse) =>
+        BenchSettings.Parse(parse.GetValue(_threads)!, parse.GetValue(_seconds), _batchSizes is null ? null : parse.GetValue(_batchSizes));
+}
