@@ -63,6 +63,9 @@ public sealed class MixtureOfExpertsThroughputBenchmark
     /// <summary>The model measured.</summary>
     public MixtureOfExperts Model { get; }
 
+    /// <summary>Rows in the pool the inference measurements cycle through (letter test rows, or 16,384 synthetic ones).</summary>
+    public int PoolRows => _pool.Length / Model.Inputs;
+
     /// <summary>What the model is, e.g. "MoE letter D=16, C=26, K=8 experts, hidden 64".</summary>
     public string Description { get; }
 

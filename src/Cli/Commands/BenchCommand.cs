@@ -20,10 +20,8 @@ public sealed class BenchCommand : ICliCommand
     {
         ArgumentNullException.ThrowIfNull(context);
         var cmd = new Command("bench", "Measure throughput: ours vs references.");
-        var gemm = new Command("gemm", "GEMM GFLOP/s at the sizes the trainer uses.");
-        var options = new BenchOptions("Measuring time per size, in seconds.", defaultBatchSizes: null);
-        options.AddTo(gemm);
-        gemm.SetAction(pr => RunGemm(context(pr), options.Read(pr)));
+        var gemm = new BenchOptions("Measuring time per size, in seconds.", defaultBatchSizes: null)
+            .CreateCommand("gemm", "GEMM GFLOP/s at the sizes the trainer uses.", context, (ctx, settings, _) => RunGemm(ctx, settings));
         cmd.Subcommands.Add(gemm);
         cmd.Subcommands.Add(BenchFlowCommand.Build(context));
         cmd.Subcommands.Add(BenchMixtureOfExpertsCommand.Build(context));

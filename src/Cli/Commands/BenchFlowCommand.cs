@@ -17,16 +17,17 @@ internal static class BenchFlowCommand
     /// <summary>Builds the sub-command.</summary>
     public static Command Build(Func<ParseResult, CliContext> context)
     {
-        var cmd = new Command("flow", "Flow training samples/s and log-density rows/s, ours and ONNX Runtime's (affine-coupling flow, D=43, 8 layers, 128-128 conditioners).");
         var options = new BenchOptions("Measuring time of each rate, in seconds.", "64,1024,16384");
-        options.AddTo(cmd);
-        cmd.SetAction(pr => Run(context(pr), options.Read(pr)));
-        return cmd;
+        return options.CreateCommand(
+            "flow",
+            "Flow training samples/s and log-density rows/s, ours and ONNX Runtime's (affine-coupling flow, D=43, 8 layers, 128-128 conditioners).",
+            context,
+            (ctx, settings, _) => Run(ctx, settings));
     }
 
     private static int Run(CliContext ctx, BenchSettings settings)
     {
-        var plan = MeasurementPlan.ForSeconds(settings.Seconds);
+        var plan = settings.Plan;
         var bench = new FlowThroughputBenchmark(FlowThroughputBenchmark.ReferenceArchitecture);
         var table = new Table()
             .Title(Markup.Escape(bench.Description))

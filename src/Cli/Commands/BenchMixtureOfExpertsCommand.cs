@@ -15,12 +15,14 @@ internal static class BenchMixtureOfExpertsCommand
     /// <summary>Builds the sub-command.</summary>
     public static Command Build(Func<ParseResult, CliContext> context)
     {
-        var cmd = new Command("moe", "Mixture-of-experts training samples/s and inference rows/s (soft, top-1, ONNX Runtime soft) on UCI letter: K=8 experts, hidden 64, batch 256.");
         var options = new BenchOptions("Measuring time of each rate, in seconds (training runs at least 2 epochs and this long).", "64,1024,4000");
         var data = new Option<string?>("--data-dir") { Description = "Folder holding letter_train.csv and letter_test.csv (default: data/ of the repository, found from the current folder upwards)." };
-        options.AddTo(cmd);
+        var cmd = options.CreateCommand(
+            "moe",
+            "Mixture-of-experts training samples/s and inference rows/s (soft, top-1, ONNX Runtime soft) on UCI letter: K=8 experts, hidden 64, batch 256.",
+            context,
+            (ctx, settings, pr) => Run(ctx, settings, pr.GetValue(data)));
         cmd.Options.Add(data);
-        cmd.SetAction(pr => Run(context(pr), options.Read(pr), pr.GetValue(data)));
         return cmd;
     }
 
@@ -32,7 +34,7 @@ internal static class BenchMixtureOfExpertsCommand
             throw new UsageException($"{data} does not hold letter_train.csv and letter_test.csv; pass --data-dir with the repository's data folder.");
         }
 
-        var plan = MeasurementPlan.ForSeconds(settings.Seconds);
+        var plan = settings.Plan;
         var table = new Table()
             .Caption(BenchReport.Caption)
             .AddColumns("threads", "what", "batch", "ours/s", "ORT/s", "ours/ORT", "top-1/soft");

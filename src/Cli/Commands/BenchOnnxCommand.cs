@@ -15,16 +15,17 @@ internal static class BenchOnnxCommand
     /// <summary>Builds the sub-command.</summary>
     public static Command Build(Func<ParseResult, CliContext> context)
     {
-        var cmd = new Command("onnx", "Ours vs ONNX Runtime rows/s across batch sizes: flow log-density (D=43, 8 affine couplings, K=8) and MoE soft inference (D=16, C=26, K=8).");
         var options = new BenchOptions("Measuring time of each rate, in seconds.", "1,64,1024,16384");
-        options.AddTo(cmd);
-        cmd.SetAction(pr => Run(context(pr), options.Read(pr)));
-        return cmd;
+        return options.CreateCommand(
+            "onnx",
+            "Ours vs ONNX Runtime rows/s across batch sizes: flow log-density (D=43, 8 affine couplings, K=8) and MoE soft inference (D=16, C=26, K=8).",
+            context,
+            (ctx, settings, _) => Run(ctx, settings));
     }
 
     private static int Run(CliContext ctx, BenchSettings settings)
     {
-        var plan = MeasurementPlan.ForSeconds(settings.Seconds);
+        var plan = settings.Plan;
         var flow = new FlowThroughputBenchmark(FlowThroughputBenchmark.MixtureArchitecture);
         var experts = MixtureOfExpertsThroughputBenchmark.Untrained();
         var table = new Table()

@@ -30,6 +30,20 @@ internal sealed class BenchOptions
         }
     }
 
+    /// <summary>
+    /// A sub-command carrying these options, whose action checks them and runs <paramref name="run"/> with the
+    /// output context, the settings and the parse result (for options of its own).
+    /// </summary>
+    public Command CreateCommand(string name, string description, Func<ParseResult, CliContext> context, Func<CliContext, BenchSettings, ParseResult, int> run)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(run);
+        var command = new Command(name, description);
+        AddTo(command);
+        command.SetAction(pr => run(context(pr), Read(pr), pr));
+        return command;
+    }
+
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MLNetMixture.Cli.Benchmarks;
 
 namespace MLNetMixture.Cli.Commands;
 
@@ -13,6 +14,9 @@ internal sealed record BenchSettings(IReadOnlyList<int> Threads, double Seconds,
 
     /// <summary>The longest measuring time accepted, in seconds.</summary>
     public const double MaximumSeconds = 600;
+
+    /// <summary>How each rate is measured: <see cref="Seconds"/> split into 3 rounds after a warm-up; the best round counts.</summary>
+    public MeasurementPlan Plan => MeasurementPlan.ForSeconds(Seconds);
 
     /// <summary>Checks and resolves the option values; a <see cref="UsageException"/> names the bad one.</summary>
     public static BenchSettings Parse(string threads, double seconds, string? batchSizes)
