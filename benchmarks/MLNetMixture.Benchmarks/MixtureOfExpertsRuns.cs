@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using MLNetMixture.Cli.Benchmarks;
 using MLNetMixture.Training.Experts;
-using MLNetMixture.Training.Tensors;
 using MLNetMixture.Training.Trainers;
 using MLNetMixture.Transforms.Data;
 using MLNetMixture.Transforms.Experts;
@@ -12,7 +12,8 @@ namespace MLNetMixture.Benchmarks;
 /// Quick console modes for the mixture-of-experts classifier (not BenchmarkDotNet):
 /// <c>moe-quality</c> trains on digits / satellite / letter (validation carved from the training split) and reports
 /// test accuracy, macro-F1 and expert utilisation per objective plus a K = 1 control;
-/// <c>moe-speed</c> measures training samples/s and inference rows/s (soft and top-1) on letter.
+/// <c>moe-speed</c> measures training samples/s and inference rows/s (soft and top-1) on letter, with the measuring
+/// code shared with <c>mlmix bench moe</c> (<see cref="MixtureOfExpertsThroughputBenchmark"/>).
 /// </summary>
 public static class MixtureOfExpertsRuns
 {
@@ -90,52 +91,20 @@ public static class MixtureOfExpertsRuns
 
     private static void Speed(Dictionary<string, string> flags)
     {
-        string root = RepositoryRoot();
-        var train = CsvFeatureReader.Read(Path.Combine(root, "data", "letter_train.csv"), label: "label");
-        var test = CsvFeatureReader.Read(Path.Combine(root, "data", "letter_test.csv"), label: "label");
+        string data = Path.Combine(RepositoryRoot(), "data");
         int epochs = int.Parse(Get(flags, "epochs", "3"), Inv);
         int repeats = int.Parse(Get(flags, "repeats", "20"), Inv);
+        // Inference: one call over the whole standardised test set per timing, the median of the repeats.
+        var plan = new MeasurementPlan { SecondsPerRound = 0, Rounds = repeats, WarmupCalls = 1, WarmupSeconds = 0, MinimumCallsPerRound = 1 };
         Console.WriteLine($"# moe-speed  letter D=16 C=26, K=8 experts, hidden 64, batch 256, marginal  {DateTime.UtcNow:u}  cores: {Environment.ProcessorCount}");
         foreach (int threads in Get(flags, "threads", "1,2").Split(',').Select(t => int.Parse(t, Inv)))
         {
-            var options = new MixtureOfExpertsEstimatorOptions
-            {
-                Experts = 8,
-                ExpertHiddenSizes = [64],
-                BatchSize = 256,
-                Epochs = epochs,
-                ValidationFraction = 0,
-                LoadBalancingWeight = 0,
-                Threads = threads,
-            };
-            var reports = new List<TrainingProgress>();
-            var model = new MixtureOfExpertsEstimator(options).Fit(train, progress: new SynchronousProgress(reports.Add));
-            var steady = reports.Skip(1).Select(r => r.SamplesPerSecond).DefaultIfEmpty(reports[0].SamplesPerSecond).Order().ToArray();
-            double trainRate = steady[steady.Length / 2];
-
-            // Inference on the model itself (standardised features), as the PyTorch reference measures it.
-            var x = test.Features.ToArray();
-            model.Standardizer.Apply(x);
-            var features = new Tensor(x, test.Rows, test.Columns);
-            double soft = RowsPerSecond(() => model.Model.Predict(features, threads), test.Rows, repeats);
-            double top1 = RowsPerSecond(() => model.Model.PredictTopK(features, 1, threads), test.Rows, repeats);
+            var bench = MixtureOfExpertsThroughputBenchmark.TrainOnLetter(data, threads, minimumEpochs: epochs, seconds: 0);
+            double trainRate = bench.TrainingSamplesPerSecond!.Value;
+            double soft = bench.MeasureSoft(bench.PoolRows, threads, plan).Median;
+            double top1 = bench.MeasureTopOne(bench.PoolRows, threads, plan).Median;
             Console.WriteLine(string.Create(Inv, $"threads {threads}: training {trainRate,9:N0} samples/s (median of epochs 2..{epochs})  inference soft {soft,10:N0} rows/s  top-1 {top1,10:N0} rows/s  top-1/soft {top1 / soft:F2}x  load {Load()}"));
         }
-    }
-
-    private static double RowsPerSecond(Action predict, int rows, int repeats)
-    {
-        predict(); // warm-up (JIT, buffers)
-        var times = new double[repeats];
-        for (int i = 0; i < repeats; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            predict();
-            times[i] = clock.Elapsed.TotalSeconds;
-        }
-
-        Array.Sort(times);
-        return rows / times[repeats / 2];
     }
 
     private static MixtureOfExpertsEstimatorOptions Options(Dictionary<string, string> flags)

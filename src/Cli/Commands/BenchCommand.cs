@@ -1,13 +1,18 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Runtime.Intrinsics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using MLNetMixture.Training.Compute;
 using Spectre.Console;
 
 namespace MLNetMixture.Cli.Commands;
 
-/// <summary><c>mlmix bench</c>: throughput tables (GEMM for now; flows, experts and ONNX Runtime as they land).</summary>
+/// <summary>
+/// <c>mlmix bench</c>: throughput tables. <c>gemm</c> (GFLOP/s), <c>flow</c> (flow training and log-density, ours and
+/// ONNX Runtime's), <c>moe</c> (mixture-of-experts training and soft / top-1 / ONNX Runtime inference) and <c>onnx</c>
+/// (ours vs ONNX Runtime across batch sizes). The measuring code is in <see cref="Benchmarks"/>, shared with the
+/// benchmark project.
+/// </summary>
 public sealed class BenchCommand : ICliCommand
 {
     /// <inheritdoc />
@@ -15,13 +20,12 @@ public sealed class BenchCommand : ICliCommand
     {
         ArgumentNullException.ThrowIfNull(context);
         var cmd = new Command("bench", "Measure throughput: ours vs references.");
-        var gemm = new Command("gemm", "GEMM GFLOP/s at the sizes the trainer uses.");
-        var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores).", DefaultValueFactory = _ => 0 };
-        var seconds = new Option<double>("--seconds") { Description = "Measuring time per size.", DefaultValueFactory = _ => 1.0 };
-        gemm.Options.Add(threads);
-        gemm.Options.Add(seconds);
-        gemm.SetAction(pr => RunGemm(context(pr), pr.GetValue(threads), pr.GetValue(seconds)));
+        var gemm = new BenchOptions("Measuring time per size, in seconds.", defaultBatchSizes: null)
+            .CreateCommand("gemm", "GEMM GFLOP/s at the sizes the trainer uses.", context, (ctx, settings, _) => RunGemm(ctx, settings));
         cmd.Subcommands.Add(gemm);
+        cmd.Subcommands.Add(BenchFlowCommand.Build(context));
+        cmd.Subcommands.Add(BenchMixtureOfExpertsCommand.Build(context));
+        cmd.Subcommands.Add(BenchOnnxCommand.Build(context));
         return cmd;
     }
 
@@ -69,23 +73,24 @@ public sealed class BenchCommand : ICliCommand
         return rows;
     }
 
-    private static int RunGemm(CliContext ctx, int threads, double seconds)
+    private static int RunGemm(CliContext ctx, BenchSettings settings)
     {
         (int, int, int)[] sizes = [(512, 43, 128), (512, 128, 128), (1024, 256, 256), (4096, 1024, 1024)];
-        var rows = MeasureGemm(sizes, threads, seconds, ctx.Cancellation);
-        var table = new Table().AddColumns("M", "K", "N", "GFLOP/s");
+        var table = new Table().AddColumns("threads", "M", "K", "N", "GFLOP/s");
         var json = new JsonArray();
-        foreach (var (m, k, n, g) in rows)
+        foreach (int threads in settings.Threads)
         {
-            table.AddRow(m.ToString(Inv), k.ToString(Inv), n.ToString(Inv), g.ToString("F1", Inv));
-            json.Add(new JsonObject { ["m"] = m, ["k"] = k, ["n"] = n, ["gflops"] = Math.Round(g, 2) });
+            foreach (var (m, k, n, g) in MeasureGemm(sizes, threads, settings.Seconds, ctx.Cancellation))
+            {
+                table.AddRow(BenchReport.Count(threads), BenchReport.Count(m), BenchReport.Count(k), BenchReport.Count(n), g.ToString("F1", CultureInfo.InvariantCulture));
+                json.Add(new JsonObject { ["threads"] = threads, ["m"] = m, ["k"] = k, ["n"] = n, ["gflops"] = Math.Round(g, 2) });
+            }
         }
 
-        ctx.Console.Write(table);
-        ctx.Console.MarkupLine($"[grey]SIMD: Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}; {Environment.ProcessorCount} cores; threads={(threads <= 0 ? Environment.ProcessorCount : threads)}[/]");
-        ctx.WriteResult(new JsonObject { ["command"] = "bench gemm", ["results"] = json });
+        BenchReport.Write(ctx, table, settings, string.Create(CultureInfo.InvariantCulture, $"; {settings.Seconds:0.###} s per size, best 50 ms burst"));
+        var result = BenchReport.Result("bench gemm", settings);
+        result["results"] = json;
+        ctx.WriteResult(result);
         return ExitCodes.Success;
     }
-
-    private static System.Globalization.CultureInfo Inv => System.Globalization.CultureInfo.InvariantCulture;
 }

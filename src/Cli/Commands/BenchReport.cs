@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MLNetMixture.Cli.Benchmarks;
+using Spectre.Console;
+
+namespace MLNetMixture.Cli.Commands;
+
+/// <summary>How the <c>mlmix bench</c> tables print rates and name the machine, in the table and in the JSON result.</summary>
+internal static class BenchReport
+{
+    /// <summary>The caption of the tables with training and inference rows (flow, MoE).</summary>
+    public const string Caption = "rates per second: training samples, inference rows; ORT = ONNX Runtime (CPU)";
+
+    /// <summary>A count (threads, batch size) for a table cell.</summary>
+    public static string Count(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A rate for a table cell, e.g. "77,123".</summary>
+    public static string Rate(double perSecond) => perSecond.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>A ratio for a table cell, e.g. "1.23x".</summary>
+    public static string Ratio(double ratio) => ratio.ToString("F2", CultureInfo.InvariantCulture) + "x";
+
+    /// <summary>A rate for the JSON result (one decimal).</summary>
+    public static JsonNode RateJson(double perSecond) => JsonValue.Create(Math.Round(perSecond, 1));
+
+    /// <summary>A ratio for the JSON result (three decimals).</summary>
+    public static JsonNode RatioJson(double ratio) => JsonValue.Create(Math.Round(ratio, 3));
+
+    /// <summary>The JSON result's common fields: the command, the machine and the settings.</summary>
+    public static JsonObject Result(string command, BenchSettings settings) => new()
+    {
+        ["command"] = command,
+        ["machine"] = new JsonObject { ["cores"] = MachineDescription.Cores, ["simd"] = MachineDescription.Simd },
+        ["threads"] = new JsonArray([.. settings.Threads.Select(t => (JsonNode)t)]),
+        ["seconds"] = settings.Seconds,
+    };
+
+    /// <summary>
+    /// Prints the table and the grey line naming the machine (cores, SIMD), the threads and how rates were
+    /// measured: by default as <see cref="MeasurementPlan.ForSeconds"/> does, the same threads for ours and ONNX Runtime.
+    /// </summary>
+    public static void Write(CliContext ctx, Table table, BenchSettings settings, string? measuring = null)
+    {
+        ctx.Console.Write(table);
+        string threads = string.Join(",", settings.Threads.Select(t => t.ToString(CultureInfo.InvariantCulture)));
+        measuring ??= string.Create(CultureInfo.InvariantCulture, $" (ours and ORT); {settings.Seconds:0.###} s per rate, best of 3");
+        ctx.Console.MarkupLine($"[grey]{Markup.Escape($"{MachineDescription.Summary}; threads {threads}{measuring}")}[/]");
+    }
+}
