@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MLNetMixture.Training.Tensors;
 
 namespace MLNetMixture.Training.Autodiff;
@@ -135,13 +137,17 @@ public sealed partial class Tape
         {
             // Column permutations and selections (the flows' commonest gather): one element per index, so copy
             // elements, not one-element spans.
+            // The indices were checked against n above, so the loop reads without bounds checks.
+            ref float src = ref MemoryMarshal.GetReference(xs);
+            ref float dst = ref MemoryMarshal.GetReference(ys);
+            ref int index = ref MemoryMarshal.GetArrayDataReference(indices);
             for (int o = 0; o < outer; o++)
             {
-                var src = xs.Slice(o * n, n);
-                var dst = ys.Slice(o * m, m);
-                for (int j = 0; j < dst.Length; j++)
+                ref float srcRow = ref Unsafe.Add(ref src, o * n);
+                ref float dstRow = ref Unsafe.Add(ref dst, o * m);
+                for (int j = 0; j < m; j++)
                 {
-                    dst[j] = src[indices[j]];
+                    Unsafe.Add(ref dstRow, j) = Unsafe.Add(ref srcRow, Unsafe.Add(ref index, j));
                 }
             }
         }

@@ -30,8 +30,12 @@ public sealed class MixtureDensityFlowInference
     /// <summary>Creates the inference engine.</summary>
     /// <param name="model">The model; its current parameter values are used at every call.</param>
     /// <param name="threads">Worker threads; 0 uses every core.</param>
-    /// <param name="batchSize">Rows per batch (a few thousand keeps the matrix products efficient).</param>
-    public MixtureDensityFlowInference(MixtureDensityFlow model, int threads = 0, int batchSize = 4096)
+    /// <param name="batchSize">
+    /// Rows per batch; the default, <see cref="DefaultBatchSize"/>, keeps a 128-wide layer's activations (256 KB) in a
+    /// core's L2 cache, which scored faster here than larger batches (`mlmix bench flow --batch-sizes
+    /// 512,1024,2048,4096 --threads 1`: 112,960, 105,245, 93,813 and 92,781 rows/s). Results do not depend on it.
+    /// </param>
+    public MixtureDensityFlowInference(MixtureDensityFlow model, int threads = 0, int batchSize = DefaultBatchSize)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
@@ -40,6 +44,9 @@ public sealed class MixtureDensityFlowInference
         Threads = threads == 0 ? Environment.ProcessorCount : threads;
         BatchSize = batchSize;
     }
+
+    /// <summary>The default rows per batch: 512.</summary>
+    public const int DefaultBatchSize = 512;
 
     /// <summary>The model.</summary>
     public MixtureDensityFlow Model { get; }

@@ -72,8 +72,8 @@ public sealed class MixtureDensityFlowTransformer
     /// <summary>How training went (epochs, best epoch, per-epoch history), or null for a loaded model.</summary>
     public TrainingResult? Training { get; }
 
-    /// <summary>Rows per scoring batch: 4096.</summary>
-    public int BatchSize => 4096;
+    /// <summary>Rows per scoring batch (<see cref="MixtureDensityFlowInference.DefaultBatchSize"/>); results do not depend on it.</summary>
+    public int BatchSize => MixtureDensityFlowInference.DefaultBatchSize;
 
     /// <summary>Threads for scoring and sampling; 0 (the default) uses every core. Results do not depend on it.</summary>
     public int Threads
