@@ -239,6 +239,33 @@ public sealed partial class Tape
         }
 
         int d = 0;
+        if (stride[3] == 1)
+        {
+            // The last axis stays last (e.g. [N, K, H] <-> [K, N, H]): move whole contiguous rows.
+            int w = outDim[3];
+            for (int i0 = 0; i0 < outDim[0]; i0++)
+            {
+                for (int i1 = 0; i1 < outDim[1]; i1++)
+                {
+                    for (int i2 = 0; i2 < outDim[2]; i2++, d += w)
+                    {
+                        var from = src.Slice((i0 * stride[0]) + (i1 * stride[1]) + (i2 * stride[2]), w);
+                        var to = dst.Slice(d, w);
+                        if (accumulate)
+                        {
+                            TensorPrimitives.Add(to, from, to);
+                        }
+                        else
+                        {
+                            from.CopyTo(to);
+                        }
+                    }
+                }
+            }
+
+            return;
+        }
+
         for (int i0 = 0; i0 < outDim[0]; i0++)
         {
             for (int i1 = 0; i1 < outDim[1]; i1++)
