@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.InteropServices;
 using System.Buffers;
 using MLNetMixture.Training.Compute;
 using MLNetMixture.Training.Tensors;
@@ -249,59 +251,82 @@ public sealed partial class Tape
     /// </summary>
     private static void ReduceStrided(OpKind op, ReadOnlySpan<float> xs, int outer, int n, int inner, Span<float> ys)
     {
-        float[] rented = ArrayPool<float>.Shared.Rent(2 * inner);
-        try
+        for (int o = 0; o < outer; o++)
         {
-            var max = rented.AsSpan(0, inner);
-            var term = rented.AsSpan(inner, inner);
-            for (int o = 0; o < outer; o++)
+            var block = xs.Slice(o * n * inner, n * inner);
+            var result = ys.Slice(o * inner, inner);
+            if (op == OpKind.LogSumExp)
             {
-                var block = xs.Slice(o * n * inner, n * inner);
-                var result = ys.Slice(o * inner, inner);
-                if (op != OpKind.LogSumExp)
-                {
-                    result.Clear();
-                    for (int j = 0; j < n; j++)
-                    {
-                        TensorPrimitives.Add(result, block.Slice(j * inner, inner), result);
-                    }
+                LogSumExpColumns(block, n, inner, result);
+                continue;
+            }
 
-                    if (op == OpKind.Mean)
-                    {
-                        TensorPrimitives.Divide(result, n, result);
-                    }
+            result.Clear();
+            for (int j = 0; j < n; j++)
+            {
+                TensorPrimitives.Add(result, block.Slice(j * inner, inner), result);
+            }
 
-                    continue;
-                }
-
-                max.Fill(float.NegativeInfinity);
-                for (int j = 0; j < n; j++)
-                {
-                    TensorPrimitives.Max(max, block.Slice(j * inner, inner), max);
-                }
-
-                result.Clear();
-                for (int j = 0; j < n; j++)
-                {
-                    TensorPrimitives.Subtract(block.Slice(j * inner, inner), max, term);
-                    TensorPrimitives.Exp(term, term);
-                    TensorPrimitives.Add(result, term, result);
-                }
-
-                TensorPrimitives.Log(result, result);
-                TensorPrimitives.Add(result, max, result);
-                for (int i = 0; i < inner; i++)
-                {
-                    if (float.IsInfinity(max[i]))
-                    {
-                        result[i] = max[i]; // all -inf, or a +inf entry
-                    }
-                }
+            if (op == OpKind.Mean)
+            {
+                TensorPrimitives.Divide(result, n, result);
             }
         }
-        finally
+    }
+
+    /// <summary>
+    /// result[i] = log sum_j exp(block[j, i]) for a [n, inner] block, eight columns at a time (the exp of column i
+    /// over j is strided by inner, so the vector runs across columns), the rest one column at a time.
+    /// </summary>
+    private static void LogSumExpColumns(ReadOnlySpan<float> block, int n, int inner, Span<float> result)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            ArrayPool<float>.Shared.Return(rented);
+            ref float x = ref MemoryMarshal.GetReference(block);
+            ref float r = ref MemoryMarshal.GetReference(result);
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            for (; i <= inner - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var max = Vector256.Create(float.NegativeInfinity);
+                for (int j = 0; j < n; j++)
+                {
+                    max = Vector256.Max(max, Vector256.LoadUnsafe(ref x, (nuint)((j * inner) + i)));
+                }
+
+                var sum = Vector256<float>.Zero;
+                for (int j = 0; j < n; j++)
+                {
+                    sum += Vector256.Exp(Vector256.LoadUnsafe(ref x, (nuint)((j * inner) + i)) - max);
+                }
+
+                // All -inf, or a +inf entry: the maximum itself (the arithmetic would give NaN).
+                var value = Vector256.ConditionalSelect(Vector256.Equals(Vector256.Abs(max), infinity), max, max + Vector256.Log(sum));
+                value.StoreUnsafe(ref r, (nuint)i);
+            }
+        }
+
+        for (; i < inner; i++)
+        {
+            float max = float.NegativeInfinity;
+            for (int j = 0; j < n; j++)
+            {
+                max = MathF.Max(max, block[(j * inner) + i]);
+            }
+
+            if (float.IsInfinity(max))
+            {
+                result[i] = max;
+                continue;
+            }
+
+            float sum = 0f;
+            for (int j = 0; j < n; j++)
+            {
+                sum += MathF.Exp(block[(j * inner) + i] - max);
+            }
+
+            result[i] = max + MathF.Log(sum);
         }
     }
 

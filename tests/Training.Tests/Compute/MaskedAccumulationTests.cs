@@ -85,3 +85,41 @@ public sealed class GradientOverwriteTests
         return [.. tape.Gradient(x)!.ToArray(), .. w.Grad.ToArray()];
     }
 }
+
+public sealed class MiddleAxisLogSumExpTests
+{
+    [Fact]
+    public void Log_sum_exp_over_a_middle_axis_handles_infinite_columns_in_the_vector_and_scalar_parts()
+    {
+        const int n = 3, inner = 11; // eight columns take the vector path, three the scalar one
+        var values = new float[2 * n * inner];
+        var random = new Random(5);
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)((random.NextDouble() * 20) - 10);
+        }
+
+        foreach (int column in new[] { 2, 9 })
+        {
+            for (int j = 0; j < n; j++)
+            {
+                values[(j * inner) + column] = float.NegativeInfinity; // first block: an all -inf column
+            }
+
+            values[(n * inner) + inner + column] = float.PositiveInfinity; // second block: one +inf entry
+        }
+
+        var tape = new Tape(threads: 1) { RecordGradients = false };
+        var y = tape.Value(tape.LogSumExp(tape.Constant(new Tensor(values, 2, n, inner)), 1)).ToArray();
+        for (int o = 0; o < 2; o++)
+        {
+            for (int i = 0; i < inner; i++)
+            {
+                var column = Enumerable.Range(0, n).Select(j => (double)values[(((o * n) + j) * inner) + i]).ToArray();
+                double max = column.Max();
+                double expected = double.IsInfinity(max) ? max : max + Math.Log(column.Sum(v => Math.Exp(v - max)));
+                Assert.Equal(expected, y[(o * inner) + i], 4);
+            }
+        }
+    }
+}
