@@ -12,7 +12,6 @@ namespace MLNetMixture.Transforms.Reporting;
 public sealed class HtmlReportSection
 {
     private readonly List<(bool IsFigure, string Html)> _blocks = [];
-    private int _figures;
 
     internal HtmlReportSection(string heading, string id)
     {
@@ -22,7 +21,7 @@ public sealed class HtmlReportSection
 
     internal HtmlReportSection CopyAs(string heading, string id)
     {
-        var copy = new HtmlReportSection(heading, id) { _figures = _figures };
+        var copy = new HtmlReportSection(heading, id);
         copy._blocks.AddRange(_blocks);
         return copy;
     }
@@ -147,12 +146,21 @@ public sealed class HtmlReportSection
     {
         html.Append("<section id=\"").Append(Id).Append("\">\n<h2>").Append(SvgFormat.Escape(Heading)).Append("</h2>\n");
         bool inFigures = false;
+        int figure = 0;
         foreach (var (isFigure, block) in _blocks)
         {
             if (isFigure != inFigures)
             {
                 html.Append(isFigure ? "<div class=\"figures\">\n" : "</div>\n");
                 inFigures = isFigure;
+            }
+
+            if (isFigure)
+            {
+                // Numbered here, under this section's id, so that copies of a section included in another report
+                // (which get new section ids) keep every figure id in the page unique.
+                figure++;
+                html.Append("<figure id=\"").Append(Id).Append("-fig").Append(figure.ToString(CultureInfo.InvariantCulture)).Append("\">\n");
             }
 
             html.Append(block).Append('\n');
@@ -168,8 +176,7 @@ public sealed class HtmlReportSection
 
     private HtmlReportSection AddFigureMarkup(string svg, string? caption)
     {
-        _figures++;
-        var sb = new StringBuilder("<figure id=\"").Append(Id).Append("-fig").Append(_figures.ToString(CultureInfo.InvariantCulture)).Append("\">\n").Append(svg);
+        var sb = new StringBuilder(svg);
         if (!string.IsNullOrEmpty(caption))
         {
             sb.Append("\n<figcaption>").Append(SvgFormat.Escape(caption)).Append("</figcaption>");

@@ -27,6 +27,17 @@ public sealed partial class HtmlReportTests : IDisposable
     }
 
     [Fact]
+    public void Including_two_reports_with_the_same_sections_keeps_every_html_id_unique()
+    {
+        var page = new HtmlReport("demo").Include(Sample(), "First: ").Include(Sample(), "Second: ");
+        string html = page.ToHtml();
+        var ids = Regex.Matches(html, "<(?:section|figure) id=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2 * (3 + 5), ids.Count);
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.Contains("s-second-training-fig1", ids);
+    }
+
+    [Fact]
     public void The_page_has_every_section_figure_caption_and_table_and_each_svg_parses()
     {
         string html = Sample().ToHtml();
