@@ -179,20 +179,7 @@ public sealed partial class Tape : IComputeGraph
     private Tensor RentZeroed(ReadOnlySpan<int> shape) => _pool.Rent(shape, clear: true);
 
     /// <summary>The gradient buffer of node <paramref name="id"/>, created zero-filled on first use.</summary>
-    private Tensor GradBuffer(int id)
-    {
-        var g = _grads[id];
-        if (g is null)
-        {
-            g = RentZeroed(_values[id].Shape);
-            _grads[id] = g;
-            var n = _nodes[id];
-            n.OwnsGrad = true;
-            _nodes[id] = n;
-        }
-
-        return g;
-    }
+    private Tensor GradBuffer(int id) => _grads[id] ?? CreateGradient(id, zeroFilled: true);
 
     /// <summary>
     /// The gradient buffer of node <paramref name="id"/> for an op that can write a whole gradient instead of adding
@@ -205,15 +192,17 @@ public sealed partial class Tape : IComputeGraph
     {
         var g = _grads[id];
         overwrite = g is null;
-        if (g is null)
-        {
-            g = Rent(_values[id].Shape);
-            _grads[id] = g;
-            var n = _nodes[id];
-            n.OwnsGrad = true;
-            _nodes[id] = n;
-        }
+        return g ?? CreateGradient(id, zeroFilled: false);
+    }
 
+    /// <summary>Rents node <paramref name="id"/>'s gradient buffer and records that the tape owns it.</summary>
+    private Tensor CreateGradient(int id, bool zeroFilled)
+    {
+        var g = zeroFilled ? RentZeroed(_values[id].Shape) : Rent(_values[id].Shape);
+        _grads[id] = g;
+        var n = _nodes[id];
+        n.OwnsGrad = true;
+        _nodes[id] = n;
         return g;
     }
 
