@@ -11,7 +11,8 @@ namespace MLNetMixture.Benchmarks;
 /// <summary>
 /// Quick console modes for the mixture-of-experts classifier (not BenchmarkDotNet):
 /// <c>moe-quality</c> trains on digits / satellite / letter (validation carved from the training split) and reports
-/// test accuracy, macro-F1 and expert utilisation per objective plus a K = 1 control;
+/// test accuracy, macro-F1 and expert utilisation per objective plus a K = 1 control, next to the validation
+/// accuracy and log-loss of the kept epoch (the figures a selection may look at; test is only reported);
 /// <c>moe-speed</c> measures training samples/s and inference rows/s (soft and top-1) on letter, with the measuring
 /// code shared with <c>mlmix bench moe</c> (<see cref="MixtureOfExpertsThroughputBenchmark"/>).
 /// </summary>
@@ -49,7 +50,7 @@ public static class MixtureOfExpertsRuns
         var runs = Get(flags, "runs", "marginal,gumbel,straight,k1").Split(',');
         bool verbose = flags.ContainsKey("verbose");
         Console.WriteLine($"# moe-quality  {DateTime.UtcNow:u}  load: {Load()}  cores: {Environment.ProcessorCount}");
-        Console.WriteLine("dataset    run        test-acc  top1-acc  macro-F1  log-loss  used  shares%                           epochs(best)  seconds");
+        Console.WriteLine("dataset    run        val-acc  val-loss  test-acc  top1-acc  macro-F1  log-loss  used  shares%                           epochs(best)  seconds");
         foreach (string dataset in datasets)
         {
             var train = CsvFeatureReader.Read(Path.Combine(root, "data", $"{dataset}_train.csv"), label: "label");
@@ -84,9 +85,27 @@ public static class MixtureOfExpertsRuns
                 var top1 = model.WithTopK(1).Evaluate(test);
                 var training = model.Training!;
                 string shares = string.Join(" ", soft.ExpertShares.Select(s => (100 * s).ToString("F0", Inv)));
-                Console.WriteLine(string.Create(Inv, $"{dataset,-10} {run,-10} {soft.Accuracy,8:F4}  {top1.Accuracy,8:F4}  {soft.MacroF1,8:F4}  {soft.LogLoss,8:F4}  {options.Experts - soft.UnusedExperts}/{options.Experts,-3} {shares,-33} {training.EpochsRun,4}({training.BestEpoch,3})   {seconds,7:F1}   load {Load()}"));
+                var (validationAccuracy, validationLogLoss) = BestValidation(training);
+                Console.WriteLine(string.Create(Inv, $"{dataset,-10} {run,-10} {validationAccuracy,7:F4}  {validationLogLoss,8:F4}  {soft.Accuracy,8:F4}  {top1.Accuracy,8:F4}  {soft.MacroF1,8:F4}  {soft.LogLoss,8:F4}  {options.Experts - soft.UnusedExperts}/{options.Experts,-3} {shares,-33} {training.EpochsRun,4}({training.BestEpoch,3})   {seconds,7:F1}   load {Load()}"));
             }
         }
+    }
+
+    /// <summary>
+    /// The validation accuracy and log-loss of the kept parameters (the epoch <see cref="TrainingResult.BestEpoch"/>
+    /// that early stopping chose on the validation split carved from the training file); NaN without validation.
+    /// </summary>
+    internal static (double Accuracy, double LogLoss) BestValidation(TrainingResult training)
+    {
+        if (training.BestEpoch < 1 || training.BestEpoch > training.History.Count)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        var statistics = training.History[training.BestEpoch - 1].Statistics;
+        return (
+            statistics.TryGetValue(MixtureOfExpertsStatistics.ValidationAccuracy, out double accuracy) ? accuracy : double.NaN,
+            statistics.TryGetValue(MixtureOfExpertsStatistics.ValidationLogLoss, out double logLoss) ? logLoss : double.NaN);
     }
 
     private static void Speed(Dictionary<string, string> flags)
