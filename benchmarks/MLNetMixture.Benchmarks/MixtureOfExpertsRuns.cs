@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MLNetMixture.Cli.Benchmarks;
 using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Layers;
 using MLNetMixture.Training.Trainers;
 using MLNetMixture.Transforms.Data;
 using MLNetMixture.Transforms.Experts;
@@ -35,6 +36,9 @@ public static class MixtureOfExpertsRuns
             case "moe-quality":
                 Quality(flags);
                 return true;
+            case "moe-sweep":
+                MixtureOfExpertsSweep.Run(flags);
+                return true;
             case "moe-speed":
                 Speed(flags);
                 return true;
@@ -58,24 +62,7 @@ public static class MixtureOfExpertsRuns
             foreach (string run in runs)
             {
                 var options = Options(flags);
-                switch (run)
-                {
-                    case "marginal":
-                        options.Objective = GateObjective.Marginal;
-                        break;
-                    case "gumbel":
-                        options.Objective = GateObjective.GumbelSoftmax;
-                        break;
-                    case "straight":
-                        options.Objective = GateObjective.StraightThrough;
-                        break;
-                    case "k1":
-                        options.Objective = GateObjective.Marginal;
-                        options.Experts = 1;
-                        break;
-                    default:
-                        throw new ArgumentException($"Unknown run '{run}': use marginal, gumbel, straight, k1.");
-                }
+                ApplyRun(options, run);
 
                 var clock = Stopwatch.StartNew();
                 var progress = verbose ? new SynchronousProgress(p => Console.WriteLine("    " + MixtureOfExpertsStatistics.Describe(p))) : null;
@@ -108,6 +95,29 @@ public static class MixtureOfExpertsRuns
             statistics.TryGetValue(MixtureOfExpertsStatistics.ValidationLogLoss, out double logLoss) ? logLoss : double.NaN);
     }
 
+    /// <summary>Sets the objective (and K = 1 for <c>k1</c>) that a run name stands for.</summary>
+    internal static void ApplyRun(MixtureOfExpertsEstimatorOptions options, string run)
+    {
+        switch (run)
+        {
+            case "marginal":
+                options.Objective = GateObjective.Marginal;
+                break;
+            case "gumbel":
+                options.Objective = GateObjective.GumbelSoftmax;
+                break;
+            case "straight":
+                options.Objective = GateObjective.StraightThrough;
+                break;
+            case "k1":
+                options.Objective = GateObjective.Marginal;
+                options.Experts = 1;
+                break;
+            default:
+                throw new ArgumentException($"Unknown run '{run}': use marginal, gumbel, straight, k1.");
+        }
+    }
+
     private static void Speed(Dictionary<string, string> flags)
     {
         string data = Path.Combine(RepositoryRoot(), "data");
@@ -126,7 +136,7 @@ public static class MixtureOfExpertsRuns
         }
     }
 
-    private static MixtureOfExpertsEstimatorOptions Options(Dictionary<string, string> flags)
+    internal static MixtureOfExpertsEstimatorOptions Options(Dictionary<string, string> flags)
     {
         var o = new MixtureOfExpertsEstimatorOptions();
         if (flags.TryGetValue("experts", out string? v))
@@ -189,6 +199,26 @@ public static class MixtureOfExpertsRuns
             o.ValidationMetric = Enum.Parse<MixtureOfExpertsValidationMetric>(v, ignoreCase: true);
         }
 
+        if (flags.TryGetValue("act", out v))
+        {
+            o.Activation = Enum.Parse<Activation>(v, ignoreCase: true);
+        }
+
+        if (flags.TryGetValue("schedule", out v))
+        {
+            o.LearningRateSchedule = Enum.Parse<LearningRateScheduleKind>(v, ignoreCase: true);
+        }
+
+        if (flags.TryGetValue("tau0", out v))
+        {
+            o.InitialTemperature = float.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("tau-min", out v))
+        {
+            o.MinimumTemperature = float.Parse(v, Inv);
+        }
+
         if (flags.TryGetValue("threads", out v))
         {
             o.Threads = int.Parse(v, Inv);
@@ -221,9 +251,9 @@ public static class MixtureOfExpertsRuns
         return flags;
     }
 
-    private static string Get(Dictionary<string, string> flags, string key, string fallback) => flags.TryGetValue(key, out string? v) ? v : fallback;
+    internal static string Get(Dictionary<string, string> flags, string key, string fallback) => flags.TryGetValue(key, out string? v) ? v : fallback;
 
-    private static string Load()
+    internal static string Load()
     {
         try
         {
@@ -235,7 +265,7 @@ public static class MixtureOfExpertsRuns
         }
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
