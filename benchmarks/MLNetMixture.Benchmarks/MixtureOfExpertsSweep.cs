@@ -14,10 +14,13 @@ namespace MLNetMixture.Benchmarks;
 /// <para>
 /// Selection: the training file is split into <c>--folds</c> stratified folds (seeded by <c>--split-seed</c>,
 /// default 7). Every candidate setting (the cartesian product of <c>--grid</c>, on top of the moe-quality flags)
-/// is trained once per fold on the other folds, with that fold as the estimator's validation table (early stopping
-/// and the kept epoch) and estimator seed <c>seed + fold</c>. Its score is the mean over folds of the kept epoch's
-/// validation accuracy, ties broken by the lower mean validation log-loss (<c>--select=logloss</c> ranks by the
-/// log-loss instead). The test file is not read until a setting has been chosen.
+/// is trained once per fold, exactly as the final model will be: <c>Fit</c> on the other folds, which holds out its
+/// own <c>ValidationFraction</c> of them for early stopping and the kept epoch, with estimator seed
+/// <c>seed + fold</c>. The model is then scored on the held-out fold, which its training never saw (so settings
+/// that pick epochs differently, e.g. by accuracy or without early stopping, are compared without bias). A
+/// setting's score is the mean over folds of that accuracy, ties broken by the lower mean log-loss
+/// (<c>--select=logloss</c> ranks by the log-loss instead). The test file is not read until a setting has been
+/// chosen.
 /// </para>
 /// <para>
 /// Final model: the chosen setting is trained the way a user would train it, <c>Fit(train)</c> with the
@@ -60,7 +63,7 @@ internal static class MixtureOfExpertsSweep
         }
 
         Console.WriteLine($"# moe-sweep  {DateTime.UtcNow:u}  load: {MixtureOfExpertsRuns.Load()}  cores: {Environment.ProcessorCount}");
-        Console.WriteLine($"# selection: {folds}-fold stratified CV on the training file (split seed {splitSeed}), rank by mean kept-epoch validation {(byLogLoss ? "log-loss" : "accuracy (ties: log-loss)")}; base flags: {Describe(baseFlags)}");
+        Console.WriteLine($"# selection: {folds}-fold stratified CV on the training file (split seed {splitSeed}), rank by mean held-out-fold {(byLogLoss ? "log-loss" : "accuracy (ties: log-loss)")}; base flags: {Describe(baseFlags)}");
         var finals = new List<string>();
         foreach (string dataset in datasets)
         {
@@ -83,9 +86,10 @@ internal static class MixtureOfExpertsSweep
                         var options = OptionsFor(baseFlags, setting, run);
                         options.Seed += (ulong)f;
                         var trainRows = foldRows.Where((_, g) => g != f).SelectMany(r => r).Order().ToArray();
-                        var model = new MixtureOfExpertsEstimator(options).Fit(train.Select(trainRows), train.Select(foldRows[f]));
-                        (accuracies[f], logLosses[f]) = MixtureOfExpertsRuns.BestValidation(model.Training!);
-                        epochs += model.Training!.BestEpoch / (double)folds;
+                        var model = new MixtureOfExpertsEstimator(options).Fit(train.Select(trainRows));
+                        var held = model.Evaluate(train.Select(foldRows[f]));
+                        (accuracies[f], logLosses[f]) = (held.Accuracy, held.LogLoss);
+                        epochs += model.Training!.BestEpoch / (double)folds; // the kept epoch of the inner hold-out
                     }
 
                     double mean = accuracies.Average();
