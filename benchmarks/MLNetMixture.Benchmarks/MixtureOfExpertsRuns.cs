@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MLNetMixture.Cli.Benchmarks;
 using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Layers;
 using MLNetMixture.Training.Trainers;
 using MLNetMixture.Transforms.Data;
 using MLNetMixture.Transforms.Experts;
@@ -11,7 +12,8 @@ namespace MLNetMixture.Benchmarks;
 /// <summary>
 /// Quick console modes for the mixture-of-experts classifier (not BenchmarkDotNet):
 /// <c>moe-quality</c> trains on digits / satellite / letter (validation carved from the training split) and reports
-/// test accuracy, macro-F1 and expert utilisation per objective plus a K = 1 control;
+/// test accuracy, macro-F1 and expert utilisation per objective plus a K = 1 control, next to the validation
+/// accuracy and log-loss of the kept epoch (the figures a selection may look at; test is only reported);
 /// <c>moe-speed</c> measures training samples/s and inference rows/s (soft and top-1) on letter, with the measuring
 /// code shared with <c>mlmix bench moe</c> (<see cref="MixtureOfExpertsThroughputBenchmark"/>).
 /// </summary>
@@ -34,6 +36,9 @@ public static class MixtureOfExpertsRuns
             case "moe-quality":
                 Quality(flags);
                 return true;
+            case "moe-sweep":
+                MixtureOfExpertsSweep.Run(flags);
+                return true;
             case "moe-speed":
                 Speed(flags);
                 return true;
@@ -49,7 +54,7 @@ public static class MixtureOfExpertsRuns
         var runs = Get(flags, "runs", "marginal,gumbel,straight,k1").Split(',');
         bool verbose = flags.ContainsKey("verbose");
         Console.WriteLine($"# moe-quality  {DateTime.UtcNow:u}  load: {Load()}  cores: {Environment.ProcessorCount}");
-        Console.WriteLine("dataset    run        test-acc  top1-acc  macro-F1  log-loss  used  shares%                           epochs(best)  seconds");
+        Console.WriteLine("dataset    run        val-acc  val-loss  test-acc  top1-acc  macro-F1  log-loss  used  shares%                           epochs(best)  seconds");
         foreach (string dataset in datasets)
         {
             var train = CsvFeatureReader.Read(Path.Combine(root, "data", $"{dataset}_train.csv"), label: "label");
@@ -57,24 +62,7 @@ public static class MixtureOfExpertsRuns
             foreach (string run in runs)
             {
                 var options = Options(flags);
-                switch (run)
-                {
-                    case "marginal":
-                        options.Objective = GateObjective.Marginal;
-                        break;
-                    case "gumbel":
-                        options.Objective = GateObjective.GumbelSoftmax;
-                        break;
-                    case "straight":
-                        options.Objective = GateObjective.StraightThrough;
-                        break;
-                    case "k1":
-                        options.Objective = GateObjective.Marginal;
-                        options.Experts = 1;
-                        break;
-                    default:
-                        throw new ArgumentException($"Unknown run '{run}': use marginal, gumbel, straight, k1.");
-                }
+                ApplyRun(options, run);
 
                 var clock = Stopwatch.StartNew();
                 var progress = verbose ? new SynchronousProgress(p => Console.WriteLine("    " + MixtureOfExpertsStatistics.Describe(p))) : null;
@@ -84,8 +72,49 @@ public static class MixtureOfExpertsRuns
                 var top1 = model.WithTopK(1).Evaluate(test);
                 var training = model.Training!;
                 string shares = string.Join(" ", soft.ExpertShares.Select(s => (100 * s).ToString("F0", Inv)));
-                Console.WriteLine(string.Create(Inv, $"{dataset,-10} {run,-10} {soft.Accuracy,8:F4}  {top1.Accuracy,8:F4}  {soft.MacroF1,8:F4}  {soft.LogLoss,8:F4}  {options.Experts - soft.UnusedExperts}/{options.Experts,-3} {shares,-33} {training.EpochsRun,4}({training.BestEpoch,3})   {seconds,7:F1}   load {Load()}"));
+                var (validationAccuracy, validationLogLoss) = BestValidation(training);
+                Console.WriteLine(string.Create(Inv, $"{dataset,-10} {run,-10} {validationAccuracy,7:F4}  {validationLogLoss,8:F4}  {soft.Accuracy,8:F4}  {top1.Accuracy,8:F4}  {soft.MacroF1,8:F4}  {soft.LogLoss,8:F4}  {options.Experts - soft.UnusedExperts}/{options.Experts,-3} {shares,-33} {training.EpochsRun,4}({training.BestEpoch,3})   {seconds,7:F1}   load {Load()}"));
             }
+        }
+    }
+
+    /// <summary>
+    /// The validation accuracy and log-loss of the kept parameters (the epoch <see cref="TrainingResult.BestEpoch"/>
+    /// that early stopping chose on the validation split carved from the training file); NaN without validation.
+    /// </summary>
+    internal static (double Accuracy, double LogLoss) BestValidation(TrainingResult training)
+    {
+        if (training.BestEpoch < 1 || training.BestEpoch > training.History.Count)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        var statistics = training.History[training.BestEpoch - 1].Statistics;
+        return (
+            statistics.TryGetValue(MixtureOfExpertsStatistics.ValidationAccuracy, out double accuracy) ? accuracy : double.NaN,
+            statistics.TryGetValue(MixtureOfExpertsStatistics.ValidationLogLoss, out double logLoss) ? logLoss : double.NaN);
+    }
+
+    /// <summary>Sets the objective (and K = 1 for <c>k1</c>) that a run name stands for.</summary>
+    internal static void ApplyRun(MixtureOfExpertsEstimatorOptions options, string run)
+    {
+        switch (run)
+        {
+            case "marginal":
+                options.Objective = GateObjective.Marginal;
+                break;
+            case "gumbel":
+                options.Objective = GateObjective.GumbelSoftmax;
+                break;
+            case "straight":
+                options.Objective = GateObjective.StraightThrough;
+                break;
+            case "k1":
+                options.Objective = GateObjective.Marginal;
+                options.Experts = 1;
+                break;
+            default:
+                throw new ArgumentException($"Unknown run '{run}': use marginal, gumbel, straight, k1.");
         }
     }
 
@@ -107,7 +136,7 @@ public static class MixtureOfExpertsRuns
         }
     }
 
-    private static MixtureOfExpertsEstimatorOptions Options(Dictionary<string, string> flags)
+    internal static MixtureOfExpertsEstimatorOptions Options(Dictionary<string, string> flags)
     {
         var o = new MixtureOfExpertsEstimatorOptions();
         if (flags.TryGetValue("experts", out string? v))
@@ -170,6 +199,26 @@ public static class MixtureOfExpertsRuns
             o.ValidationMetric = Enum.Parse<MixtureOfExpertsValidationMetric>(v, ignoreCase: true);
         }
 
+        if (flags.TryGetValue("act", out v))
+        {
+            o.Activation = Enum.Parse<Activation>(v, ignoreCase: true);
+        }
+
+        if (flags.TryGetValue("schedule", out v))
+        {
+            o.LearningRateSchedule = Enum.Parse<LearningRateScheduleKind>(v, ignoreCase: true);
+        }
+
+        if (flags.TryGetValue("tau0", out v))
+        {
+            o.InitialTemperature = float.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("tau-min", out v))
+        {
+            o.MinimumTemperature = float.Parse(v, Inv);
+        }
+
         if (flags.TryGetValue("threads", out v))
         {
             o.Threads = int.Parse(v, Inv);
@@ -202,9 +251,9 @@ public static class MixtureOfExpertsRuns
         return flags;
     }
 
-    private static string Get(Dictionary<string, string> flags, string key, string fallback) => flags.TryGetValue(key, out string? v) ? v : fallback;
+    internal static string Get(Dictionary<string, string> flags, string key, string fallback) => flags.TryGetValue(key, out string? v) ? v : fallback;
 
-    private static string Load()
+    internal static string Load()
     {
         try
         {
@@ -216,7 +265,7 @@ public static class MixtureOfExpertsRuns
         }
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
