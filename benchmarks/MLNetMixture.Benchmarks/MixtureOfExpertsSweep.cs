@@ -13,7 +13,7 @@ namespace MLNetMixture.Benchmarks;
 /// <remarks>
 /// <para>
 /// Selection: the training file is split into <c>--folds</c> stratified folds (seeded by <c>--split-seed</c>,
-/// default 7). Every candidate setting (the cartesian product of <c>--grid</c>, on top of the moe-quality flags)
+/// default 7; <c>--folds=auto</c>, the default, takes 5 below 10,000 training rows and 3 above). Every candidate setting (the cartesian product of <c>--grid</c>, on top of the moe-quality flags)
 /// is trained once per fold, exactly as the final model will be: <c>Fit</c> on the other folds, which holds out its
 /// own <c>ValidationFraction</c> of them for early stopping and the kept epoch, with estimator seed
 /// <c>seed + fold</c>. The model is then scored on the held-out fold, which its training never saw (so settings
@@ -46,7 +46,7 @@ internal static class MixtureOfExpertsSweep
         string root = MixtureOfExpertsRuns.RepositoryRoot();
         var datasets = MixtureOfExpertsRuns.Get(flags, "datasets", "digits,satellite,letter").Split(',');
         var runs = MixtureOfExpertsRuns.Get(flags, "runs", "marginal,gumbel,straight,k1").Split(',');
-        int folds = int.Parse(MixtureOfExpertsRuns.Get(flags, "folds", "3"), Inv);
+        string foldsFlag = MixtureOfExpertsRuns.Get(flags, "folds", "auto");
         ulong splitSeed = ulong.Parse(MixtureOfExpertsRuns.Get(flags, "split-seed", "7"), Inv);
         bool byLogLoss = MixtureOfExpertsRuns.Get(flags, "select", "accuracy") switch
         {
@@ -63,11 +63,12 @@ internal static class MixtureOfExpertsSweep
         }
 
         Console.WriteLine($"# moe-sweep  {DateTime.UtcNow:u}  load: {MixtureOfExpertsRuns.Load()}  cores: {Environment.ProcessorCount}");
-        Console.WriteLine($"# selection: {folds}-fold stratified CV on the training file (split seed {splitSeed}), rank by mean held-out-fold {(byLogLoss ? "log-loss" : "accuracy (ties: log-loss)")}; base flags: {Describe(baseFlags)}");
+        Console.WriteLine($"# selection: {foldsFlag}-fold stratified CV on the training file (split seed {splitSeed}), rank by mean held-out-fold {(byLogLoss ? "log-loss" : "accuracy (ties: log-loss)")}; base flags: {Describe(baseFlags)}");
         var finals = new List<string>();
         foreach (string dataset in datasets)
         {
             var train = CsvFeatureReader.Read(Path.Combine(root, "data", $"{dataset}_train.csv"), label: "label");
+            int folds = foldsFlag == "auto" ? (train.Rows < 10_000 ? 5 : 3) : int.Parse(foldsFlag, Inv);
             var foldRows = StratifiedFolds(train.Labels!, folds, splitSeed);
             foreach (string run in runs)
             {
