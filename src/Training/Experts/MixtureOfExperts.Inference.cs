@@ -4,68 +4,9 @@ using MLNetMixture.Training.Tensors;
 
 namespace MLNetMixture.Training.Experts;
 
-/// <content>Inference: the soft mixture through the graph, and native top-k routing.</content>
+/// <content>Inference with top-k routing, computed natively.</content>
 public sealed partial class MixtureOfExperts
 {
-    /// <summary>Rows per tape evaluation in <see cref="Predict"/>: small enough that a batch's [rows, K, H] activations stay in cache.</summary>
-    public const int PredictBatchSize = 256;
-
-    /// <summary>
-    /// Soft inference: the full mixture <c>p(y|x) = sum_k p(z=k|x) p(y|x,z=k)</c> over every expert, computed in
-    /// log space with the same graph operations as training, in batches of <see cref="PredictBatchSize"/> rows
-    /// (on several threads, batches run in parallel; results do not depend on the thread count).
-    /// </summary>
-    /// <param name="features">Features [N, D].</param>
-    /// <param name="threads">Threads; 0 uses every core.</param>
-    public ExpertPredictions Predict(Tensor features, int threads = 0)
-    {
-        CheckFeatures(features);
-        ArgumentOutOfRangeException.ThrowIfNegative(threads);
-        int n = features.Shape[0], d = Inputs, c = Classes, k = Experts;
-        var probabilities = new Tensor(n, c);
-        var gate = new Tensor(n, k);
-        int batches = (n + PredictBatchSize - 1) / PredictBatchSize;
-        int workers = threads == 0 ? Environment.ProcessorCount : threads;
-
-        void Run(Tape tape, int b)
-        {
-            tape.Reset();
-            int start = b * PredictBatchSize, count = Math.Min(PredictBatchSize, n - start);
-            var x = new Tensor(features.Span.Slice(start * d, count * d).ToArray(), count, d);
-            var outputs = Forward(tape, tape.Constant(x));
-            var logProbabilities = MixtureLogProbabilities(tape, outputs.GateLogProbabilities, outputs.ExpertLogProbabilities);
-            TensorPrimitives.Exp(tape.Value(logProbabilities).Span, probabilities.Span.Slice(start * c, count * c));
-            TensorPrimitives.Exp(tape.Value(outputs.GateLogProbabilities).Span, gate.Span.Slice(start * k, count * k));
-        }
-
-        if (batches <= 1 || workers == 1)
-        {
-            var tape = new Tape(workers) { RecordGradients = false };
-            for (int b = 0; b < batches; b++)
-            {
-                Run(tape, b);
-            }
-
-            tape.Reset();
-        }
-        else
-        {
-            Parallel.For(
-                0,
-                batches,
-                new ParallelOptions { MaxDegreeOfParallelism = workers },
-                () => new Tape(1) { RecordGradients = false },
-                (b, _, tape) =>
-                {
-                    Run(tape, b);
-                    return tape;
-                },
-                tape => tape.Reset());
-        }
-
-        return new ExpertPredictions(probabilities, gate);
-    }
-
     /// <summary>
     /// Sparse inference with top-k routing, computed natively outside the graph: each row goes to the
     /// <paramref name="topK"/> experts with the largest gate probabilities (the lower index first on ties), whose
