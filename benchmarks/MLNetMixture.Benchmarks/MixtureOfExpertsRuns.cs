@@ -124,7 +124,8 @@ public static class MixtureOfExpertsRuns
         int epochs = int.Parse(Get(flags, "epochs", "3"), Inv);
         int repeats = int.Parse(Get(flags, "repeats", "20"), Inv);
         // Inference: one call over the whole standardised test set per timing, the median of the repeats.
-        var plan = new MeasurementPlan { SecondsPerRound = 0, Rounds = repeats, WarmupCalls = 1, WarmupSeconds = 0, MinimumCallsPerRound = 1 };
+        // A second of warm-up first, so the timed calls run fully optimised (tier-1) code.
+        var plan = new MeasurementPlan { SecondsPerRound = 0, Rounds = repeats, WarmupCalls = 1, WarmupSeconds = 1, MinimumCallsPerRound = 1 };
         Console.WriteLine($"# moe-speed  letter D=16 C=26, K=8 experts, hidden 64, batch 256, marginal  {DateTime.UtcNow:u}  cores: {Environment.ProcessorCount}");
         foreach (int threads in Get(flags, "threads", "1,2").Split(',').Select(t => int.Parse(t, Inv)))
         {
