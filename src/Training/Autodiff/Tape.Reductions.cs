@@ -449,7 +449,7 @@ public sealed partial class Tape
             // dx = g - softmax * sum(g), with softmax = exp(y) of the whole block in one call (rows are short).
             var p = Rent(y.Shape);
             var ps = p.Span;
-            TensorPrimitives.Exp(ys, ps);
+            NonPositiveExponential.Compute(ys, ps); // log-probabilities are <= 0
             for (int r = 0; r < rows; r++)
             {
                 var gr = gs.Slice(r * c, c);

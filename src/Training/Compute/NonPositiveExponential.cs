@@ -26,22 +26,31 @@ internal static class NonPositiveExponential
     private const float Ln2Low = -2.12194440054690583e-4f; // ln 2 - Ln2High
 
     /// <summary>x[i] = exp(x[i]) for x[i] &lt;= 0.</summary>
-    public static void InPlace(Span<float> x)
+    public static void InPlace(Span<float> x) => Compute(x, x);
+
+    /// <summary>y[i] = exp(x[i]) for x[i] &lt;= 0; <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    public static void Compute(ReadOnlySpan<float> x, Span<float> y)
     {
+        if (y.Length != x.Length)
+        {
+            throw new ArgumentException($"Lengths differ: x {x.Length}, y {y.Length}.", nameof(y));
+        }
+
         int i = 0;
-        ref float r = ref MemoryMarshal.GetReference(x);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
         if (Vector256.IsHardwareAccelerated)
         {
             for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                Evaluate(Vector256.LoadUnsafe(ref r, (nuint)i)).StoreUnsafe(ref r, (nuint)i);
+                Evaluate(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
             }
         }
 
         for (; i < x.Length; i++)
         {
-            float v = Unsafe.Add(ref r, i);
-            Unsafe.Add(ref r, i) = v < Cutoff ? 0f : MathF.Exp(v);
+            float v = Unsafe.Add(ref xr, i);
+            Unsafe.Add(ref yr, i) = v < Cutoff ? 0f : MathF.Exp(v);
         }
     }
 

@@ -61,7 +61,7 @@ public static class RowKernels
         try
         {
             var exp = rented.AsSpan(0, length);
-            TensorPrimitives.Exp(dst[..length], exp);
+            NonPositiveExponential.Compute(dst[..length], exp); // x - max <= 0
             for (int r = 0; r < rows; r++)
             {
                 var d = dst.Slice(r * n, n);
