@@ -30,6 +30,14 @@ public interface IComputeGraph
     /// <summary>Affine map <c>x W^T + b</c> with x [N,In], W [Out,In], b [Out] or none. (ONNX: Gemm with transB.)</summary>
     Var Linear(Var x, Var weight, Var? bias);
 
+    /// <summary>
+    /// Grouped affine map: x [N, G*In] holds G groups side by side, weight is [G, In, Out] and bias holds G*Out
+    /// values group by group (e.g. [G, 1, Out]) or is none; the result [N, G*Out] has group g equal to
+    /// <c>x_g W_g + b_g</c>. The layers of K experts computed at once, without moving the groups into a batch
+    /// axis. (ONNX: Reshape to [N, G, In], Transpose to [G, N, In], MatMul, Add, Transpose and Reshape back.)
+    /// </summary>
+    Var GroupedLinear(Var x, Var weight, Var? bias);
+
     /// <summary>Element-wise a + b with broadcasting. (ONNX: Add.)</summary>
     Var Add(Var a, Var b);
 

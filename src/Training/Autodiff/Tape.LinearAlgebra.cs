@@ -61,6 +61,51 @@ public sealed partial class Tape
         return Record(new Node(OpKind.Linear, x.Id, weight.Id, biasId) { NeedsGrad = AnyNeeds(x.Id, weight.Id, biasId) }, y, owned: true);
     }
 
+    /// <inheritdoc />
+    public Var GroupedLinear(Var x, Var weight, Var? bias)
+    {
+        var xv = Value(x);
+        var wv = Value(weight);
+        string Describe() => $"GroupedLinear of x [{string.Join(", ", xv.ShapeArray())}] and weight [{string.Join(", ", wv.ShapeArray())}]";
+        if (xv.Rank != 2 || wv.Rank != 3 || xv.Shape[1] != wv.Shape[0] * wv.Shape[1])
+        {
+            throw new ArgumentException($"{Describe()}: expected x [N, G*In] and weight [G, In, Out].");
+        }
+
+        int rows = xv.Shape[0], groups = wv.Shape[0], inDim = wv.Shape[1], outDim = wv.Shape[2];
+        int width = groups * outDim;
+        var y = Rent([rows, width]);
+        float beta = 0f;
+        int biasId = -1;
+        if (bias is { } bvar)
+        {
+            var bv = Value(bvar);
+            if (bv.Length != width)
+            {
+                throw new ArgumentException($"{Describe()}: the bias has {bv.Length} values; expected G*Out = {width}.");
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                bv.Span.CopyTo(y.Span.Slice(r * width, width));
+            }
+
+            beta = 1f;
+            biasId = bvar.Id;
+        }
+
+        for (int g = 0; g < groups; g++)
+        {
+            Gemm.Multiply(
+                false, false, rows, outDim, inDim, 1f,
+                xv.Span[(g * inDim)..], groups * inDim,
+                wv.Span.Slice(g * inDim * outDim, inDim * outDim), outDim,
+                beta, y.Span[(g * outDim)..], width, Threads);
+        }
+
+        return Record(new Node(OpKind.GroupedLinear, x.Id, weight.Id, biasId) { NeedsGrad = AnyNeeds(x.Id, weight.Id, biasId) }, y, owned: true);
+    }
+
     private static (int Batch, int M, int K, int N, bool BBatched) MatMulDims(Tensor a, Tensor b, bool transposeB)
     {
         string Describe() => $"MatMul of [{string.Join(", ", a.ShapeArray())}] and [{string.Join(", ", b.ShapeArray())}]{(transposeB ? " (B transposed)" : string.Empty)}";
@@ -168,6 +213,50 @@ public sealed partial class Tape
             for (int r = 0; r < rows; r++)
             {
                 TensorPrimitives.Add(gb, g.Span.Slice(r * outDim, outDim), gb);
+            }
+        }
+    }
+
+    private void BackwardGroupedLinear(in Node n, Tensor g)
+    {
+        var xv = _values[n.A];
+        var wv = _values[n.B];
+        int rows = xv.Shape[0], groups = wv.Shape[0], inDim = wv.Shape[1], outDim = wv.Shape[2];
+        int width = groups * outDim;
+        if (Needs(n.A))
+        {
+            // dx_g = g_g W_g^T, written into x's gradient in place with strides.
+            var ga = GradForWrite(n.A, out bool overwrite);
+            for (int k = 0; k < groups; k++)
+            {
+                Gemm.Multiply(
+                    false, true, rows, inDim, outDim, 1f,
+                    g.Span[(k * outDim)..], width,
+                    wv.Span.Slice(k * inDim * outDim, inDim * outDim), outDim,
+                    overwrite ? 0f : 1f, ga.Span[(k * inDim)..], groups * inDim, Threads);
+            }
+        }
+
+        if (Needs(n.B))
+        {
+            // dW_g += x_g^T g_g.
+            var gw = GradBuffer(n.B).Span;
+            for (int k = 0; k < groups; k++)
+            {
+                Gemm.Multiply(
+                    true, false, inDim, outDim, rows, 1f,
+                    xv.Span[(k * inDim)..], groups * inDim,
+                    g.Span[(k * outDim)..], width,
+                    1f, gw.Slice(k * inDim * outDim, inDim * outDim), outDim, Threads);
+            }
+        }
+
+        if (Needs(n.C))
+        {
+            var gb = GradBuffer(n.C).Span;
+            for (int r = 0; r < rows; r++)
+            {
+                TensorPrimitives.Add(gb, g.Span.Slice(r * width, width), gb);
             }
         }
     }

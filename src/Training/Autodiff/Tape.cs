@@ -218,6 +218,7 @@ public sealed partial class Tape : IComputeGraph
         Param,
         MatMul,
         Linear,
+        GroupedLinear,
         Binary,
         AddScalar,
         MultiplyScalar,

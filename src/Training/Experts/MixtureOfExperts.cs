@@ -13,10 +13,10 @@ namespace MLNetMixture.Training.Experts;
 /// <remarks>
 /// All experts are evaluated together with a few large matrix products instead of K small ones. The experts'
 /// first layers are stacked into one weight [K*W1, D] and applied as one Linear, x [N, D] to [N, K*W1]
-/// (W1 is the first hidden width, or C for linear experts, which then just reshape to [N, K, C]). With hidden
-/// layers, the result is reshaped to [N, K, H1] and transposed once to [K, N, H1]; every later layer is one
-/// batched MatMul with weights [K, H_in, H_out] plus a bias [K, 1, H_out], and the final [K, N, C] is transposed
-/// back to [N, K, C].
+/// (W1 is the first hidden width, or C for linear experts, which then just reshape to [N, K, C]). Every later
+/// layer is one <see cref="IComputeGraph.GroupedLinear"/> with weights [K, H_in, H_out] and a bias [K, 1, H_out]:
+/// each expert's block of columns is multiplied in place, so activations stay [N, K*W] and are never transposed;
+/// the last is reshaped to [N, K, C].
 /// </remarks>
 public sealed partial class MixtureOfExperts : IModule
 {
@@ -133,23 +133,13 @@ public sealed partial class MixtureOfExperts : IModule
         int k = Experts;
         int layers = _expertWeights.Length;
         var h = graph.Linear(features, graph.Param(_expertWeights[0]), graph.Param(_expertBiases[0])); // [N, K*W1]
-        if (layers == 1)
-        {
-            return graph.Reshape(h, -1, k, Classes);
-        }
-
-        h = graph.Apply(Options.Activation, h);
-        h = graph.Transpose(graph.Reshape(h, -1, k, _expertWidths[1]), 1, 0, 2); // [K, N, H1]
         for (int l = 1; l < layers; l++)
         {
-            h = graph.Add(graph.MatMul(h, graph.Param(_expertWeights[l])), graph.Param(_expertBiases[l])); // [K, N, W_l+1]
-            if (l < layers - 1)
-            {
-                h = graph.Apply(Options.Activation, h);
-            }
+            h = graph.Apply(Options.Activation, h);
+            h = graph.GroupedLinear(h, graph.Param(_expertWeights[l]), graph.Param(_expertBiases[l])); // [N, K*W_l+1]
         }
 
-        return graph.Transpose(h, 1, 0, 2); // [N, K, C]
+        return graph.Reshape(h, -1, k, Classes); // [N, K, C]
     }
 
     /// <summary>The gate logits, gate log-probabilities [N, K] and expert log-probabilities [N, K, C].</summary>

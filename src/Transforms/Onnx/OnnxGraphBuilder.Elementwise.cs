@@ -52,6 +52,37 @@ public sealed partial class OnnxGraphBuilder
     }
 
     /// <inheritdoc />
+    public Var GroupedLinear(Var x, Var weight, Var? bias)
+    {
+        var ex = Entry(x);
+        var ew = Entry(weight);
+        string Describe() => $"GroupedLinear of x {DescribeShape(ex.Dims)} and weight {DescribeShape(ew.Dims)}";
+        if (ex.Dims.Length != 2 || ew.Dims.Length != 3 || ew.Dims.Any(d => d < 0))
+        {
+            throw new ArgumentException($"{Describe()}: expected x [N, G*In] and weight [G, In, Out] with a known weight shape.");
+        }
+
+        int groups = ew.Dims[0], inDim = ew.Dims[1], outDim = ew.Dims[2];
+        SameDim(ex.Dims[1], groups * inDim, () => $"{Describe()}: x has {ex.Dims[1]} columns; expected G*In = {groups * inDim}.");
+
+        // [N, G*In] -> [G, N, In], one batched MatMul with [G, In, Out], + bias [G, 1, Out], -> [N, G*Out].
+        var grouped = Transpose(Reshape(x, -1, groups, inDim), 1, 0, 2);
+        var y = MatMul(grouped, weight);
+        if (bias is { } b)
+        {
+            var eb = Entry(b);
+            if (eb.Dims.All(d => d >= 0) && eb.Dims.Aggregate(1L, (p, d) => p * d) != groups * outDim)
+            {
+                throw new ArgumentException($"{Describe()}: the bias has {eb.Dims.Aggregate(1L, (p, d) => p * d)} values; expected G*Out = {groups * outDim}.", nameof(bias));
+            }
+
+            y = Add(y, eb.Dims.Length == 3 && eb.Dims[1] == 1 ? b : Reshape(b, groups, 1, outDim));
+        }
+
+        return Reshape(Transpose(y, 1, 0, 2), -1, groups * outDim);
+    }
+
+    /// <inheritdoc />
     public Var Linear(Var x, Var weight, Var? bias)
     {
         var ex = Entry(x);

@@ -149,6 +149,12 @@ internal static class ParityCases
         yield return new("linear_with_bias", [[N, 4]], (g, x) => g.Linear(x[0], g.Param(lw), g.Param(lb)));
         yield return new("linear_without_bias", [[N, 4]], (g, x) => g.Linear(x[0], g.Param(lw), null));
         yield return new("linear_bias_as_row", [[N, 4]], (g, x) => g.Linear(x[0], g.Param(lw), g.Param(lb2)));
+        var gw = Param("grouped.weight", -1f, 1f, 2, 3, 4);
+        var gb = Param("grouped.bias", -1f, 1f, 2, 1, 4);
+        var gbFlat = new Parameter("grouped.bias_flat", gb.Value.Clone().View(8));
+        yield return new("grouped_linear_with_bias", [[N, 6]], (g, x) => g.GroupedLinear(x[0], g.Param(gw), g.Param(gb)));
+        yield return new("grouped_linear_flat_bias", [[N, 6]], (g, x) => g.GroupedLinear(x[0], g.Param(gw), g.Param(gbFlat)));
+        yield return new("grouped_linear_without_bias", [[N, 6]], (g, x) => g.GroupedLinear(x[0], g.Param(gw), null));
         yield return new("linear_parameter_used_twice", [[N, 4]], (g, x) => g.Add(g.Linear(x[0], g.Param(lw), g.Param(lb)), g.Linear(x[0], g.Param(lw), null)));
 
         // Small models.

@@ -53,5 +53,30 @@ internal static partial class GradCaseCatalog
             [In("x", b.Uniform(-1, 1, 4, 3), InputRole.Constant), In("w", b.Uniform(-1, 1, 2, 3), InputRole.Parameter), In("bias", b.Uniform(-1, 1, 2), InputRole.Parameter)],
             (t, v) => t.Linear(v[0], v[1], v[2]),
             r => ReferenceOps.Linear(r[0], r[1], r[2]));
+    
+        b.Add(
+            "GroupedLinear with bias [G,1,Out]",
+            "GroupedLinear",
+            [In("x", b.Uniform(-1, 1, 4, 6)), In("w", b.Uniform(-1, 1, 2, 3, 5)), In("bias", b.Uniform(-1, 1, 2, 1, 5))],
+            (t, v) => t.GroupedLinear(v[0], v[1], v[2]),
+            r => ReferenceOps.GroupedLinear(r[0], r[1], r[2]));
+        b.Add(
+            "GroupedLinear without bias, three groups",
+            "GroupedLinear",
+            [In("x", b.Uniform(-1, 1, 5, 6)), In("w", b.Uniform(-1, 1, 3, 2, 4))],
+            (t, v) => t.GroupedLinear(v[0], v[1], null),
+            r => ReferenceOps.GroupedLinear(r[0], r[1], null));
+        b.Add(
+            "GroupedLinear with parameters, flat bias",
+            "Param",
+            [In("x", b.Uniform(-1, 1, 3, 4), InputRole.Constant), In("w", b.Uniform(-1, 1, 2, 2, 3), InputRole.Parameter), In("bias", b.Uniform(-1, 1, 6), InputRole.Parameter)],
+            (t, v) => t.GroupedLinear(v[0], v[1], v[2]),
+            r => ReferenceOps.GroupedLinear(r[0], r[1], r[2]));
+        b.Add(
+            "GroupedLinear of its input twice (gradient written, then added)",
+            "GroupedLinear",
+            [In("x", b.Uniform(-1, 1, 3, 4)), In("w", b.Uniform(-1, 1, 2, 2, 2))],
+            (t, v) => t.Add(t.GroupedLinear(v[0], v[1], null), t.GroupedLinear(t.Tanh(v[0]), v[1], null)),
+            r => ReferenceOps.Broadcast(ReferenceOps.GroupedLinear(r[0], r[1], null), ReferenceOps.GroupedLinear(ReferenceOps.Map(r[0], Math.Tanh), r[1], null), (p, q) => p + q));
     }
 }

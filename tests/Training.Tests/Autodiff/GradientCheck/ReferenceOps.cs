@@ -113,6 +113,31 @@ internal static class ReferenceOps
         return Broadcast(y, bias, (p, q) => p + q);
     }
 
+    /// <summary>y [N, G*Out] with group g = x[:, g*In..(g+1)*In] W_g + b_g (bias G*Out values, group by group).</summary>
+    public static RefTensor GroupedLinear(RefTensor x, RefTensor w, RefTensor? bias)
+    {
+        int n = x.Shape[0], groups = w.Shape[0], inDim = w.Shape[1], outDim = w.Shape[2];
+        var y = new RefTensor(n, groups * outDim);
+        for (int r = 0; r < n; r++)
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                for (int o = 0; o < outDim; o++)
+                {
+                    double sum = bias is null ? 0 : bias.Data[(g * outDim) + o];
+                    for (int i = 0; i < inDim; i++)
+                    {
+                        sum += x.Data[(r * groups * inDim) + (g * inDim) + i] * w.Data[(((g * inDim) + i) * outDim) + o];
+                    }
+
+                    y.Data[(r * groups * outDim) + (g * outDim) + o] = sum;
+                }
+            }
+        }
+
+        return y;
+    }
+
     /// <summary>Reduces one axis with <paramref name="f"/> applied to the values along it.</summary>
     public static RefTensor Reduce(RefTensor x, int axis, bool keepDims, Func<double[], double> f)
     {
