@@ -23,9 +23,9 @@ namespace MLNetMixture.Benchmarks;
 /// chosen.
 /// </para>
 /// <para>
-/// Final model: the chosen setting is trained the way a user would train it, <c>Fit(train)</c> with the
-/// estimator's own stratified <c>ValidationFraction</c> hold-out for early stopping, and evaluated on the test
-/// file once. <c>--final=none</c> skips that step (exploration without looking at test figures).
+/// Final model: the chosen setting is trained the way a user would train it, <c>Fit(train)</c> (with the
+/// estimator's own stratified <c>ValidationFraction</c> hold-out for early stopping when that is above 0; with
+/// <c>--val=0</c> every training row is used and the last epoch kept), and evaluated on the test file once. <c>--final=none</c> skips that step (exploration without looking at test figures).
 /// </para>
 /// <para>
 /// Grid syntax: <c>--grid="hidden=128,256,128x128;lr=0.01,0.003"</c>: settings separated by ';', values by ',', and
@@ -114,7 +114,7 @@ internal static class MixtureOfExpertsSweep
         if (finals.Count > 0)
         {
             Console.WriteLine();
-            Console.WriteLine("# final: chosen setting, Fit(train) with the estimator's own validation hold-out, test evaluated once");
+            Console.WriteLine("# final: chosen setting, Fit(train) (holding out ValidationFraction for early stopping when it is above 0), test evaluated once");
             Console.WriteLine(FinalHeader);
             finals.ForEach(Console.WriteLine);
         }
