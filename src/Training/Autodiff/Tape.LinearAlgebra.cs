@@ -48,11 +48,7 @@ public sealed partial class Tape
                 throw new ArgumentException($"Linear bias has {bv.Length} values; the weight has {outDim} outputs.");
             }
 
-            for (int r = 0; r < rows; r++)
-            {
-                bv.Span.CopyTo(y.Span.Slice(r * outDim, outDim));
-            }
-
+            FillRows(bv.Span, rows, y.Span);
             beta = 1f;
             biasId = bvar.Id;
         }
@@ -85,11 +81,7 @@ public sealed partial class Tape
                 throw new ArgumentException($"{Describe()}: the bias has {bv.Length} values; expected G*Out = {width}.");
             }
 
-            for (int r = 0; r < rows; r++)
-            {
-                bv.Span.CopyTo(y.Span.Slice(r * width, width));
-            }
-
+            FillRows(bv.Span, rows, y.Span);
             beta = 1f;
             biasId = bvar.Id;
         }
@@ -104,6 +96,15 @@ public sealed partial class Tape
         }
 
         return Record(new Node(OpKind.GroupedLinear, x.Id, weight.Id, biasId) { NeedsGrad = AnyNeeds(x.Id, weight.Id, biasId) }, y, owned: true);
+    }
+
+    /// <summary>Copies <paramref name="row"/> into each of the first <paramref name="rows"/> rows of <paramref name="y"/> (a bias before a GEMM with beta 1).</summary>
+    private static void FillRows(ReadOnlySpan<float> row, int rows, Span<float> y)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            row.CopyTo(y.Slice(r * row.Length, row.Length));
+        }
     }
 
     private static (int Batch, int M, int K, int N, bool BBatched) MatMulDims(Tensor a, Tensor b, bool transposeB)

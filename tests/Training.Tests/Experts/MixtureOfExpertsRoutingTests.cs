@@ -118,7 +118,7 @@ public sealed class MixtureOfExpertsRoutingTests
         }
     }
 
-    private static void AssertClose(Tensor expected, Tensor actual, float tolerance)
+    internal static void AssertClose(Tensor expected, Tensor actual, float tolerance)
     {
         Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
         for (int i = 0; i < expected.Length; i++)

@@ -26,8 +26,8 @@ public sealed class MixtureOfExpertsSoftInferenceTests
         var features = MixtureOfExpertsLossTests.RandomFeatures(rows, 6, seed: 42);
         var native = model.Predict(features, threads: 1);
         var graph = model.PredictOnGraph(features);
-        AssertClose(graph.Probabilities, native.Probabilities, 2e-6f);
-        AssertClose(graph.GateProbabilities, native.GateProbabilities, 2e-6f);
+        MixtureOfExpertsRoutingTests.AssertClose(graph.Probabilities, native.Probabilities, 2e-6f);
+        MixtureOfExpertsRoutingTests.AssertClose(graph.GateProbabilities, native.GateProbabilities, 2e-6f);
         Assert.Equal(graph.PredictedClasses, native.PredictedClasses);
         Assert.Equal(graph.Experts, native.Experts);
     }
@@ -90,17 +90,6 @@ public sealed class MixtureOfExpertsSoftInferenceTests
         {
             var single = model.Predict(new Tensor(features.RowSpan(r).ToArray(), 1, 6), threads: 1);
             Assert.Equal(batch.Probabilities.RowSpan(r).ToArray(), single.Probabilities.RowSpan(0).ToArray());
-        }
-    }
-
-    private static void AssertClose(Tensor expected, Tensor actual, float tolerance)
-    {
-        Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
-        var e = expected.Span;
-        var a = actual.Span;
-        for (int i = 0; i < e.Length; i++)
-        {
-            Assert.True(Math.Abs(e[i] - a[i]) <= tolerance, $"element {i}: graph {e[i]:R}, native {a[i]:R}");
         }
     }
 }
