@@ -4,8 +4,9 @@ namespace MLNetMixture.Transforms.Onnx;
 public enum MixtureOfExpertsGateMode
 {
     /// <summary>
-    /// The full mixture <c>p(y|x) = sum_k softmax(gate)_k softmax(expert_k)</c>, computed in log space exactly as
-    /// <see cref="Training.Experts.MixtureOfExperts.Predict"/> computes it.
+    /// The full mixture <c>p(y|x) = sum_k softmax(gate)_k softmax(expert_k)</c>, computed in log space with the
+    /// training graph's operations; <see cref="Training.Experts.MixtureOfExperts.Predict"/> computes the same
+    /// probabilities natively (tests hold the two to float32 rounding).
     /// </summary>
     Soft,
 
