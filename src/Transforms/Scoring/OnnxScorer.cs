@@ -22,7 +22,7 @@ public sealed class OnnxScorer : IDisposable
     private readonly long[][] _inputRowShapes;
     private readonly bool[] _scalarInputs;
     private readonly string[] _outputNames;
-    private readonly Dictionary<string, (TensorElementType Type, long[] RowShape, bool Static)> _outputs = [];
+    private readonly Dictionary<string, (TensorElementType Type, long[] RowShape, bool Static, long[] Declared)> _outputs = [];
 
     private OnnxScorer(InferenceSession session, OnnxScoringOptions options, string activeProvider, string? fallbackReason)
     {
@@ -45,17 +45,30 @@ public sealed class OnnxScorer : IDisposable
             _inputRowShapes[i] = _scalarInputs[i] ? [] : meta.Dimensions.Skip(1).Select(d => (long)d).ToArray();
         }
 
+        // A graph whose every batched input is fixed to one row (e.g. a flow exported with SingleRow) is run a row
+        // at a time; its outputs may lack the batch axis ([K] rather than [1, K]), so a row's shape is the declared
+        // shape without a leading 1.
+        var batched = Enumerable.Range(0, _inputNames.Length).Where(i => !_scalarInputs[i]).ToArray();
+        SingleRow = batched.Length > 0 && batched.All(i => session.InputMetadata[_inputNames[i]].Dimensions[0] == 1);
         _outputNames = [.. session.OutputMetadata.Keys];
         foreach (var name in _outputNames)
         {
             var meta = session.OutputMetadata[name];
-            var dims = meta.Dimensions;
-            var row = dims.Length <= 1 ? [] : dims.Skip(1).Select(d => (long)d).ToArray();
-            _outputs[name] = (meta.ElementDataType, row, row.All(d => d > 0));
+            var dims = meta.Dimensions.Select(d => (long)d).ToArray();
+            long[] row = SingleRow
+                ? (dims.Length > 0 && dims[0] == 1 ? dims[1..] : dims)
+                : (dims.Length <= 1 ? [] : dims[1..]);
+            _outputs[name] = (meta.ElementDataType, row, row.All(d => d > 0), dims);
         }
 
         Metadata = session.ModelMetadata.CustomMetadataMap;
     }
+
+    /// <summary>
+    /// True when every batched input is fixed to one row: <see cref="Score(IReadOnlyDictionary{string, float[]}, int, IReadOnlyList{string}?)"/>
+    /// then runs the graph once per row, whatever <see cref="OnnxScoringOptions.BatchSize"/> says.
+    /// </summary>
+    public bool SingleRow { get; }
 
     /// <summary>The execution provider in use: "CUDAExecutionProvider" or "CPUExecutionProvider".</summary>
     public string ActiveProvider { get; }
@@ -188,7 +201,7 @@ public sealed class OnnxScorer : IDisposable
         }
 
         var results = new Dictionary<string, OnnxOutput>(StringComparer.Ordinal);
-        int batch = Math.Max(1, _options.BatchSize);
+        int batch = SingleRow ? 1 : Math.Max(1, _options.BatchSize);
         using var runOptions = new RunOptions();
         for (int start = 0; start < rows; start += batch)
         {
@@ -200,7 +213,7 @@ public sealed class OnnxScorer : IDisposable
         {
             foreach (var o in wanted)
             {
-                var (type, rowShape, _) = _outputs[o];
+                var (type, rowShape, _, _) = _outputs[o];
                 results[o] = new OnnxOutput(o, [0, .. rowShape.Select(d => Math.Max(d, 0))], type == TensorElementType.Int64 ? null : [], type == TensorElementType.Int64 ? [] : null);
             }
         }
@@ -211,7 +224,7 @@ public sealed class OnnxScorer : IDisposable
     /// <inheritdoc />
     public void Dispose() => _session.Dispose();
 
-    private (TensorElementType Type, long[] RowShape, bool Static) Output(string name) =>
+    private (TensorElementType Type, long[] RowShape, bool Static, long[] Declared) Output(string name) =>
         _outputs.TryGetValue(name, out var output)
             ? output
             : throw new ArgumentException($"The model has no output '{name}'; outputs: {string.Join(", ", _outputNames)}.", nameof(name));
@@ -307,7 +320,7 @@ public sealed class OnnxScorer : IDisposable
             var boundValues = new OrtValue?[wanted.Length];
             for (int o = 0; o < wanted.Length; o++)
             {
-                var (type, rowShape, isStatic) = _outputs[wanted[o]];
+                var (type, rowShape, isStatic, declared) = _outputs[wanted[o]];
                 if (!isStatic || !(type is TensorElementType.Float or TensorElementType.Int64))
                 {
                     continue;
@@ -323,7 +336,7 @@ public sealed class OnnxScorer : IDisposable
                     results[wanted[o]] = res;
                 }
 
-                long[] shape = [n, .. rowShape];
+                long[] shape = SingleRow ? declared : [n, .. rowShape];
                 boundValues[o] = type == TensorElementType.Float
                     ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(res.Floats!, (int)(start * width), (int)(n * width)), shape)
                     : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<long>(res.Int64s!, (int)(start * width), (int)(n * width)), shape);
@@ -348,10 +361,11 @@ public sealed class OnnxScorer : IDisposable
             {
                 var value = produced[o];
                 var info = value.GetTensorTypeAndShape();
-                long width = info.Shape.Length <= 1 ? 1 : info.Shape.Skip(1).Aggregate(1L, (a, d) => a * d);
+                long[] valueRow = SingleRow && info.Shape.Length > 0 && info.Shape[0] == 1 ? info.Shape[1..] : SingleRow ? info.Shape : info.Shape.Length <= 1 ? [] : info.Shape[1..];
+                long width = valueRow.Aggregate(1L, (a, d) => a * d);
                 if (!results.TryGetValue(wanted[o], out var res))
                 {
-                    long[] full = [totalRows, .. info.Shape.Skip(1)];
+                    long[] full = [totalRows, .. valueRow];
                     res = info.ElementDataType switch
                     {
                         TensorElementType.Float => new OnnxOutput(wanted[o], full, new float[totalRows * width], null),

@@ -330,7 +330,7 @@ public sealed class MixtureDensityFlowOnnxExportTests
         var features = PerturbedFlows.Rows(rows, standardized: true, new RandomSource(3)).ToArray();
         var batched = Score(Export(model, new()), new() { [Exporter.FeaturesInput] = features }, rows);
         var single = Export(model, options);
-        // OnnxScorer assumes a batch axis on every output; this graph has none on ComponentPosterior, so run ONNX Runtime directly, as ML.NET does.
+        // ONNX Runtime directly, as ML.NET runs it: one row per run, ComponentPosterior without a batch axis.
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(single);
         Assert.Equal("true", session.ModelMetadata.CustomMetadataMap[OnnxMetadataKeys.SingleRow]);
         Assert.Equal("Density", session.ModelMetadata.CustomMetadataMap[OnnxMetadataKeys.ExportMode]);
@@ -349,6 +349,34 @@ public sealed class MixtureDensityFlowOnnxExportTests
             {
                 Assert.Equal(batched[Exporter.ComponentPosteriorOutput].Floats![(row * k) + j], posterior[j], 4);
             }
+        }
+
+        // OnnxScorer sees the fixed one-row input, runs the graph a row at a time and stacks the rows.
+        using (var scorer = OnnxScorer.Load(single, new OnnxScoringOptions { BatchSize = 1024, IntraOpThreads = 1 }))
+        {
+            Assert.True(scorer.SingleRow);
+            Assert.Equal(new long[] { k }, scorer.OutputRowShape(Exporter.ComponentPosteriorOutput));
+            var stacked = scorer.Score(new Dictionary<string, float[]> { [Exporter.FeaturesInput] = features }, rows);
+            foreach (var (name, output) in batched)
+            {
+                Assert.Equal(output.Shape, stacked[name].Shape);
+                if (output.Floats is { } expected)
+                {
+                    for (int i = 0; i < expected.Length; i++)
+                    {
+                        Assert.True(MathF.Abs(stacked[name].Floats![i] - expected[i]) <= Tolerance * MathF.Max(1f, MathF.Abs(expected[i])), $"{name}[{i}]: {stacked[name].Floats![i]} vs {expected[i]}");
+                    }
+                }
+                else
+                {
+                    Assert.Equal(output.Int64s, stacked[name].Int64s);
+                }
+            }
+        }
+
+        using (var batchedScorer = OnnxScorer.Load(Export(model, new())))
+        {
+            Assert.False(batchedScorer.SingleRow);
         }
 
         string folder = Directory.CreateTempSubdirectory("flow-onnx-single-").FullName;
