@@ -107,6 +107,15 @@ public sealed partial class Tape
         }
     }
 
+    /// <summary>Adds each of the first <paramref name="rows"/> rows of <paramref name="g"/> to <paramref name="sum"/> (a bias's gradient).</summary>
+    private static void AddRowsInto(ReadOnlySpan<float> g, int rows, Span<float> sum)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            TensorPrimitives.Add(sum, g.Slice(r * sum.Length, sum.Length), sum);
+        }
+    }
+
     private static (int Batch, int M, int K, int N, bool BBatched) MatMulDims(Tensor a, Tensor b, bool transposeB)
     {
         string Describe() => $"MatMul of [{string.Join(", ", a.ShapeArray())}] and [{string.Join(", ", b.ShapeArray())}]{(transposeB ? " (B transposed)" : string.Empty)}";
@@ -210,11 +219,7 @@ public sealed partial class Tape
 
         if (Needs(n.C))
         {
-            var gb = GradBuffer(n.C).Span;
-            for (int r = 0; r < rows; r++)
-            {
-                TensorPrimitives.Add(gb, g.Span.Slice(r * outDim, outDim), gb);
-            }
+            AddRowsInto(g.Span, rows, GradBuffer(n.C).Span);
         }
     }
 
@@ -254,11 +259,7 @@ public sealed partial class Tape
 
         if (Needs(n.C))
         {
-            var gb = GradBuffer(n.C).Span;
-            for (int r = 0; r < rows; r++)
-            {
-                TensorPrimitives.Add(gb, g.Span.Slice(r * width, width), gb);
-            }
+            AddRowsInto(g.Span, rows, GradBuffer(n.C).Span);
         }
     }
 }

@@ -28,7 +28,8 @@ public sealed partial class MixtureOfExperts
 
         int n = features.Shape[0], d = Inputs, c = Classes;
         var gate = new Tensor(n, k);
-        RowKernels.Softmax(GateLogitsNative(features.Span, n, threads), n, k, gate.Span);
+        int gateWidth = _gate.Layers.Max(layer => layer.Outputs);
+        RowKernels.Softmax(GateLogitsNative(features.Span, n, new float[n * gateWidth], new float[n * gateWidth], threads), n, k, gate.Span);
 
         // Route: the chosen experts and their renormalised weights, pair p = row * topK + j.
         int pairs = n * topK;
@@ -114,25 +115,29 @@ public sealed partial class MixtureOfExperts
         return new ExpertPredictions(probabilities, gate);
     }
 
-    private float[] GateLogitsNative(ReadOnlySpan<float> features, int rows, int threads)
+    /// <summary>
+    /// The gate's logits [rows, K], its layers run alternately into <paramref name="bufferA"/> and
+    /// <paramref name="bufferB"/> (each at least rows times the widest gate layer); the result lies in one of them.
+    /// </summary>
+    private Span<float> GateLogitsNative(ReadOnlySpan<float> features, int rows, float[] bufferA, float[] bufferB, int threads)
     {
         ReadOnlySpan<float> current = features;
-        float[] result = [];
+        Span<float> output = default;
         var layers = _gate.Layers;
         for (int l = 0; l < layers.Count; l++)
         {
             var layer = layers[l];
-            result = new float[rows * layer.Outputs];
-            AffineRows(current, rows, layer.Inputs, layer.Weight.Value.Span, transposeWeight: true, layer.Bias is { } bias ? bias.Value.Span : Span<float>.Empty, layer.Outputs, result, threads);
+            output = (l % 2 == 0 ? bufferA : bufferB).AsSpan(0, rows * layer.Outputs);
+            AffineRows(current, rows, layer.Inputs, layer.Weight.Value.Span, transposeWeight: true, layer.Bias is { } bias ? bias.Value.Span : Span<float>.Empty, layer.Outputs, output, threads);
             if (l < layers.Count - 1)
             {
-                ActivationKernels.ApplyInPlace(Options.Activation, result);
+                ActivationKernels.ApplyInPlace(Options.Activation, output);
             }
 
-            current = result;
+            current = output;
         }
 
-        return result;
+        return output;
     }
 
     /// <summary>Expert <paramref name="expert"/>'s class logits [rows, C] for the gathered rows, in one of the two buffers.</summary>

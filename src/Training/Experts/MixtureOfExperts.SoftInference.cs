@@ -109,23 +109,7 @@ public sealed partial class MixtureOfExperts
     {
         int k = Experts, d = Inputs;
 
-        // Gate: its layers, then a softmax.
-        ReadOnlySpan<float> current = x;
-        var gateLayers = _gate.Layers;
-        for (int l = 0; l < gateLayers.Count; l++)
-        {
-            var layer = gateLayers[l];
-            var output = (l % 2 == 0 ? buffers.GateA : buffers.GateB).AsSpan(0, rows * layer.Outputs);
-            AffineRows(current, rows, layer.Inputs, layer.Weight.Value.Span, transposeWeight: true, layer.Bias is { } bias ? bias.Value.Span : Span<float>.Empty, layer.Outputs, output, 1);
-            if (l < gateLayers.Count - 1)
-            {
-                ActivationKernels.ApplyInPlace(Options.Activation, output);
-            }
-
-            current = output;
-        }
-
-        RowKernels.Softmax(current, rows, k, gateProbabilities);
+        RowKernels.Softmax(GateLogitsNative(x, rows, buffers.GateA, buffers.GateB, 1), rows, k, gateProbabilities);
 
         // Experts, [rows, K*W] per layer: the stacked first layer in one product, later layers one per expert.
         int layers = _expertWeights.Length;

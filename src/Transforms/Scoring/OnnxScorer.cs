@@ -55,9 +55,7 @@ public sealed class OnnxScorer : IDisposable
         {
             var meta = session.OutputMetadata[name];
             var dims = meta.Dimensions.Select(d => (long)d).ToArray();
-            long[] row = SingleRow
-                ? (dims.Length > 0 && dims[0] == 1 ? dims[1..] : dims)
-                : (dims.Length <= 1 ? [] : dims[1..]);
+            var row = RowShape(dims);
             _outputs[name] = (meta.ElementDataType, row, row.All(d => d > 0), dims);
         }
 
@@ -224,6 +222,14 @@ public sealed class OnnxScorer : IDisposable
     /// <inheritdoc />
     public void Dispose() => _session.Dispose();
 
+    /// <summary>
+    /// One row's shape within an output of shape <paramref name="dims"/>: without the batch axis; for a one-row graph
+    /// without a leading 1, since such outputs may have no batch axis ([K] rather than [1, K]).
+    /// </summary>
+    private long[] RowShape(long[] dims) => SingleRow
+        ? (dims.Length > 0 && dims[0] == 1 ? dims[1..] : dims)
+        : (dims.Length <= 1 ? [] : dims[1..]);
+
     private (TensorElementType Type, long[] RowShape, bool Static, long[] Declared) Output(string name) =>
         _outputs.TryGetValue(name, out var output)
             ? output
@@ -361,7 +367,7 @@ public sealed class OnnxScorer : IDisposable
             {
                 var value = produced[o];
                 var info = value.GetTensorTypeAndShape();
-                long[] valueRow = SingleRow && info.Shape.Length > 0 && info.Shape[0] == 1 ? info.Shape[1..] : SingleRow ? info.Shape : info.Shape.Length <= 1 ? [] : info.Shape[1..];
+                long[] valueRow = RowShape(info.Shape);
                 long width = valueRow.Aggregate(1L, (a, d) => a * d);
                 if (!results.TryGetValue(wanted[o], out var res))
                 {
