@@ -32,7 +32,11 @@ public static class GemmQuickRun
         openBlas?.SetThreads(threads);
         Console.WriteLine($"GEMM quick sweep: threads={threads}, {seconds:0.##} s per case, ~{batchMs:0.##} ms batches, best batch reported");
         Console.WriteLine($"load average at start: {LoadAverage()}");
-        Console.WriteLine(openBlas is null ? "OpenBLAS: not found (Debian: apt-get install libopenblas0-pthread)" : $"OpenBLAS: {openBlas.Config}");
+        Console.WriteLine($"machine: {MLNetMixture.Cli.Benchmarks.MachineDescription.PeakSummary}");
+        Console.WriteLine(openBlas is null
+            ? "OpenBLAS: not found (Debian: apt-get install libopenblas0-pthread)"
+            : $"OpenBLAS: kernel {openBlas.Kernel} ({openBlas.Config.Trim()})"
+                + (OpenBlasReference.UnsetPinning.Count > 0 ? $"; unset for this process: {string.Join(", ", OpenBlasReference.UnsetPinning)}" : string.Empty));
         Console.WriteLine($"{"",-44} {"--- wall-clock GFLOP/s ---",-27}   {"--- CPU-time GFLOP/s ---",-26}");
         Console.WriteLine($"{"(M,K,N)",-18} {"product",-8} {"m x n x k",-16} {"ours",8} {"OpenBLAS",9} {"ours/OB",7}   {"ours",8} {"OpenBLAS",9} {"ours/OB",7}");
         foreach (var (m, k, n) in GemmShapes.Forward.Where(s => $"({s.M},{s.K},{s.N})".Contains(shapeFilter, StringComparison.Ordinal)))

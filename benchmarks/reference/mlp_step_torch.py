@@ -21,11 +21,15 @@ import subprocess
 import sys
 import time
 
+import reference_env
+
 
 def run(threads: int, seconds: float, repeats: int, batch: int) -> None:
     import torch
 
     torch.set_num_threads(threads)
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))
+    reference_env.describe(threads=threads)
     torch.set_flush_denormal(True)
     torch.manual_seed(1)
     width, hidden = 43, 128
@@ -69,6 +73,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch", type=int, default=512)
     args = parser.parse_args()
+    reference_env.prepare()
     if args.threads > 0:
         run(args.threads, args.seconds, args.repeats, args.batch)
         return

@@ -19,7 +19,9 @@ import os
 import statistics
 import time
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import reference_env  # noqa: E402
+
+reference_env.prepare()
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -77,6 +79,8 @@ def main():
     x_test = torch.from_numpy((x_test - mean) / std)
     y_train = torch.from_numpy(y_train)
     torch.set_flush_denormal(True)
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))
+    reference_env.describe()
     print(f"# torch {torch.__version__}  letter D=16 C=26, K=8 experts, hidden 64, batch 256, marginal  "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}  load {' '.join(open('/proc/loadavg').read().split()[:3])}")
 

@@ -13,7 +13,11 @@ import os
 import sys
 import time
 
-import numpy as np
+import reference_env
+
+reference_env.prepare()
+
+import numpy as np  # noqa: E402
 
 FORWARD = [(512, 43, 128), (512, 128, 128), (512, 128, 43), (1024, 256, 256), (4096, 1024, 1024)]
 
@@ -53,23 +57,11 @@ def measure(fn, flops, seconds):
     return flops / best / 1e9, best * 1e6
 
 
-def loaded_blas():
-    """The BLAS shared objects mapped into this process (Debian picks one through update-alternatives)."""
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as maps:
-            paths = {line.split()[-1] for line in maps if "blas" in line.lower()}
-    except OSError:
-        return "unknown"
-    return ", ".join(sorted(os.path.realpath(p) for p in paths)) or "none found"
-
-
 def main():
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 0.4
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "(unset)")
     np.matmul(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32))
-    print(f"BLAS in use: {loaded_blas()}")
-    if "openblas" not in loaded_blas():
-        print("warning: numpy is not using OpenBLAS (Debian: apt-get install libopenblas0-pthread)")
+    reference_env.describe()
     print(f"numpy {np.__version__} sgemm sweep: OPENBLAS_NUM_THREADS={threads}, {seconds:g} s per case, best batch reported")
     print(f"{'(M,K,N)':<18} {'product':<8} {'m x n x k':<18} {'GFLOP/s':>8} {'us/call':>10}")
     for m, k, n in FORWARD:

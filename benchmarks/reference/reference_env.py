@@ -1,0 +1,109 @@
+"""Puts a PyTorch / numpy reference at its best on whatever machine runs it, and says what that machine is.
+
+Every reference script calls `prepare()` first, before it imports numpy or torch:
+
+* OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE pin OpenBLAS to an older kernel (some machines here set them because
+  old OpenBLAS builds misbehave on new cores). For the reference's own process only, `prepare()` re-executes
+  the script without them, so OpenBLAS picks the kernel the CPU supports; tests and CI never change them.
+* OMP_WAIT_POLICY=PASSIVE (OpenMP threads sleep instead of spinning) unless the caller set it.
+
+After torch or numpy is imported, `describe(require_openblas=True)` prints the BLAS library mapped into the
+process, the OpenBLAS kernel it chose (openblas_get_corename), the CPU's SIMD width, and the fp32 peak this
+machine is assumed to have; and it stops with an explanation when torch runs on the reference BLAS (a fresh
+Debian machine has only that, which makes torch about 4x slower: apt-get install libopenblas0-pthread).
+"""
+import ctypes
+import os
+import sys
+
+PINNING_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+_REEXEC_MARK = "MLMIX_REFERENCE_UNPINNED"
+
+
+def prepare():
+    """Re-executes this process without the OpenBLAS pinning variables (once), and sets OMP_WAIT_POLICY."""
+    pinned = {name: os.environ[name] for name in PINNING_VARIABLES if name in os.environ}
+    if pinned and not os.environ.get(_REEXEC_MARK):
+        env = {k: v for k, v in os.environ.items() if k not in PINNING_VARIABLES}
+        env[_REEXEC_MARK] = ", ".join(f"{k}={v}" for k, v in pinned.items())
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def _mapped_libraries(word):
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = {line.split()[-1] for line in maps if word in line.lower() and "/" in line}
+    except OSError:
+        return []
+    return sorted({os.path.realpath(p) for p in paths})
+
+
+def blas_libraries():
+    """The BLAS shared objects mapped into this process (Debian chooses one through update-alternatives)."""
+    return [p for p in _mapped_libraries("blas") if p.endswith(".so") or ".so." in p]
+
+
+def openblas_kernel():
+    """(corename, config) of the OpenBLAS mapped into this process, or None when none is."""
+    for path in blas_libraries():
+        if "openblas" not in path:
+            continue
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode(), lib.openblas_get_config().decode()
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def cpu_facts():
+    """(model name, SIMD width in bits, fp32 FLOP per cycle per core, GHz) read from /proc/cpuinfo."""
+    model, flags, mhz = "unknown", set(), 0.0
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name" and model == "unknown":
+                    model = value.strip()
+                elif key == "flags" and not flags:
+                    flags = set(value.split())
+                elif key == "cpu MHz" and mhz == 0.0:
+                    mhz = float(value)
+    except OSError:
+        pass
+    if "avx512f" in flags:
+        width = 512
+    elif "avx2" in flags:
+        width = 256
+    else:
+        width = 128
+    lanes = width // 32
+    fma_units = 2  # two FMA pipes per core on every x86 core this project runs on (Zen 3, Zen 4/5, Intel big cores)
+    flop_per_cycle = lanes * 2 * fma_units if "fma" in flags or width == 512 else lanes * 2
+    return model, width, flop_per_cycle, mhz / 1000.0
+
+
+def describe(require_openblas=True, threads=None):
+    """Prints the reference's machine facts; exits when torch/numpy use the reference BLAS and OpenBLAS is required."""
+    model, width, flop_per_cycle, ghz = cpu_facts()
+    cores = threads or os.cpu_count() or 1
+    peak_core = flop_per_cycle * ghz
+    unpinned = os.environ.get(_REEXEC_MARK)
+    print(f"# CPU: {model}; SIMD {width}-bit; assumed fp32 peak {flop_per_cycle} FLOP/cycle x {ghz:.2f} GHz = "
+          f"{peak_core:.0f} GFLOP/s per core, {peak_core * cores:.0f} for {cores} core(s)")
+    libs = blas_libraries()
+    kernel = openblas_kernel()
+    print(f"# BLAS in use: {', '.join(libs) or 'none mapped'}")
+    if kernel:
+        print(f"# OpenBLAS kernel: {kernel[0]} ({kernel[1].strip()})"
+              + (f"; unset for this command: {unpinned}" if unpinned else ""))
+    elif require_openblas:
+        sys.exit("error: this reference runs on the reference BLAS, not OpenBLAS, which makes torch about 4x slower "
+                 "and the comparison meaningless. Install it (Debian: apt-get install libopenblas0-pthread) and rerun.")
+    return peak_core
