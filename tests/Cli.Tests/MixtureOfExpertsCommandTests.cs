@@ -124,10 +124,7 @@ public sealed partial class MixtureOfExpertsCommandTests(TrainedMixtureOfExperts
     [Fact]
     public void Onnx_score_on_cuda_without_cuda_falls_back_with_a_warning_or_fails_naming_what_is_missing()
     {
-        if (CudaAvailability.Problem(0) is null)
-        {
-            return; // a machine with a usable CUDA device: nothing to fall back from
-        }
+        Assert.SkipWhen(CudaAvailability.Problem(0) is null, "needs a machine where CUDA cannot be used: CUDA device 0 is usable here, so there is nothing to fall back from");
 
         string onnx = fixture.PathFor("cuda.onnx");
         Assert.Equal(ExitCodes.Success, ProgramTests.Run("export", "--model", fixture.ModelPath, "--output", onnx).Code);

@@ -66,10 +66,7 @@ public sealed class OnnxScoringTests(LetterModels letter) : IClassFixture<Letter
     [Fact]
     public void Requested_gpu_falls_back_to_the_cpu_with_a_warning_when_allowed()
     {
-        if (CudaAvailability.Problem(0) is null)
-        {
-            return; // A usable GPU: there is nothing to fall back from.
-        }
+        Assert.SkipWhen(CudaAvailability.Problem(0) is null, "needs a machine where CUDA cannot be used: CUDA device 0 is usable here, so there is nothing to fall back from");
 
         string path = ExportOurs();
         var ml = new MLContext();
@@ -90,10 +87,8 @@ public sealed class OnnxScoringTests(LetterModels letter) : IClassFixture<Letter
     [Fact]
     public void Requested_gpu_without_fallback_fails_with_a_message_naming_what_is_missing()
     {
-        if (CudaAvailability.Problem(0) is not { } problem)
-        {
-            return;
-        }
+        string? problem = CudaAvailability.Problem(0);
+        Assert.SkipWhen(problem is null, "needs a machine where CUDA cannot be used: CUDA device 0 is usable here, so there is nothing to fall back from");
 
         string path = ExportOurs();
         var options = new OnnxBatchScoringOptions { Scoring = new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, DeviceId = 0, FallbackToCpu = false } };
@@ -105,11 +100,12 @@ public sealed class OnnxScoringTests(LetterModels letter) : IClassFixture<Letter
     [Fact]
     public void Mlnet_apply_onnx_model_with_a_gpu_and_fallback_throws_on_an_onnx_runtime_without_the_cuda_entry_point()
     {
-        if (!NativeLibrary.TryLoad("onnxruntime", typeof(OrtEnv).Assembly, DllImportSearchPath.AssemblyDirectory, out var library)
-            || NativeLibrary.TryGetExport(library, "OrtSessionOptionsAppendExecutionProvider_CUDA", out _))
-        {
-            return; // This ONNX Runtime exports the CUDA entry point: ML.NET's fallback can work.
-        }
+        Assert.SkipUnless(
+            NativeLibrary.TryLoad("onnxruntime", typeof(OrtEnv).Assembly, DllImportSearchPath.AssemblyDirectory, out var library),
+            "the ONNX Runtime native library (onnxruntime) cannot be loaded from the test's output folder, so whether it exports the CUDA entry point is unknown");
+        Assert.SkipWhen(
+            NativeLibrary.TryGetExport(library, "OrtSessionOptionsAppendExecutionProvider_CUDA", out _),
+            "needs a CPU-only ONNX Runtime: this one exports OrtSessionOptionsAppendExecutionProvider_CUDA, so ML.NET's own fallback can work");
 
         // Documented behaviour of ML.NET's own transformer, not ours: its fallback catches only OnnxRuntimeException,
         // while a CPU-only ONNX Runtime has no CUDA entry point at all.

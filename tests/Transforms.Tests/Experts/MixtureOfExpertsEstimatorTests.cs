@@ -3,7 +3,6 @@ using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Trainers;
 using MLNetMixture.Transforms.Data;
 using MLNetMixture.Transforms.Experts;
-using Xunit.Abstractions;
 
 namespace MLNetMixture.Transforms.Tests.Experts;
 
@@ -15,7 +14,7 @@ public sealed class MixtureOfExpertsEstimatorTests(ITestOutputHelper output)
     [InlineData(GateObjective.StraightThrough)]
     public void Each_objective_trains_on_600_digits_and_beats_a_clear_bar_on_the_test_split(GateObjective objective)
     {
-        var model = new MixtureOfExpertsEstimator(TrainedDigitsModel.Options(objective)).Fit(DigitsSlice.Train);
+        var model = new MixtureOfExpertsEstimator(TrainedDigitsModel.Options(objective)).Fit(DigitsSlice.Train, cancellation: TestContext.Current.CancellationToken);
         var metrics = model.Evaluate(DigitsSlice.Test);
         output.WriteLine($"{objective}: test accuracy {metrics.Accuracy:F4}, macro-F1 {metrics.MacroF1:F4}, {metrics.UnusedExperts} unused experts, {model.Training!.EpochsRun} epochs (best {model.Training.BestEpoch})");
 
@@ -31,7 +30,7 @@ public sealed class MixtureOfExpertsEstimatorTests(ITestOutputHelper output)
     public void String_labels_are_kept_in_sorted_order_and_predicted_as_strings()
     {
         var (train, test) = Animals(perClass: 40, seed: 3);
-        var model = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Experts = 3, ExpertHiddenSizes = [8], Epochs = 40, BatchSize = 16, Threads = 1 }).Fit(train);
+        var model = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Experts = 3, ExpertHiddenSizes = [8], Epochs = 40, BatchSize = 16, Threads = 1 }).Fit(train, cancellation: TestContext.Current.CancellationToken);
 
         Assert.Equal(new[] { "bird", "cat", "dog" }, model.ClassLabels);
         var predictions = model.Predict(test);
@@ -73,7 +72,7 @@ public sealed class MixtureOfExpertsEstimatorTests(ITestOutputHelper output)
         var options = TrainedDigitsModel.Options(GateObjective.GumbelSoftmax);
         options.Epochs = 12;
         options.EarlyStoppingPatience = 0;
-        var model = new MixtureOfExpertsEstimator(options).Fit(DigitsSlice.Train, progress: new ListProgress(reports));
+        var model = new MixtureOfExpertsEstimator(options).Fit(DigitsSlice.Train, progress: new ListProgress(reports), cancellation: TestContext.Current.CancellationToken);
 
         Assert.Equal(Enumerable.Range(1, 12), reports.Select(r => r.Epoch));
         foreach (var r in reports)
@@ -130,7 +129,7 @@ public sealed class MixtureOfExpertsEstimatorTests(ITestOutputHelper output)
         options.Epochs = 40;
         options.EarlyStoppingPatience = 0;
         var reports = new List<TrainingProgress>();
-        var model = new MixtureOfExpertsEstimator(options).Fit(train.Slice(0, 500), train.Slice(500, 100), new ListProgress(reports));
+        var model = new MixtureOfExpertsEstimator(options).Fit(train.Slice(0, 500), train.Slice(500, 100), new ListProgress(reports), cancellation: TestContext.Current.CancellationToken);
 
         // 500 rows / 128 = 3 full batches an epoch: no rows went to a split.
         Assert.Equal(3 * 40, model.Training!.Steps);

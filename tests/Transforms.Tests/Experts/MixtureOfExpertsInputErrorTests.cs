@@ -21,7 +21,7 @@ public sealed class MixtureOfExpertsInputErrorTests : IClassFixture<TrainedDigit
         var values = (float[])train.Features.Clone();
         values[(6 * 2) + 1] = float.NaN;
         var bad = new FeatureTable(values, train.Rows, train.FeatureNames, train.Labels, "pets.csv");
-        var e = Assert.Throws<ArgumentException>(() => Quick.Fit(bad));
+        var e = Assert.Throws<ArgumentException>(() => Quick.Fit(bad, cancellation: TestContext.Current.CancellationToken));
         Assert.Contains("pets.csv", e.Message, StringComparison.Ordinal);
         Assert.Contains("data row 7", e.Message, StringComparison.Ordinal);
         Assert.Contains("column 'y'", e.Message, StringComparison.Ordinal);
@@ -78,11 +78,11 @@ public sealed class MixtureOfExpertsInputErrorTests : IClassFixture<TrainedDigit
     public void Empty_unlabelled_and_single_class_training_sets_are_rejected()
     {
         var empty = new FeatureTable([], 0, ["x", "y"], [], "empty.csv");
-        Assert.Contains("empty", Assert.Throws<ArgumentException>(() => Quick.Fit(empty)).Message, StringComparison.Ordinal);
+        Assert.Contains("empty", Assert.Throws<ArgumentException>(() => Quick.Fit(empty, cancellation: TestContext.Current.CancellationToken)).Message, StringComparison.Ordinal);
         var unlabelled = new FeatureTable([1f, 2f], 1, ["x", "y"], null, "nolabel.csv");
-        Assert.Contains("no labels", Assert.Throws<ArgumentException>(() => Quick.Fit(unlabelled)).Message, StringComparison.Ordinal);
+        Assert.Contains("no labels", Assert.Throws<ArgumentException>(() => Quick.Fit(unlabelled, cancellation: TestContext.Current.CancellationToken)).Message, StringComparison.Ordinal);
         var single = new FeatureTable([1f, 2f, 3f, 4f], 2, ["x", "y"], ["a", "a"], "one.csv");
-        Assert.Contains("single class ('a')", Assert.Throws<ArgumentException>(() => Quick.Fit(single)).Message, StringComparison.Ordinal);
+        Assert.Contains("single class ('a')", Assert.Throws<ArgumentException>(() => Quick.Fit(single, cancellation: TestContext.Current.CancellationToken)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -92,11 +92,11 @@ public sealed class MixtureOfExpertsInputErrorTests : IClassFixture<TrainedDigit
         var labels = train.Labels!.ToArray();
         labels[^1] = "hamster";
         var table = new FeatureTable(train.Features, train.Rows, train.FeatureNames, labels, "pets.csv");
-        var e = Assert.Throws<ArgumentException>(() => Quick.Fit(table));
+        var e = Assert.Throws<ArgumentException>(() => Quick.Fit(table, cancellation: TestContext.Current.CancellationToken));
         Assert.Contains("Class 'hamster' has only 1 row in pets.csv", e.Message, StringComparison.Ordinal);
         Assert.Contains("ValidationFraction = 0", e.Message, StringComparison.Ordinal);
 
-        var noSplit = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Epochs = 1, Threads = 1, Experts = 2, ValidationFraction = 0 }).Fit(table);
+        var noSplit = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Epochs = 1, Threads = 1, Experts = 2, ValidationFraction = 0 }).Fit(table, cancellation: TestContext.Current.CancellationToken);
         Assert.Contains("hamster", noSplit.ClassLabels);
         Assert.False(noSplit.Training!.History[0].Validation.HasValue);
     }
@@ -108,7 +108,7 @@ public sealed class MixtureOfExpertsInputErrorTests : IClassFixture<TrainedDigit
         var labels = test.Labels!.ToArray();
         labels[0] = "fish";
         var validation = new FeatureTable(test.Features, test.Rows, test.FeatureNames, labels, "val.csv");
-        var e = Assert.Throws<ArgumentException>(() => Quick.Fit(train, validation));
+        var e = Assert.Throws<ArgumentException>(() => Quick.Fit(train, validation, cancellation: TestContext.Current.CancellationToken));
         Assert.Contains("'fish'", e.Message, StringComparison.Ordinal);
         Assert.Contains("validation set", e.Message, StringComparison.Ordinal);
 

@@ -15,7 +15,7 @@ public sealed class MixtureDensityFlowEstimatorTests
     {
         var options = FlowTestData.Small(components: 1);
         var initial = new MixtureDensityFlowEstimator(options).Fit(Train, Validation, cancellationToken: new CancellationToken(canceled: true));
-        var fitted = new MixtureDensityFlowEstimator(options).Fit(Train, Validation);
+        var fitted = new MixtureDensityFlowEstimator(options).Fit(Train, Validation, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(0, initial.Training!.EpochsRun);
         double before = initial.LogDensity(Validation).Average();
@@ -40,7 +40,7 @@ public sealed class MixtureDensityFlowEstimatorTests
     public void Progress_arrives_every_epoch_with_log_likelihoods_and_throughput()
     {
         var reports = new List<TrainingProgress>();
-        var model = new MixtureDensityFlowEstimator(FlowTestData.Small(components: 2, epochs: 3)).Fit(Train, Validation, new Recorder(reports));
+        var model = new MixtureDensityFlowEstimator(FlowTestData.Small(components: 2, epochs: 3)).Fit(Train, Validation, new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(3, reports.Count);
         Assert.Equal([1, 2, 3], reports.Select(r => r.Epoch));
@@ -76,12 +76,12 @@ public sealed class MixtureDensityFlowEstimatorTests
         var reports = new List<TrainingProgress>();
         var options = FlowTestData.Small(components: 1, epochs: 2);
         options.ValidationFraction = 0.2;
-        new MixtureDensityFlowEstimator(options).Fit(Train, progress: new Recorder(reports));
+        new MixtureDensityFlowEstimator(options).Fit(Train, progress: new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
         Assert.All(reports, r => Assert.NotNull(r.Validation));
 
         options.ValidationFraction = 0;
         reports.Clear();
-        var model = new MixtureDensityFlowEstimator(options).Fit(Train, progress: new Recorder(reports));
+        var model = new MixtureDensityFlowEstimator(options).Fit(Train, progress: new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
         Assert.All(reports, r => Assert.Null(r.Validation));
         Assert.Equal(2, model.Training!.BestEpoch);
     }
@@ -93,7 +93,7 @@ public sealed class MixtureDensityFlowEstimatorTests
         values[(5 * 2) + 1] = float.NaN;
         var bad = new FeatureTable(values, Train.Rows, Train.FeatureNames, null, "bad.csv");
 
-        var e = Assert.Throws<DataFormatException>(() => new MixtureDensityFlowEstimator(FlowTestData.Small(1)).Fit(bad, Validation));
+        var e = Assert.Throws<DataFormatException>(() => new MixtureDensityFlowEstimator(FlowTestData.Small(1)).Fit(bad, Validation, cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Contains("bad.csv", e.Message, StringComparison.Ordinal);
         Assert.Contains("row 5", e.Message, StringComparison.Ordinal);
@@ -108,7 +108,7 @@ public sealed class MixtureDensityFlowEstimatorTests
         values[0] = float.PositiveInfinity;
         var bad = new FeatureTable(values, Validation.Rows, Validation.FeatureNames, null, "val.csv");
 
-        var e = Assert.Throws<DataFormatException>(() => new MixtureDensityFlowEstimator(FlowTestData.Small(1)).Fit(Train, bad));
+        var e = Assert.Throws<DataFormatException>(() => new MixtureDensityFlowEstimator(FlowTestData.Small(1)).Fit(Train, bad, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("validation", e.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("column 'x'", e.Message, StringComparison.Ordinal);
     }
@@ -117,7 +117,7 @@ public sealed class MixtureDensityFlowEstimatorTests
     public void An_empty_training_set_is_refused()
     {
         var empty = new FeatureTable([], 0, ["x", "y"], null, "empty.csv");
-        var e = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator().Fit(empty));
+        var e = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator().Fit(empty, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("empty", e.Message, StringComparison.Ordinal);
         Assert.Contains("empty.csv", e.Message, StringComparison.Ordinal);
     }
@@ -125,14 +125,14 @@ public sealed class MixtureDensityFlowEstimatorTests
     [Fact]
     public void Invalid_options_and_missing_feature_columns_are_named()
     {
-        var e = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions { SplineBins = 1 }).Fit(Train));
+        var e = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions { SplineBins = 1 }).Fit(Train, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("SplineBins", e.Message, StringComparison.Ordinal);
 
-        var e2 = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions { FeatureColumns = ["x", "z"] }).Fit(Train));
+        var e2 = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions { FeatureColumns = ["x", "z"] }).Fit(Train, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("Missing: z", e2.Message, StringComparison.Ordinal);
 
         var oneFeature = new FeatureTable(new float[10], 10, ["x"]);
-        var e3 = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions { FlowType = FlowType.AffineCoupling }).Fit(oneFeature));
+        var e3 = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions { FlowType = FlowType.AffineCoupling }).Fit(oneFeature, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("MaskedAutoregressive", e3.Message, StringComparison.Ordinal);
     }
 
@@ -150,7 +150,7 @@ public sealed class MixtureDensityFlowEstimatorTests
         var wide = new FeatureTable(values, Train.Rows, ["id", "x", "y"]);
         var options = FlowTestData.Small(components: 1, epochs: 1);
         options.FeatureColumns = ["x", "y"];
-        var model = new MixtureDensityFlowEstimator(options).Fit(wide);
+        var model = new MixtureDensityFlowEstimator(options).Fit(wide, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(["x", "y"], model.FeatureNames);
         Assert.Equal(model.LogDensity(Train), model.LogDensity(wide));
@@ -160,8 +160,8 @@ public sealed class MixtureDensityFlowEstimatorTests
     public void The_same_seed_gives_the_same_model()
     {
         var options = FlowTestData.Small(components: 3, epochs: 2);
-        var a = new MixtureDensityFlowEstimator(options).Fit(Train, Validation).LogDensity(Validation);
-        var b = new MixtureDensityFlowEstimator(options).Fit(Train, Validation).LogDensity(Validation);
+        var a = new MixtureDensityFlowEstimator(options).Fit(Train, Validation, cancellationToken: TestContext.Current.CancellationToken).LogDensity(Validation);
+        var b = new MixtureDensityFlowEstimator(options).Fit(Train, Validation, cancellationToken: TestContext.Current.CancellationToken).LogDensity(Validation);
         Assert.Equal(a, b);
     }
 

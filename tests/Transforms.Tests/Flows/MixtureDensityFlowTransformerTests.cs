@@ -60,7 +60,7 @@ public sealed class MixtureDensityFlowTransformerTests : IClassFixture<SmallFitt
             Epochs = 1,
             Threads = 1,
         };
-        var model = new MixtureDensityFlowEstimator(options).Fit(three);
+        var model = new MixtureDensityFlowEstimator(options).Fit(three, cancellationToken: TestContext.Current.CancellationToken);
         using var stream = new MemoryStream();
         model.Save(stream);
         stream.Position = 0;

@@ -6,7 +6,6 @@ using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Tensors;
 using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Scoring;
-using Xunit.Abstractions;
 using Exporter = MLNetMixture.Transforms.Onnx.MixtureDensityFlowOnnxExporter;
 
 namespace MLNetMixture.Transforms.Tests.Onnx;

@@ -8,7 +8,6 @@ using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Tensors;
 using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Scoring;
-using Xunit.Abstractions;
 using Exporter = MLNetMixture.Transforms.Onnx.MixtureOfExpertsOnnxExporter;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 

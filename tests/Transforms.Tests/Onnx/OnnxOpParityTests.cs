@@ -1,5 +1,4 @@
 using MLNetMixture.Transforms.Onnx;
-using Xunit.Abstractions;
 
 namespace MLNetMixture.Transforms.Tests.Onnx;
 
