@@ -3,7 +3,6 @@ using System.IO.Compression;
 using System.Security;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using Xunit.Abstractions;
 
 namespace MLNetMixture.Packaging.Tests;
 
@@ -81,11 +80,14 @@ public sealed partial class PackageTests(PackedFeed feed, ITestOutputHelper outp
         Assert.Null(Element(nuspec, "dependencies"));
         AssertCommonMetadata(zip, "mlmix");
 
-        // RID-less outputs keep only the building machine's natives (Directory.Build.targets); the tool keeps all.
+        // RID-less outputs keep only the building machine's natives (Directory.Build.targets); the tool keeps every
+        // desktop platform's, and nothing a .NET tool cannot load (Android/iOS archives, Windows import libraries).
         foreach (string native in new[] { "linux-x64/native/libonnxruntime.so", "linux-arm64/native/libonnxruntime.so", "win-x64/native/onnxruntime.dll", "win-arm64/native/onnxruntime.dll", "osx-arm64/native/libonnxruntime.dylib" })
         {
             Assert.Contains(Tool + "runtimes/" + native, entries);
         }
+
+        Assert.DoesNotContain(entries, e => e.Contains("/runtimes/android", StringComparison.Ordinal) || e.Contains("/runtimes/ios", StringComparison.Ordinal) || e.EndsWith(".lib", StringComparison.Ordinal));
 
         using var symbols = ZipFile.OpenRead(feed.Package("mlmix", ".snupkg"));
         Assert.Contains(Tool + "mlmix.pdb", Entries(symbols));
