@@ -17,6 +17,8 @@ public sealed class OnnxScorerTests
         int rows = 50;
         var x = Enumerable.Range(0, rows * 3).Select(i => (float)Math.Sin(i)).ToArray();
         var r = scorer.Score(x, rows);
+        Assert.Equal(8, scorer.Runs); // 50 rows in batches of 7
+        Assert.Equal(rows, scorer.RowsRun);
 
         var y = r["Y"];
         Assert.Equal(new long[] { rows, 3 }, y.Shape);
@@ -85,7 +87,7 @@ public sealed class OnnxScorerTests
         string? problem = CudaAvailability.Problem(0);
         if (problem is null)
         {
-            return; // a CUDA machine: nothing to fall back from (covered by the GPU runs)
+            return; // a CUDA machine: nothing to fall back from (Cuda_scores_what_the_cpu_scores covers it)
         }
 
         var warnings = new List<string>();
@@ -93,16 +95,46 @@ public sealed class OnnxScorerTests
         {
             Assert.Equal("CPUExecutionProvider", scorer.ActiveProvider);
             Assert.Equal(problem, scorer.FallbackReason);
-            Assert.Single(warnings);
-            Assert.Contains("Scoring on the CPU instead", warnings[0], StringComparison.Ordinal);
+            Assert.Equal($"warning: CUDA requested for an in-memory model but unavailable: {problem} Scoring on the CPU instead.", Assert.Single(warnings));
             Assert.Equal(3f, scorer.Score([1f, 0f, 0f], 1)["Y"].Floats![0]);
         }
 
-        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => OnnxScorer.Load(TinyModel(), new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, DeviceId = 3, FallbackToCpu = false }));
-        Assert.Contains("CUDA device 3 cannot be used", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => OnnxScorer.Load(TinyModel(), new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, DeviceId = 3, FallbackToCpu = false, Warning = warnings.Add }));
+        Assert.StartsWith("CUDA device 3 cannot be used: ", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(Set FallbackToCpu to run on the CPU instead.)", e.Message, StringComparison.Ordinal);
         Assert.True(
-            e.Message.Contains("provider library", StringComparison.Ordinal) || e.Message.Contains("driver", StringComparison.Ordinal) || e.Message.Contains("device", StringComparison.Ordinal) || e.Message.Contains("no CUDA execution provider", StringComparison.Ordinal),
+            e.Message.Contains("CPU package", StringComparison.Ordinal) || e.Message.Contains("cannot start", StringComparison.Ordinal) || e.Message.Contains("driver", StringComparison.Ordinal) || e.Message.Contains("device", StringComparison.Ordinal),
             e.Message);
+        Assert.DoesNotContain("npm", e.Message, StringComparison.Ordinal);
+        Assert.Single(warnings);
+    }
+
+    [Fact]
+    public void A_bad_model_is_reported_as_such_when_cuda_is_requested()
+    {
+        var e = Assert.ThrowsAny<Exception>(() => OnnxScorer.Load(new byte[] { 1, 2, 3, 4 }, new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, FallbackToCpu = true, Warning = _ => { } }));
+        Assert.IsType<InvalidDataException>(e);
+        Assert.Contains("ONNX Runtime cannot load", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cuda_scores_what_the_cpu_scores()
+    {
+        if (CudaAvailability.Problem(0) is not null)
+        {
+            return; // TODO(skip): needs a CUDA 13 GPU with the Gpu package (-p:OnnxRuntimeGpu=true)
+        }
+
+        using var gpu = OnnxScorer.Load(TinyModel(), new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, FallbackToCpu = false, BatchSize = 16 });
+        using var cpu = OnnxScorer.Load(TinyModel(), new OnnxScoringOptions { BatchSize = 16 });
+        Assert.Equal("CUDAExecutionProvider", gpu.ActiveProvider);
+        Assert.Null(gpu.FallbackReason);
+        var x = Enumerable.Range(0, 300).Select(i => (float)Math.Sin(i)).ToArray();
+        var g = gpu.Score(x, 100);
+        var c = cpu.Score(x, 100);
+        Assert.Equal(c["Arg"].Int64s!, g["Arg"].Int64s!);
+        Assert.All(c["Y"].Floats!.Zip(g["Y"].Floats!), p => Assert.Equal(p.First, p.Second, 5));
+        Assert.Equal(7, gpu.Runs);
     }
 
     [Fact]
