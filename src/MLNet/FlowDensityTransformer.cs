@@ -26,7 +26,8 @@ namespace MLNetMixture.MLNet;
 /// Its values are ONNX Runtime's, which round differently from the native kernels (a few units in the sixth
 /// significant digit); use <see cref="OnnxTransformerChain"/> in the pipeline you evaluate when you need the
 /// saved model's numbers bit for bit. The chain scores one row per ONNX Runtime call, so it is slower than this
-/// transformer's batched native scoring.
+/// transformer's batched native scoring; <c>mlContext.LoadBatched</c> loads a saved pipeline with that step scored in
+/// batches (the one-row graph turned back into the batched graph) on the device the loading context names.
 /// </para>
 /// </remarks>
 public sealed class FlowDensityTransformer : ITransformer

@@ -18,6 +18,8 @@ namespace MLNetMixture.MLNet;
 /// <remarks>
 /// <para>
 /// The cost of that route is ML.NET's ONNX transformer: one ONNX Runtime call per row with a batch dimension of 1.
+/// A saved pipeline loaded with <see cref="MLNetMixtureCatalog.LoadBatched(MLContext, string, out DataViewSchema, OnnxScoringOptions?)"/>
+/// scores its ONNX step in batches instead, on the device the loading context (or the caller) names.
 /// When the model does not have to live inside an ML.NET model zip, <see cref="ToBatchedScoring"/> gives the same
 /// columns from batched ONNX Runtime calls, and <see cref="NativeModel"/> scores natively. The training details
 /// (epochs, early stopping, per-epoch reports) are on <see cref="NativeModel"/>; they are not saved by ML.NET.

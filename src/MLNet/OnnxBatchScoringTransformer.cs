@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Onnx;
 using MLNetMixture.MLNet.DataViews;
 using MLNetMixture.MLNet.Onnx;
 using MLNetMixture.Transforms.Scoring;
@@ -15,13 +16,17 @@ namespace MLNetMixture.MLNet;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Made by <see cref="OnnxBatchScoringEstimator"/> (<c>mlContext.Transforms.ScoreOnnxBatched(...)</c>) or, for a
-/// fitted mixture of experts, <see cref="MixtureOfExpertsPredictionTransformer.ToBatchedScoring"/>.
+/// Made by <see cref="OnnxBatchScoringEstimator"/> (<c>mlContext.Transforms.ScoreOnnxBatched(...)</c>), for a
+/// fitted mixture of experts by <see cref="MixtureOfExpertsPredictionTransformer.ToBatchedScoring"/>, and by
+/// <see cref="MLNetMixtureCatalog.LoadBatched(MLContext, string, out DataViewSchema, OnnxScoringOptions?)"/> in place of each ML.NET
+/// ONNX transformer of a loaded model.
 /// </para>
 /// <para>
-/// ML.NET cannot write a third-party transformer into its model zip (saving a model that holds this transformer throws <see cref="NotSupportedException"/>); keep the ONNX
-/// model (<see cref="SaveOnnx"/>) and create the transformer again, or persist through ML.NET's own ONNX transformer
-/// (<see cref="MixtureOfExpertsPredictionTransformer"/> does). Cursors read the input twice over, once for the
+/// ML.NET cannot write a third-party transformer into its model zip: saving a model that holds a transformer made by
+/// the estimator throws <see cref="NotSupportedException"/>; keep the ONNX model (<see cref="SaveOnnx"/>) and create
+/// the transformer again, or persist through ML.NET's own ONNX transformer (<see cref="MixtureOfExpertsPredictionTransformer"/>
+/// does). A transformer made by <c>LoadBatched</c> saves as the ML.NET ONNX transformer it replaced, so a loaded model
+/// saves again as it was. Cursors read the input twice over, once for the
 /// features a batch ahead and once for the columns passed through, so the input must give the same rows to every
 /// cursor (ML.NET data views do); the output does not shuffle.
 /// </para>
@@ -32,12 +37,14 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IDisposable
     private readonly OnnxScorer _scorer;
     private readonly OnnxBatchScorer _batchScorer;
     private readonly byte[] _model;
+    private readonly OnnxTransformer? _replaced;
 
-    internal OnnxBatchScoringTransformer(byte[] model, OnnxScorer scorer, OnnxBatchScorer batchScorer)
+    internal OnnxBatchScoringTransformer(byte[] model, OnnxScorer scorer, OnnxBatchScorer batchScorer, OnnxTransformer? replaced = null)
     {
         _model = model;
         _scorer = scorer;
         _batchScorer = batchScorer;
+        _replaced = replaced;
     }
 
     /// <summary>The execution provider ONNX Runtime uses: "CPUExecutionProvider" or "CUDAExecutionProvider".</summary>
@@ -61,6 +68,9 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IDisposable
     /// <summary>The batch scorer behind the transformer.</summary>
     internal OnnxBatchScorer BatchScorer => _batchScorer;
 
+    /// <summary>The ONNX Runtime session behind the transformer (its run counts show the rows per call).</summary>
+    internal OnnxScorer Scorer => _scorer;
+
     /// <summary>Writes the ONNX model this transformer scores to <paramref name="path"/>.</summary>
     public void SaveOnnx(string path)
     {
@@ -77,16 +87,36 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IDisposable
     /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new BatchScoringRowMapper(inputSchema, _batchScorer, Name);
 
-    /// <summary>Always throws: ML.NET's model zip has no place for a third-party transformer.</summary>
-    /// <exception cref="NotSupportedException">Always.</exception>
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+    /// <summary>
+    /// Writes the ML.NET ONNX transformer this one replaced (made by <c>LoadBatched</c>); otherwise throws: ML.NET's
+    /// model zip has no place for a third-party transformer.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The transformer was not made by <c>LoadBatched</c>.</exception>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        if (_replaced is not null)
+        {
+            ((ICanSaveModel)_replaced).Save(ctx);
+            return;
+        }
+
         throw new NotSupportedException("OnnxBatchScoringTransformer cannot be saved into an ML.NET model: ML.NET writes only its own transformers. Save the ONNX model with SaveOnnx and create the transformer again with mlContext.Transforms.ScoreOnnxBatched, or persist through ML.NET's ApplyOnnxModel (a MixtureOfExpertsPredictionTransformer saves that way).");
+    }
 
     /// <inheritdoc />
-    public void Dispose() => _scorer.Dispose();
+    public void Dispose()
+    {
+        _scorer.Dispose();
+        _replaced?.Dispose();
+    }
 
     /// <summary>Creates the transformer over a model's bytes, checking inputs and outputs against the options.</summary>
-    internal static OnnxBatchScoringTransformer Create(byte[] model, OnnxBatchScoringOptions options, Func<OnnxScorer, IReadOnlyList<OnnxOutputColumn>>? outputs = null)
+    /// <param name="model">The ONNX model.</param>
+    /// <param name="options">Columns and scoring settings.</param>
+    /// <param name="outputs">The columns to add; null derives them from the options.</param>
+    /// <param name="source">What the model is, for messages; null says "an in-memory model".</param>
+    /// <param name="replaced">The ML.NET ONNX transformer this one stands for: written when saved, disposed with this one.</param>
+    internal static OnnxBatchScoringTransformer Create(byte[] model, OnnxBatchScoringOptions options, Func<OnnxScorer, IReadOnlyList<OnnxOutputColumn>>? outputs = null, string? source = null, OnnxTransformer? replaced = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -96,7 +126,7 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), scoring.BatchSize, "The batch size must be at least 1.");
         }
 
-        var scorer = OnnxScorer.Load(model, scoring);
+        var scorer = source is null ? OnnxScorer.Load(model, scoring) : OnnxScorer.Load(model, scoring, source);
         try
         {
             var inputs = new List<(string, FeatureInput)>();
@@ -128,7 +158,7 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IDisposable
 
             var columns = outputs?.Invoke(scorer) ?? DefaultOutputs(scorer, options);
             var batchScorer = new OnnxBatchScorer(scorer, inputs, scalars, columns, scoring.BatchSize);
-            return new OnnxBatchScoringTransformer((byte[])model.Clone(), scorer, batchScorer);
+            return new OnnxBatchScoringTransformer((byte[])model.Clone(), scorer, batchScorer, replaced);
         }
         catch
         {

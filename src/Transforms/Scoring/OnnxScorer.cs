@@ -16,6 +16,8 @@ namespace MLNetMixture.Transforms.Scoring;
 /// </remarks>
 public sealed class OnnxScorer : IDisposable
 {
+    private const string CpuProvider = "CPUExecutionProvider";
+    private const string CudaProvider = "CUDAExecutionProvider";
     private readonly InferenceSession _session;
     private readonly OnnxScoringOptions _options;
     private readonly string[] _inputNames;
@@ -23,6 +25,8 @@ public sealed class OnnxScorer : IDisposable
     private readonly bool[] _scalarInputs;
     private readonly string[] _outputNames;
     private readonly Dictionary<string, (TensorElementType Type, long[] RowShape, bool Static, long[] Declared)> _outputs = [];
+    private long _runs;
+    private long _rowsRun;
 
     private OnnxScorer(InferenceSession session, OnnxScoringOptions options, string activeProvider, string? fallbackReason)
     {
@@ -73,6 +77,12 @@ public sealed class OnnxScorer : IDisposable
 
     /// <summary>Why CUDA was not used after it was requested with fallback, or null.</summary>
     public string? FallbackReason { get; }
+
+    /// <summary>ONNX Runtime Run calls made so far (all threads): how many batches were scored.</summary>
+    internal long Runs => Interlocked.Read(ref _runs);
+
+    /// <summary>Rows passed to ONNX Runtime so far (all threads); with <see cref="Runs"/>, the rows per call.</summary>
+    internal long RowsRun => Interlocked.Read(ref _rowsRun);
 
     /// <summary>The graph's input names, in order.</summary>
     public IReadOnlyList<string> InputNames => _inputNames;
@@ -132,7 +142,7 @@ public sealed class OnnxScorer : IDisposable
     public static OnnxScorer Load(byte[] model, OnnxScoringOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Create(model, options ?? new OnnxScoringOptions(), "in-memory model");
+        return Create(model, options ?? new OnnxScoringOptions(), "an in-memory model");
     }
 
     /// <summary>Scores a model with one input; <paramref name="features"/> is row-major [rows, width].</summary>
@@ -235,47 +245,82 @@ public sealed class OnnxScorer : IDisposable
             ? output
             : throw new ArgumentException($"The model has no output '{name}'; outputs: {string.Join(", ", _outputNames)}.", nameof(name));
 
+    /// <summary>Loads a model from its bytes; <paramref name="source"/> names it in messages (e.g. where it was read from).</summary>
+    internal static OnnxScorer Load(byte[] model, OnnxScoringOptions options, string source)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        return Create(model, options, source);
+    }
+
     private static OnnxScorer Create(byte[] model, OnnxScoringOptions options, string source)
     {
-        using var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (options.Device != OnnxExecutionDevice.Cuda)
+        {
+            return new OnnxScorer(CpuSession(model, options, source), options, CpuProvider, null);
+        }
+
+        string? problem = CudaAvailability.Problem(options.DeviceId);
+        bool cudaSessionFailed = false;
+        if (problem is null)
+        {
+            using var sessionOptions = SessionOptionsFor(options);
+            problem = TryAppendCuda(sessionOptions, options);
+            if (problem is null)
+            {
+                try
+                {
+                    return new OnnxScorer(new InferenceSession(model, sessionOptions), options, CudaProvider, null);
+                }
+                catch (OnnxRuntimeException e)
+                {
+                    // The model may be at fault rather than CUDA: a CPU session below tells (and throws if so).
+                    cudaSessionFailed = true;
+                    problem = $"ONNX Runtime could not create a session on CUDA device {options.DeviceId} ({e.Message.Trim()}).";
+                }
+            }
+        }
+
+        if (!options.FallbackToCpu)
+        {
+            if (cudaSessionFailed)
+            {
+                CpuSession(model, options, source).Dispose();
+            }
+
+            throw new ExecutionProviderUnavailableException($"CUDA device {options.DeviceId} cannot be used: {problem} (Set FallbackToCpu to run on the CPU instead.)");
+        }
+
+        var session = CpuSession(model, options, source);
+        (options.Warning ?? (m => Console.Error.WriteLine(m)))($"warning: CUDA requested for {source} but unavailable: {problem} Scoring on the CPU instead.");
+        return new OnnxScorer(session, options, CpuProvider, problem);
+    }
+
+    private static SessionOptions SessionOptionsFor(OnnxScoringOptions options)
+    {
+        var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         if (options.IntraOpThreads > 0)
         {
             sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
         }
 
-        string provider = "CPUExecutionProvider";
-        string? fallback = null;
-        if (options.Device == OnnxExecutionDevice.Cuda)
-        {
-            string? problem = CudaAvailability.Problem(options.DeviceId) ?? TryAppendCuda(sessionOptions, options);
-            if (problem is null)
-            {
-                provider = "CUDAExecutionProvider";
-            }
-            else if (options.FallbackToCpu)
-            {
-                fallback = problem;
-                (options.Warning ?? (m => Console.Error.WriteLine(m)))($"warning: CUDA requested for {source} but unavailable: {problem} Scoring on the CPU instead.");
-            }
-            else
-            {
-                throw new ExecutionProviderUnavailableException($"CUDA device {options.DeviceId} cannot be used: {problem} (Set FallbackToCpu to run on the CPU instead.)");
-            }
-        }
+        return sessionOptions;
+    }
 
-        InferenceSession session;
+    private static InferenceSession CpuSession(byte[] model, OnnxScoringOptions options, string source)
+    {
+        using var sessionOptions = SessionOptionsFor(options);
         try
         {
-            session = new InferenceSession(model, sessionOptions);
+            return new InferenceSession(model, sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {
             throw new InvalidDataException($"ONNX Runtime cannot load {source}: {e.Message}", e);
         }
-
-        return new OnnxScorer(session, options, provider, fallback);
     }
 
+    /// <summary>Appends the CUDA provider; null on success, else why ONNX Runtime refused (after <see cref="CudaAvailability"/> found nothing missing).</summary>
     private static string? TryAppendCuda(SessionOptions sessionOptions, OnnxScoringOptions options)
     {
         try
@@ -293,12 +338,14 @@ public sealed class OnnxScorer : IDisposable
         }
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
-            return $"the CUDA execution provider failed to start ({e.Message.Trim()}); check the CUDA 13 runtime and cuDNN libraries.";
+            return $"ONNX Runtime could not start its CUDA execution provider ({e.Message.Trim()}); its own log line above names the library it could not load. CUDA {CudaLibraryAdvice.CudaMajor} and cuDNN {CudaLibraryAdvice.CudnnMajor} must be on the loader path ({(OperatingSystem.IsWindows() ? "PATH" : "LD_LIBRARY_PATH")}).";
         }
     }
 
     private void RunBatch(RunOptions runOptions, float[][] arrays, int[] widths, int start, int n, int totalRows, string[] wanted, Dictionary<string, OnnxOutput> results)
     {
+        Interlocked.Increment(ref _runs);
+        Interlocked.Add(ref _rowsRun, n);
         var inputValues = new OrtValue[_inputNames.Length];
         var outputValues = new List<OrtValue>();
         var preBound = new bool[wanted.Length];

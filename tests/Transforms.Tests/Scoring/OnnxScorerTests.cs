@@ -17,6 +17,8 @@ public sealed class OnnxScorerTests
         int rows = 50;
         var x = Enumerable.Range(0, rows * 3).Select(i => (float)Math.Sin(i)).ToArray();
         var r = scorer.Score(x, rows);
+        Assert.Equal(8, scorer.Runs); // 50 rows in batches of 7
+        Assert.Equal(rows, scorer.RowsRun);
 
         var y = r["Y"];
         Assert.Equal(new long[] { rows, 3 }, y.Shape);
@@ -90,16 +92,44 @@ public sealed class OnnxScorerTests
         {
             Assert.Equal("CPUExecutionProvider", scorer.ActiveProvider);
             Assert.Equal(problem, scorer.FallbackReason);
-            Assert.Equal($"warning: CUDA requested for in-memory model but unavailable: {problem} Scoring on the CPU instead.", Assert.Single(warnings));
+            Assert.Equal($"warning: CUDA requested for an in-memory model but unavailable: {problem} Scoring on the CPU instead.", Assert.Single(warnings));
             Assert.Equal(3f, scorer.Score([1f, 0f, 0f], 1)["Y"].Floats![0]);
         }
 
-        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => OnnxScorer.Load(TinyModel(), new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, DeviceId = 3, FallbackToCpu = false }));
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => OnnxScorer.Load(TinyModel(), new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, DeviceId = 3, FallbackToCpu = false, Warning = warnings.Add }));
         // The message is CudaAvailability's own sentence for device 3 (a build, provider-library, driver or device-count
         // problem), framed by OnnxScorer: a different or empty reason fails here.
         string? problem3 = CudaAvailability.Problem(3);
         Assert.NotNull(problem3);
         Assert.Equal($"CUDA device 3 cannot be used: {problem3} (Set FallbackToCpu to run on the CPU instead.)", e.Message);
+        Assert.DoesNotContain("npm", e.Message, StringComparison.Ordinal);
+        Assert.Single(warnings);
+    }
+
+    [Fact]
+    public void A_bad_model_is_reported_as_such_when_cuda_is_requested()
+    {
+        var e = Assert.ThrowsAny<Exception>(() => OnnxScorer.Load(new byte[] { 1, 2, 3, 4 }, new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, FallbackToCpu = true, Warning = _ => { } }));
+        Assert.IsType<InvalidDataException>(e);
+        Assert.Contains("ONNX Runtime cannot load", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cuda_scores_what_the_cpu_scores()
+    {
+        string? problem = CudaAvailability.Problem(0);
+        Assert.SkipWhen(problem is not null, $"needs a usable CUDA device 0 and the Gpu package (-p:OnnxRuntimeGpu=true): {problem}");
+
+        using var gpu = OnnxScorer.Load(TinyModel(), new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, FallbackToCpu = false, BatchSize = 16 });
+        using var cpu = OnnxScorer.Load(TinyModel(), new OnnxScoringOptions { BatchSize = 16 });
+        Assert.Equal("CUDAExecutionProvider", gpu.ActiveProvider);
+        Assert.Null(gpu.FallbackReason);
+        var x = Enumerable.Range(0, 300).Select(i => (float)Math.Sin(i)).ToArray();
+        var g = gpu.Score(x, 100);
+        var c = cpu.Score(x, 100);
+        Assert.Equal(c["Arg"].Int64s!, g["Arg"].Int64s!);
+        Assert.All(c["Y"].Floats!.Zip(g["Y"].Floats!), p => Assert.Equal(p.First, p.Second, 5));
+        Assert.Equal(7, gpu.Runs);
     }
 
     [Fact]
