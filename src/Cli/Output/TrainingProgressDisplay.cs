@@ -7,10 +7,15 @@ namespace MLNetMixture.Cli.Output;
 /// <summary>
 /// Shows training progress: a live Spectre.Console display (bar, epoch, loss, validation metric, samples/s,
 /// temperature, ETA) when a person watches a terminal; otherwise one plain line per epoch on standard error
-/// (tests, CI, pipes, --json), or nothing with --quiet.
+/// (tests, CI, pipes, --json), or nothing with --quiet. When Ctrl+C stops training, the display says so at once
+/// ("stopping after the current step") and ends with the bar where training stopped, so that the command's own
+/// message about the stop comes after it, on a line of its own.
 /// </summary>
 internal static class TrainingProgressDisplay
 {
+    /// <summary>What the display says as soon as Ctrl+C is pressed.</summary>
+    public const string StoppingMessage = "Ctrl+C: stopping after the current step and keeping the best parameters (press Ctrl+C again to abort).";
+
     /// <summary>Runs <paramref name="train"/>, which reports each epoch to the progress object it is given.</summary>
     /// <param name="context">The command's output context.</param>
     /// <param name="title">What is being trained, e.g. "mixture of experts".</param>
@@ -28,14 +33,12 @@ internal static class TrainingProgressDisplay
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(train);
-        if (context.Quiet)
-        {
-            return train(new SynchronousProgress(_ => { }));
-        }
-
         if (!context.Interactive)
         {
-            return train(new SynchronousProgress(p => context.Error.WriteLine($"{title}: {line(p)}  ETA {Eta(p.Remaining)}")));
+            using var stopping = context.Cancellation.Register(() => context.Error.WriteLine(StoppingMessage));
+            return context.Quiet
+                ? train(new SynchronousProgress(_ => { }))
+                : train(new SynchronousProgress(p => context.Error.WriteLine($"{title}: {line(p)}  ETA {Eta(p.Remaining)}")));
         }
 
         return context.Console.Progress()
@@ -45,12 +48,26 @@ internal static class TrainingProgressDisplay
             .Start(progress =>
             {
                 var task = progress.AddTask(Markup.Escape($"{title}: starting"), maxValue: epochs);
+                string last = "starting";
+                using var stopping = context.Cancellation.Register(() => task.Description = Markup.Escape($"{title}: {last}  {StoppingMessage}"));
                 var result = train(new SynchronousProgress(p =>
                 {
                     task.Value = p.Epoch;
-                    task.Description = Markup.Escape($"{title}: {summary(p)}  ETA {Eta(p.Remaining)}");
+                    last = summary(p);
+                    task.Description = Markup.Escape(context.Cancellation.IsCancellationRequested
+                        ? $"{title}: {last}  {StoppingMessage}"
+                        : $"{title}: {last}  ETA {Eta(p.Remaining)}");
                 }));
-                task.Value = task.MaxValue; // early stopping or Ctrl+C end before the planned epochs
+                if (context.Cancellation.IsCancellationRequested)
+                {
+                    // Leave the bar where training stopped; the command reports the stop below the display.
+                    task.Description = Markup.Escape($"{title}: {last}  stopped by Ctrl+C");
+                }
+                else
+                {
+                    task.Value = task.MaxValue; // early stopping ends before the planned epochs
+                }
+
                 task.StopTask();
                 return result;
             });
