@@ -36,6 +36,7 @@ public static class Program
             new ExportCommand(),
             new OnnxCommand(),
             new FlowCommand(),
+            new ReportCommand(),
         };
         foreach (var c in commands)
         {
