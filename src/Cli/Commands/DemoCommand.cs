@@ -272,13 +272,15 @@ public sealed class DemoCommand : ICliCommand
 
     private static string Scientific(double value) => value.ToString("E1", CultureInfo.InvariantCulture);
 
-    private static Progress<TrainingProgress> EpochPrinter(CliContext ctx, string what) => new(p =>
-    {
-        if (!ctx.Quiet && (p.Epoch % 10 == 0 || p.Epoch == p.Epochs || p.Epoch == 1))
+    private static EpochReporter EpochPrinter(CliContext ctx, string what) => new(
+        p =>
         {
-            ctx.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   [{what}] epoch {p.Epoch}/{p.Epochs} loss {p.TrainingLoss:F4} validation {p.Validation:F4} {p.SamplesPerSecond:N0} samples/s"));
-        }
-    });
+            if (!ctx.Quiet)
+            {
+                ctx.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   [{what}] epoch {p.Epoch}/{p.Epochs} loss {p.TrainingLoss:F4} validation {p.Validation:F4} {p.SamplesPerSecond:N0} samples/s"));
+            }
+        },
+        every: 10);
 
     /// <summary>
     /// One model's line of the summary: a metric by native and ONNX Runtime scoring, the largest difference between

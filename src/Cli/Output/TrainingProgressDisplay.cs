@@ -37,8 +37,8 @@ internal static class TrainingProgressDisplay
         {
             using var stopping = context.Cancellation.Register(() => context.Error.WriteLine(StoppingMessage));
             return context.Quiet
-                ? train(new SynchronousProgress(_ => { }))
-                : train(new SynchronousProgress(p => context.Error.WriteLine($"{title}: {line(p)}  ETA {Eta(p.Remaining)}")));
+                ? train(new EpochReporter(_ => { }))
+                : train(new EpochReporter(p => context.Error.WriteLine($"{title}: {line(p)}  ETA {Eta(p.Remaining)}")));
         }
 
         return context.Console.Progress()
@@ -50,7 +50,7 @@ internal static class TrainingProgressDisplay
                 var task = progress.AddTask(Markup.Escape($"{title}: starting"), maxValue: epochs);
                 string last = "starting";
                 using var stopping = context.Cancellation.Register(() => task.Description = Markup.Escape($"{title}: {last}  {StoppingMessage}"));
-                var result = train(new SynchronousProgress(p =>
+                var result = train(new EpochReporter(p =>
                 {
                     task.Value = p.Epoch;
                     last = summary(p);
@@ -77,10 +77,4 @@ internal static class TrainingProgressDisplay
     public static string Eta(TimeSpan remaining) => remaining.TotalHours >= 1
         ? remaining.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture)
         : remaining.ToString(@"m\:ss", CultureInfo.InvariantCulture);
-
-    /// <summary>Calls the handler on the reporting thread (Progress&lt;T&gt; would post to a synchronisation context and lose ordering).</summary>
-    private sealed class SynchronousProgress(Action<TrainingProgress> handler) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => handler(value);
-    }
 }
