@@ -16,6 +16,12 @@ internal static class TrainingProgressDisplay
     /// <summary>What the display says as soon as Ctrl+C is pressed.</summary>
     public const string StoppingMessage = "Ctrl+C: stopping after the current step and keeping the best parameters (press Ctrl+C again to abort).";
 
+    /// <summary>The same, short enough for the live display's line.</summary>
+    private const string ShortStoppingMessage = "stopping after this step (Ctrl+C again aborts)";
+
+    /// <summary>The live display's spinner, 20-character bar, percentage and clock, with the spaces between columns.</summary>
+    private const int FixedColumnsWidth = 40;
+
     /// <summary>Runs <paramref name="train"/>, which reports each epoch to the progress object it is given.</summary>
     /// <param name="context">The command's output context.</param>
     /// <param name="title">What is being trained, e.g. "mixture of experts".</param>
@@ -41,27 +47,30 @@ internal static class TrainingProgressDisplay
                 : train(new EpochReporter(p => context.Error.WriteLine($"{title}: {line(p)}  ETA {Eta(p.Remaining)}")));
         }
 
+        // The fixed-width columns first and the description last, cut to the room left on the line: a description that
+        // wrapped would squeeze the bar and the clock to nothing in an 80-column terminal.
+        int room = Math.Max(24, context.Console.Profile.Width - FixedColumnsWidth);
+        string Fit(string text) => text.Length <= room ? text : string.Concat(text.AsSpan(0, room - 1), "…");
         return context.Console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new SpinnerColumn(), new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Columns(new SpinnerColumn(), new ProgressBarColumn { Width = 20 }, new PercentageColumn(), new ElapsedTimeColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
             .Start(progress =>
             {
-                var task = progress.AddTask(Markup.Escape($"{title}: starting"), maxValue: epochs);
+                var task = progress.AddTask(Markup.Escape(Fit($"{title}: starting")), maxValue: epochs);
                 string last = "starting";
-                using var stopping = context.Cancellation.Register(() => task.Description = Markup.Escape($"{title}: {last}  {StoppingMessage}"));
+                void Show(string text) => task.Description = Markup.Escape(Fit($"{title}: {text}"));
+                using var stopping = context.Cancellation.Register(() => Show($"{ShortStoppingMessage}  {last}"));
                 var result = train(new EpochReporter(p =>
                 {
                     task.Value = p.Epoch;
                     last = summary(p);
-                    task.Description = Markup.Escape(context.Cancellation.IsCancellationRequested
-                        ? $"{title}: {last}  {StoppingMessage}"
-                        : $"{title}: {last}  ETA {Eta(p.Remaining)}");
+                    Show(context.Cancellation.IsCancellationRequested ? $"{ShortStoppingMessage}  {last}" : $"{last}  ETA {Eta(p.Remaining)}");
                 }));
                 if (context.Cancellation.IsCancellationRequested)
                 {
                     // Leave the bar where training stopped; the command reports the stop below the display.
-                    task.Description = Markup.Escape($"{title}: {last}  stopped by Ctrl+C");
+                    Show($"stopped by Ctrl+C  {last}");
                 }
                 else
                 {
