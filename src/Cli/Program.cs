@@ -24,7 +24,7 @@ public static class Program
     {
         ArgumentNullException.ThrowIfNull(args);
         var json = new Option<bool>("--json") { Description = "Print one machine-readable JSON result object on stdout.", Recursive = true };
-        var root = new RootCommand("mlmix: mixture-density flows and mixture-of-experts classifiers — fit, evaluate, sample, export to ONNX, score, benchmark.");
+        var root = new RootCommand("mlmix: mixture-density flows and mixture-of-experts classifiers — fit, evaluate, sample, report, export to ONNX, score, benchmark.");
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Hide progress (the live display, per-epoch lines, what is being read); results, warnings and errors still print.", Recursive = true };
         root.Options.Add(json);
         root.Options.Add(quiet);
