@@ -177,7 +177,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
             ["validationRows"] = validation?.Rows,
             ["features"] = new JsonArray([.. model.FeatureNames.Select(n => (JsonNode)n)]),
             ["classes"] = new JsonArray([.. model.ClassLabels.Select(n => (JsonNode)n)]),
-            ["validationData"] = headlineName,
+            ["validationData"] = validation is null ? null : validationName,
             ["validationMetrics"] = validation is null ? null : MetricsJson(headline),
             ["trainingMetrics"] = MetricsJson(trainingMetrics ?? headline),
         };
