@@ -68,7 +68,7 @@ public static class Program
         }
 
         results.ForEach(Console.WriteLine);
-        Console.WriteLine($"reports (one page per toy, K = 1 beside K = 8) in {Path.GetFullPath(output)}");
+        Console.WriteLine($"reports (one page per toy comparing K = 1 and K = 8) in {Path.GetFullPath(output)}");
         return 0;
     }
 }
