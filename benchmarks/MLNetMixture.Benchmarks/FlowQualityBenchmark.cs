@@ -18,12 +18,12 @@ namespace MLNetMixture.Benchmarks;
 /// validate (no other held-out data); mean validation log-likelihood per point in the file's standardised space
 /// (Standardize=false, so no Jacobian), ± 2 s.e., median and worst point.</item>
 /// </list>
-/// Options (each <c>--name value</c>): type (affine|spline|maf), layers, hidden (e.g. 64,64), components (K, or a
+/// Options (each <c>--name value</c>): flow (affine|spline|maf; also accepted as type, its earlier name), layers, hidden (e.g. 64,64), components (K, or a
 /// comma list to sweep), epochs, batch, lr, wd, patience, bins, bound, scale-bound, permutation (reverse|random),
 /// lu (true|false), actnorm (true|false), activation, seed, threads, rows (toy training rows), standardize;
 /// anything not given takes the <see cref="MixtureDensityFlowOptions"/> default. Set FLOW_QUIET=1 to hide the
 /// per-epoch lines. Examples: <c>flow-quality toy --components 8,1</c>;
-/// <c>flow-quality miniboone --batch 64 --patience 30 --hidden 32,32 --type affine --components 1,4,8,16</c>.
+/// <c>flow-quality miniboone --batch 64 --patience 30 --hidden 32,32 --flow affine --components 1,4,8,16</c>.
 /// </summary>
 internal static class FlowQualityBenchmark
 {
@@ -136,7 +136,7 @@ internal static class FlowQualityBenchmark
         var inv = CultureInfo.InvariantCulture;
         return new MixtureDensityFlowOptions
         {
-            FlowType = Get("type", "spline") switch
+            FlowType = Get("flow", Get("type", "spline")) switch // --flow, as in mlmix flow fit; --type is its earlier name
             {
                 "affine" => FlowType.AffineCoupling,
                 "maf" => FlowType.MaskedAutoregressive,

@@ -1,4 +1,5 @@
 using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Trainers;
 using MLNetMixture.Transforms.Data;
 using MLNetMixture.Transforms.Experts;
 
@@ -22,13 +23,17 @@ public static class Program
             train = train.Select(Enumerable.Range(0, train.Rows).Where(i => i % 5 == 0).ToArray()); // every class, fewer rows
         }
 
-        Console.WriteLine($"{"objective",-16} {"experts",7} {"accuracy",9} {"macro-F1",9} {"used",5} {"gate entropy",13}");
+        var table = new List<string> { $"{"objective",-16} {"experts",7} {"accuracy",9} {"macro-F1",9} {"used",5} {"gate entropy",13}" };
         foreach (var (objective, experts) in new[] { (GateObjective.Marginal, 8), (GateObjective.GumbelSoftmax, 8), (GateObjective.StraightThrough, 8), (GateObjective.Marginal, 1) })
         {
-            var model = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Objective = objective, Experts = experts, Epochs = quick ? 2 : 100 }).Fit(train);
+            // One progress line every 20 epochs, so a long run is not silent.
+            var progress = new EpochReporter(p => Console.WriteLine($"  {objective}, K = {experts}: epoch {p.Epoch}/{p.Epochs}, loss {p.TrainingLoss:F4}, {p.SamplesPerSecond:N0} samples/s"), every: 20);
+            var model = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Objective = objective, Experts = experts, Epochs = quick ? 2 : 100 }).Fit(train, progress: progress);
             var m = model.Evaluate(test);
-            Console.WriteLine($"{objective,-16} {experts,7} {m.Accuracy,9:P2} {m.MacroF1,9:F3} {experts - m.UnusedExperts,5} {m.MeanGateEntropy,13:F3}");
+            table.Add($"{objective,-16} {experts,7} {m.Accuracy,9:P2} {m.MacroF1,9:F3} {experts - m.UnusedExperts,5} {m.MeanGateEntropy,13:F3}");
         }
+
+        table.ForEach(Console.WriteLine);
 
         return 0;
     }

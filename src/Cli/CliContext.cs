@@ -16,14 +16,18 @@ public sealed class CliContext
         Json = json;
         Quiet = quiet;
         Cancellation = cancellation;
-        Console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(json ? error : output),
-            Ansi = AnsiSupport.Detect,
-            ColorSystem = ColorSystemSupport.Detect,
-            Interactive = InteractionSupport.Detect,
-        });
+        var consoleWriter = json ? error : output;
+        bool toTerminal = json
+            ? ReferenceEquals(consoleWriter, System.Console.Error) && !System.Console.IsErrorRedirected
+            : ReferenceEquals(consoleWriter, System.Console.Out) && !System.Console.IsOutputRedirected;
+        Console = toTerminal ? TerminalConsole(consoleWriter) : RedirectedConsole(consoleWriter);
     }
+
+    /// <summary>
+    /// The line width of rich output written to a file or pipe: wide enough that tables and long paths are never
+    /// wrapped (a redirected console has no width; Spectre would otherwise assume 80 columns).
+    /// </summary>
+    public const int RedirectedWidth = 4096;
 
     /// <summary>Standard output.</summary>
     public TextWriter Output { get; }
@@ -34,7 +38,7 @@ public sealed class CliContext
     /// <summary>Whether the command prints one machine-readable JSON object (human output goes to stderr).</summary>
     public bool Json { get; }
 
-    /// <summary>Whether progress lines and informational messages are suppressed (results, warnings and errors are still printed).</summary>
+    /// <summary>Whether progress is hidden (live display, per-epoch lines, what is being read); results, warnings and errors still print.</summary>
     public bool Quiet { get; }
 
     /// <summary>
@@ -55,6 +59,33 @@ public sealed class CliContext
     /// <summary>Rich console for tables and progress (stderr when --json).</summary>
     public IAnsiConsole Console { get; }
 
+    /// <summary>A console for a person at a terminal: colours, links and live displays as the terminal supports.</summary>
+    private static IAnsiConsole TerminalConsole(TextWriter writer) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(writer),
+        Ansi = AnsiSupport.Detect,
+        ColorSystem = ColorSystemSupport.Detect,
+        Interactive = InteractionSupport.Detect,
+    });
+
+    /// <summary>
+    /// A console for a file, a pipe or a test's writer: plain text only (no ANSI colour or OSC link escapes, whatever
+    /// TERM says), nothing interactive, and lines as long as they are.
+    /// </summary>
+    private static IAnsiConsole RedirectedConsole(TextWriter writer)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = RedirectedWidth;
+        console.Profile.Capabilities.Links = false;
+        return console;
+    }
+
     /// <summary>Writes a warning to standard error (always, even with --quiet or --json).</summary>
     public void Warn(string message)
     {
@@ -62,14 +93,17 @@ public sealed class CliContext
         Error.WriteLine(message.StartsWith("warning:", StringComparison.Ordinal) ? message : "warning: " + message);
     }
 
-    /// <summary>Writes an informational line for people (stdout, or stderr with --json); nothing with --quiet.</summary>
-    public void Info(string message)
+    /// <summary>Writes a progress line for people, e.g. what is being trained on (stdout, or stderr with --json); nothing with --quiet.</summary>
+    public void WriteProgressLine(string message)
     {
         if (!Quiet)
         {
-            (Json ? Error : Output).WriteLine(message);
+            WriteResultLine(message);
         }
     }
+
+    /// <summary>Writes a result line for people, e.g. what was written where (stdout, or stderr with --json); also with --quiet.</summary>
+    public void WriteResultLine(string message) => (Json ? Error : Output).WriteLine(message);
 
     /// <summary>Writes the JSON result object to stdout (only with --json).</summary>
     public void WriteResult(JsonObject result)

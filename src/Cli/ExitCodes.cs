@@ -11,4 +11,10 @@ public static class ExitCodes
 
     /// <summary>An internal failure (a bug): please report it with the message.</summary>
     public const int InternalFailure = 2;
+
+    /// <summary>
+    /// Stopped by Ctrl+C (128 + SIGINT, as shells report it). A stopped training run still saves the best parameters
+    /// it had reached and says where; a stopped scoring or benchmark run writes nothing.
+    /// </summary>
+    public const int Cancelled = 130;
 }

@@ -11,20 +11,12 @@ public static class Program
 {
     /// <summary>Runs the command line.</summary>
     /// <param name="args">Command-line arguments.</param>
-    /// <returns>0 on success, 1 for bad input or usage, 2 for an internal failure.</returns>
+    /// <returns>An <see cref="ExitCodes"/> value: 0 on success, 1 for bad input or usage, 2 for an internal failure, 130 when stopped by Ctrl+C.</returns>
     public static int Main(string[] args)
     {
-        using var cts = new CancellationTokenSource();
-        System.Console.CancelKeyPress += (_, e) =>
-        {
-            if (!cts.IsCancellationRequested)
-            {
-                e.Cancel = true; // first Ctrl+C: stop cleanly and keep the best checkpoint
-                cts.Cancel();
-                System.Console.Error.WriteLine("Stopping after the current step (press Ctrl+C again to abort)...");
-            }
-        };
-        return Run(args, System.Console.Out, System.Console.Error, cts.Token);
+        using var interrupt = new InterruptSignal();
+        System.Console.CancelKeyPress += (_, e) => e.Cancel = interrupt.Request(); // the command says it is stopping
+        return Run(args, System.Console.Out, System.Console.Error, interrupt.Token);
     }
 
     /// <summary>Runs the command line with the given writers (used by tests).</summary>
@@ -32,8 +24,8 @@ public static class Program
     {
         ArgumentNullException.ThrowIfNull(args);
         var json = new Option<bool>("--json") { Description = "Print one machine-readable JSON result object on stdout.", Recursive = true };
-        var root = new RootCommand("mlmix: mixture-density flows and mixture-of-experts classifiers — fit, evaluate, sample, export to ONNX, score, benchmark.");
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no progress or informational messages (results, warnings and errors still are).", Recursive = true };
+        var root = new RootCommand("mlmix: mixture-density flows and mixture-of-experts classifiers — fit, evaluate, sample, report, export to ONNX, score, benchmark.");
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Hide progress (the live display, per-epoch lines, what is being read); results, warnings and errors still print.", Recursive = true };
         root.Options.Add(json);
         root.Options.Add(quiet);
         var commands = new List<ICliCommand>
@@ -44,6 +36,7 @@ public static class Program
             new ExportCommand(),
             new OnnxCommand(),
             new FlowCommand(),
+            new ReportCommand(),
         };
         foreach (var c in commands)
         {
@@ -60,10 +53,10 @@ public static class Program
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            error.WriteLine("Cancelled.");
-            return ExitCodes.BadInput;
+            error.WriteLine("Stopped by Ctrl+C before the command finished.");
+            return ExitCodes.Cancelled;
         }
         catch (Exception e)
         {

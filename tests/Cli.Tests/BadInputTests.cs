@@ -50,5 +50,23 @@ public sealed class BadInputTests : IDisposable
         Assert.DoesNotContain("internal error", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_header_with_a_repeated_column_name_exits_1_and_saves_no_model()
+    {
+        string csv = Path.Combine(_directory, "repeated.csv");
+        File.WriteAllLines(csv, ["x0,x0,label", "1,2,a", "3,4,b", "5,6,a", "7,8,b"]);
+        string model = Path.Combine(_directory, "repeated.mlmix");
+        var (code, _, stderr) = ProgramTests.Run("moe", "fit", "--train", csv, "--model", model, "--epochs", "1");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains(csv, stderr, StringComparison.Ordinal);
+        Assert.Contains("repeats the column name 'x0'", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(model));
+
+        (code, _, stderr) = ProgramTests.Run("flow", "fit", "--train", csv, "--features", "0,1", "--model", model, "--epochs", "1");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("repeats the column name 'x0'", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(model));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

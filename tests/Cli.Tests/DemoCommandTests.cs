@@ -16,6 +16,16 @@ public sealed class DemoCommandTests
             var result = JsonNode.Parse(stdout)!.AsObject();
             var summary = result["summary"]!.AsArray();
             Assert.Equal(3, summary.Count);
+            Assert.All(summary, row =>
+            {
+                foreach (string field in new[] { "native", "onnxRuntime", "maxAbsDiff", "nativeMilliseconds", "onnxRuntimeMilliseconds" })
+                {
+                    Assert.Equal(System.Text.Json.JsonValueKind.Number, row![field]!.GetValueKind());
+                }
+            });
+            Assert.InRange(summary[0]!["native"]!.GetValue<double>(), 0, 1); // the MoE's test accuracy, a fraction
+            Assert.DoesNotContain('\u001b', stderr); // the human output (on stderr with --json) is plain text
+            Assert.Contains("ORT = the exported ONNX graph run by ONNX Runtime", stderr, StringComparison.Ordinal);
             Assert.True(result["moe"]!["onnxLabelAgreement"]!.GetValue<double>() >= 0.99);
             Assert.True(result["moe"]!["maxScoreDiff"]!.GetValue<double>() < 1e-4);
             Assert.True(result["flow2d"]!["maxLogDensityDiff"]!.GetValue<double>() < 1e-3);

@@ -50,6 +50,15 @@ public sealed partial class FlowCommandTests : IDisposable
         Assert.Equal("x,y,LogDensity", sampled[0]);
         Assert.Equal(26, sampled.Length);
 
+        // A report of the saved flow, without data: its density map over samples drawn from it.
+        string saved = Path.Combine(_directory, "saved.html");
+        (code, _, stderr) = ProgramTests.Run("report", "--model", model, "--output", saved);
+        Assert.True(code == ExitCodes.Success, stderr);
+        Assert.Contains("<svg", File.ReadAllText(saved), StringComparison.Ordinal);
+        (code, _, stderr) = ProgramTests.Run("report", "--model", model, "--data", data, "--output", saved);
+        Assert.True(code == ExitCodes.Success, stderr);
+        Assert.Contains("<svg", File.ReadAllText(saved), StringComparison.Ordinal);
+
         // Export the density graph and score it with ONNX Runtime: the same log-densities as flow score.
         string onnx = Path.Combine(_directory, "flow.onnx");
         (code, stdout, stderr) = ProgramTests.Run("export", "--model", model, "--output", onnx, "--json");

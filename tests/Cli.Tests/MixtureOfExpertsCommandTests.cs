@@ -17,8 +17,10 @@ public sealed partial class MixtureOfExpertsCommandTests(TrainedMixtureOfExperts
         Assert.Equal("moe fit", result["command"]!.GetValue<string>());
         Assert.Equal(4, result["epochsRun"]!.GetValue<int>());
         Assert.Equal(10, result["classes"]!.AsArray().Count);
-        double accuracy = result["metrics"]!["accuracy"]!.GetValue<double>();
+        double accuracy = result["validationMetrics"]!["accuracy"]!.GetValue<double>();
         Assert.InRange(accuracy, 0, 1);
+        Assert.Equal(60, result["validationMetrics"]!["rows"]!.GetValue<int>());
+        Assert.Equal(300, result["trainingMetrics"]!["rows"]!.GetValue<int>());
 
         // Redirected output: one plain progress line per epoch on stderr.
         Assert.Equal(4, fixture.FitStderr.Split('\n').Count(l => l.StartsWith("moe: epoch ", StringComparison.Ordinal)));
@@ -39,6 +41,23 @@ public sealed partial class MixtureOfExpertsCommandTests(TrainedMixtureOfExperts
 
         Assert.Contains("Confusion matrix", html, StringComparison.Ordinal);
         Assert.Contains("Expert utilisation", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Report_command_writes_a_page_with_figures_for_a_saved_model_with_or_without_data()
+    {
+        string page = fixture.PathFor("saved-report.html");
+        var (code, _, stderr) = ProgramTests.Run("report", "--model", fixture.ModelPath, "--data", fixture.TestPath, "--output", page);
+        Assert.True(code == ExitCodes.Success, stderr);
+        string html = File.ReadAllText(page);
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        Assert.Contains("Confusion matrix", html, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(fixture.Directory, "*.tmp")); // written to a temporary file, then renamed
+
+        string bare = fixture.PathFor("saved-report-no-data.html");
+        (code, _, stderr) = ProgramTests.Run("report", "--model", fixture.ModelPath, "--output", bare);
+        Assert.True(code == ExitCodes.Success, stderr);
+        Assert.Contains("3 experts, 10 classes, 64 features", File.ReadAllText(bare), StringComparison.Ordinal);
     }
 
     [Fact]

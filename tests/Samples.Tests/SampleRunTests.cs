@@ -12,6 +12,8 @@ public sealed class SampleRunTests
         Assert.True(code == 0, output);
         Assert.Contains("digits: test accuracy", output, StringComparison.Ordinal);
         Assert.Contains("miniboone: validation log-likelihood", output, StringComparison.Ordinal);
+        Assert.Contains("  digits epoch 1/3", output, StringComparison.Ordinal); // progress while it trains
+        Assert.Contains("  miniboone epoch 1/2", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(dir, "digits.mlmix")));
         Assert.True(File.Exists(Path.Combine(dir, "miniboone.mlmix")));
     }
@@ -45,6 +47,8 @@ public sealed class SampleRunTests
             Assert.Contains(objective, output, StringComparison.Ordinal);
         }
 
+        Assert.Contains("Marginal, K = 8: epoch 1/2", output, StringComparison.Ordinal); // progress while it trains
+
         // One result row (with a percentage) per configuration: three objectives with 8 experts, and K = 1.
         Assert.Equal(4, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains('%', StringComparison.Ordinal)));
     }
@@ -55,8 +59,13 @@ public sealed class SampleRunTests
         var (code, output, dir) = RunSample("FlowsToys", "--quick", "out");
         Assert.True(code == 0, output);
         Assert.Contains("EightGaussians", output, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(dir, "out", "EightGaussians-k1.html")));
-        Assert.True(File.Exists(Path.Combine(dir, "out", "EightGaussians-k8.html")));
+        Assert.Contains("EightGaussians, K = 8: epoch 1/2", output, StringComparison.Ordinal); // progress while it trains
+
+        // One page compares the two bases.
+        string html = File.ReadAllText(Path.Combine(dir, "out", "EightGaussians.html"));
+        Assert.Contains("K = 1: Density", html, StringComparison.Ordinal);
+        Assert.Contains("K = 8: Density", html, StringComparison.Ordinal);
+        Assert.Contains("Comparison", html, StringComparison.Ordinal);
     }
 
     [Fact]

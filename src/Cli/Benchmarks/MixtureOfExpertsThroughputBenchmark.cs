@@ -124,7 +124,7 @@ public sealed class MixtureOfExpertsThroughputBenchmark
         var clock = Stopwatch.StartNew();
         var model = new MixtureOfExpertsEstimator(options).Fit(
             train,
-            progress: new SynchronousProgress(p =>
+            progress: new EpochReporter(p =>
             {
                 rates.Add(p.SamplesPerSecond);
                 if (p.Epoch >= minimumEpochs && clock.Elapsed.TotalSeconds >= seconds)
@@ -189,10 +189,4 @@ public sealed class MixtureOfExpertsThroughputBenchmark
 
     private Tensor[] Tensors(int batch) =>
         [.. RowBatches.Cut(_pool, Model.Inputs, batch).Select(values => new Tensor(values, batch, Model.Inputs))];
-
-    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 }

@@ -20,7 +20,7 @@ public sealed class BenchCommand : ICliCommand
     {
         ArgumentNullException.ThrowIfNull(context);
         var cmd = new Command("bench", "Measure throughput: ours vs references.");
-        var gemm = new BenchOptions("Measuring time per size, in seconds.", defaultBatchSizes: null)
+        var gemm = new BenchOptions("Measuring time per size, in seconds.", defaultBatchSizes: null, againstOnnxRuntime: false)
             .CreateCommand("gemm", "GEMM GFLOP/s at the sizes the trainer uses.", context, (ctx, settings, _) => RunGemm(ctx, settings));
         cmd.Subcommands.Add(gemm);
         cmd.Subcommands.Add(BenchFlowCommand.Build(context));
@@ -87,7 +87,7 @@ public sealed class BenchCommand : ICliCommand
             }
         }
 
-        BenchReport.Write(ctx, table, settings, string.Create(CultureInfo.InvariantCulture, $"; {settings.Seconds:0.###} s per size, best 50 ms burst"));
+        BenchReport.Write(ctx, "GEMM C = A B (float32, row-major), best GFLOP/s per size", table, legend: null, settings, string.Create(CultureInfo.InvariantCulture, $"; {settings.Seconds:0.###} s per size, best 50 ms burst"));
         var result = BenchReport.Result("bench gemm", settings);
         result["results"] = json;
         ctx.WriteResult(result);

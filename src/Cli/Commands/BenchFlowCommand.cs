@@ -17,7 +17,7 @@ internal static class BenchFlowCommand
     /// <summary>Builds the sub-command.</summary>
     public static Command Build(Func<ParseResult, CliContext> context)
     {
-        var options = new BenchOptions("Measuring time of each rate, in seconds.", "64,1024,16384");
+        var options = new BenchOptions("Measuring time of each rate, in seconds.", "64,1024,16384", againstOnnxRuntime: true);
         return options.CreateCommand(
             "flow",
             "Flow training samples/s and log-density rows/s, ours and ONNX Runtime's (affine-coupling flow, D=43, 8 layers, 128-128 conditioners).",
@@ -30,8 +30,6 @@ internal static class BenchFlowCommand
         var plan = settings.Plan;
         var bench = new FlowThroughputBenchmark(FlowThroughputBenchmark.ReferenceArchitecture);
         var table = new Table()
-            .Title(Markup.Escape(bench.Description))
-            .Caption(BenchReport.Caption)
             .AddColumns("threads", "what", "batch", "ours/s", "ORT/s", "ours/ORT");
         var training = new JsonArray();
         var logDensity = new JsonArray();
@@ -56,7 +54,7 @@ internal static class BenchFlowCommand
             }
         }
 
-        BenchReport.Write(ctx, table, settings);
+        BenchReport.Write(ctx, bench.Description, table, BenchReport.Legend, settings);
         var result = BenchReport.Result("bench flow", settings);
         result["model"] = bench.Description;
         result["training"] = training;

@@ -15,7 +15,7 @@ internal static class BenchMixtureOfExpertsCommand
     /// <summary>Builds the sub-command.</summary>
     public static Command Build(Func<ParseResult, CliContext> context)
     {
-        var options = new BenchOptions("Measuring time of each rate, in seconds (training runs at least 2 epochs and this long).", "64,1024,4000");
+        var options = new BenchOptions("Measuring time of each rate, in seconds (training runs at least 2 epochs and this long).", "64,1024,4000", againstOnnxRuntime: true);
         var data = new Option<string?>("--data-dir") { Description = "Folder holding letter_train.csv and letter_test.csv (default: data/ of the repository, found from the current folder upwards)." };
         var cmd = options.CreateCommand(
             "moe",
@@ -36,7 +36,6 @@ internal static class BenchMixtureOfExpertsCommand
 
         var plan = settings.Plan;
         var table = new Table()
-            .Caption(BenchReport.Caption)
             .AddColumns("threads", "what", "batch", "ours/s", "ORT/s", "ours/ORT", "top-1/soft");
         var training = new JsonArray();
         var inference = new JsonArray();
@@ -74,8 +73,7 @@ internal static class BenchMixtureOfExpertsCommand
             }
         }
 
-        table.Title(Markup.Escape(description + "; inference on the standardised letter test rows"));
-        BenchReport.Write(ctx, table, settings);
+        BenchReport.Write(ctx, description + "; inference on the standardised letter test rows", table, BenchReport.Legend, settings);
         var result = BenchReport.Result("bench moe", settings);
         result["model"] = description;
         result["training"] = training;

@@ -15,7 +15,7 @@ internal static class BenchOnnxCommand
     /// <summary>Builds the sub-command.</summary>
     public static Command Build(Func<ParseResult, CliContext> context)
     {
-        var options = new BenchOptions("Measuring time of each rate, in seconds.", "1,64,1024,16384");
+        var options = new BenchOptions("Measuring time of each rate, in seconds.", "1,64,1024,16384", againstOnnxRuntime: true);
         return options.CreateCommand(
             "onnx",
             "Ours vs ONNX Runtime rows/s across batch sizes: flow log-density (D=43, 8 affine couplings, K=8) and MoE soft inference (D=16, C=26, K=8).",
@@ -29,8 +29,6 @@ internal static class BenchOnnxCommand
         var flow = new FlowThroughputBenchmark(FlowThroughputBenchmark.MixtureArchitecture);
         var experts = MixtureOfExpertsThroughputBenchmark.Untrained();
         var table = new Table()
-            .Title(Markup.Escape($"{flow.Description}; {experts.Description}"))
-            .Caption("ORT = ONNX Runtime (CPU)")
             .AddColumns("what", "threads", "batch", "ours rows/s", "ORT rows/s", "ours/ORT");
         var results = new JsonArray();
         void Add(string model, string measurement, int threads, int batch, double ours, double onnx)
@@ -61,7 +59,7 @@ internal static class BenchOnnxCommand
             }
         }
 
-        BenchReport.Write(ctx, table, settings);
+        BenchReport.Write(ctx, $"{flow.Description}; {experts.Description}", table, "ORT = ONNX Runtime (CPU).", settings);
         var result = BenchReport.Result("bench onnx", settings);
         result["models"] = new JsonObject { ["flow"] = flow.Description, ["MoE"] = experts.Description };
         result["results"] = results;

@@ -5,20 +5,22 @@ namespace MLNetMixture.Cli.Commands;
 /// <summary>The <c>--threads</c>, <c>--seconds</c> and (optionally) <c>--batch-sizes</c> options of one <c>mlmix bench</c> sub-command.</summary>
 internal sealed class BenchOptions
 {
-    private readonly Option<string> _threads = new("--threads")
-    {
-        Description = "Threads: one count or a comma-separated list such as 1,2, each measured in turn (0 = every core); ours and ONNX Runtime get the same.",
-        DefaultValueFactory = _ => "0",
-    };
-
+    private readonly Option<string> _threads;
     private readonly Option<double> _seconds;
     private readonly Option<string>? _batchSizes;
 
     /// <summary>Creates the options.</summary>
     /// <param name="secondsDescription">What <c>--seconds</c> measures.</param>
     /// <param name="defaultBatchSizes">The default of <c>--batch-sizes</c>, or null for a table without batch sizes.</param>
-    public BenchOptions(string secondsDescription, string? defaultBatchSizes)
+    /// <param name="againstOnnxRuntime">Whether the table compares ours with ONNX Runtime (which then gets the same threads).</param>
+    public BenchOptions(string secondsDescription, string? defaultBatchSizes, bool againstOnnxRuntime)
     {
+        _threads = new Option<string>("--threads")
+        {
+            Description = "Threads: one count or a comma-separated list such as 1,2, each measured in turn (0 = every core)"
+                + (againstOnnxRuntime ? "; ours and ONNX Runtime get the same." : "."),
+            DefaultValueFactory = _ => "0",
+        };
         _seconds = new Option<double>("--seconds") { Description = secondsDescription, DefaultValueFactory = _ => 1.0 };
         if (defaultBatchSizes is not null)
         {

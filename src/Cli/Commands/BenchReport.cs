@@ -8,8 +8,8 @@ namespace MLNetMixture.Cli.Commands;
 /// <summary>How the <c>mlmix bench</c> tables print rates and name the machine, in the table and in the JSON result.</summary>
 internal static class BenchReport
 {
-    /// <summary>The caption of the tables with training and inference rows (flow, MoE).</summary>
-    public const string Caption = "rates per second: training samples, inference rows; ORT = ONNX Runtime (CPU)";
+    /// <summary>The legend of the tables with training and inference rows (flow, MoE).</summary>
+    public const string Legend = "Rates per second: training samples, inference rows; ORT = ONNX Runtime (CPU).";
 
     /// <summary>A count (threads, batch size) for a table cell.</summary>
     public static string Count(int value) => value.ToString(CultureInfo.InvariantCulture);
@@ -36,12 +36,24 @@ internal static class BenchReport
     };
 
     /// <summary>
-    /// Prints the table and the grey line naming the machine (cores, SIMD), the threads and how rates were
-    /// measured: by default as <see cref="MeasurementPlan.ForSeconds"/> does, the same threads for ours and ONNX Runtime.
+    /// Prints the heading (what was measured), the table, the legend (what its columns mean) and the grey line naming
+    /// the machine (cores, SIMD), the threads and how rates were measured: by default as
+    /// <see cref="MeasurementPlan.ForSeconds"/> does, the same threads for ours and ONNX Runtime. Heading and legend
+    /// are lines of their own rather than a table title and caption, which would wrap to the table's width.
     /// </summary>
-    public static void Write(CliContext ctx, Table table, BenchSettings settings, string? measuring = null)
+    public static void Write(CliContext ctx, string? heading, Table table, string? legend, BenchSettings settings, string? measuring = null)
     {
+        if (heading is not null)
+        {
+            ctx.Console.MarkupLine($"[bold]{Markup.Escape(heading)}[/]");
+        }
+
         ctx.Console.Write(table);
+        if (legend is not null)
+        {
+            ctx.Console.MarkupLine(Markup.Escape(legend));
+        }
+
         string threads = string.Join(",", settings.Threads.Select(t => t.ToString(CultureInfo.InvariantCulture)));
         measuring ??= string.Create(CultureInfo.InvariantCulture, $" (ours and ORT); {settings.Seconds:0.###} s per rate, best of 3");
         ctx.Console.MarkupLine($"[grey]{Markup.Escape($"{MachineDescription.Summary}; threads {threads}{measuring}")}[/]");

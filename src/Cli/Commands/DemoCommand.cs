@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using System.Text.Json.Nodes;
+using MLNetMixture.Cli.Output;
 using MLNetMixture.Training.Datasets;
 using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Trainers;
@@ -72,22 +73,43 @@ public sealed class DemoCommand : ICliCommand
         var summary = report.AddSection("Summary"); // filled at the end, shown first
 
         RunExperts(ctx, data, outputDir, quick, threads, rows, report, json);
+        ctx.Cancellation.ThrowIfCancellationRequested();
         RunFlow2D(ctx, outputDir, quick, threads, rows, report, json);
+        ctx.Cancellation.ThrowIfCancellationRequested();
         RunMiniboone(ctx, data, outputDir, quick, threads, rows, report, json);
+        ctx.Cancellation.ThrowIfCancellationRequested();
 
-        var summaryTable = new Table().Title("Summary").AddColumns("model", "metric", "native", "ORT", "max |diff|", "native", "ORT");
+        string[] columns = ["model", "metric", "value (native)", "value (ORT)", "max |diff|", "scoring ms (native)", "scoring ms (ORT)"];
+        const string Legend = "native = our C# scoring; ORT = the exported ONNX graph run by ONNX Runtime (CPU) on the same rows; "
+            + "max |diff| = the largest difference between their per-row outputs (class probabilities or log-densities); "
+            + "scoring ms = time to score those rows. LL = mean log-likelihood per row in nats.";
+        var summaryTable = new Table().AddColumns(columns);
         var jsonRows = new JsonArray();
         foreach (var r in rows)
         {
-            summaryTable.AddRow(Markup.Escape(r.Model), Markup.Escape(r.Metric), r.Native, r.Onnx, r.MaxDiff, r.NativeTime, r.OnnxTime);
-            jsonRows.Add(new JsonObject { ["model"] = r.Model, ["metric"] = r.Metric, ["native"] = r.Native, ["onnxRuntime"] = r.Onnx, ["maxAbsDiff"] = r.MaxDiff, ["nativeTime"] = r.NativeTime, ["onnxTime"] = r.OnnxTime });
+            summaryTable.AddRow(Markup.Escape(r.Model), Markup.Escape(r.Metric), r.Show(r.Native), r.Show(r.Onnx), Scientific(r.MaxDiff), Ms(r.NativeSeconds), Ms(r.OnnxSeconds));
+            jsonRows.Add(new JsonObject
+            {
+                ["model"] = r.Model,
+                ["metric"] = r.Metric,
+                ["native"] = JsonNumbers.Of(r.Native),
+                ["onnxRuntime"] = JsonNumbers.Of(r.Onnx),
+                ["maxAbsDiff"] = JsonNumbers.Of(r.MaxDiff),
+                ["nativeMilliseconds"] = JsonNumbers.Of(Math.Round(r.NativeSeconds * 1000, 3)),
+                ["onnxRuntimeMilliseconds"] = JsonNumbers.Of(Math.Round(r.OnnxSeconds * 1000, 3)),
+            });
         }
 
-        summary.AddTable(["model", "metric", "native", "ONNX Runtime", "max |diff|", "native time", "ONNX Runtime time"], rows.Select(r => (IReadOnlyList<string>)[r.Model, r.Metric, r.Native, r.Onnx, r.MaxDiff, r.NativeTime, r.OnnxTime]), "Native C# scoring vs the exported ONNX graph run by ONNX Runtime (CPU) on the same rows. LL = mean log-likelihood per point in nats; MoE on the 360 digits test rows, 8 Gaussians on 2,000 fresh samples, MINIBOONE on its 329 validation rows.");
+        summary.AddTable(
+            columns,
+            rows.Select(r => (IReadOnlyList<string>)[r.Model, r.Metric, r.Show(r.Native), r.Show(r.Onnx), Scientific(r.MaxDiff), Ms(r.NativeSeconds), Ms(r.OnnxSeconds)]),
+            Legend + " MoE on the 360 digits test rows, 8 Gaussians on 2,000 fresh samples, MINIBOONE on its 329 validation rows.");
         string reportPath = Path.Combine(outputDir, "report.html");
         report.Save(reportPath);
 
+        ctx.Console.MarkupLine("\n[bold]Summary[/]");
         ctx.Console.Write(summaryTable);
+        ctx.Console.MarkupLine(Markup.Escape(Legend));
         ctx.Console.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(reportPath))}[/]  (total {total.Elapsed.TotalSeconds:F0} s)");
         json["summary"] = jsonRows;
         json["report"] = reportPath;
@@ -143,7 +165,7 @@ public sealed class DemoCommand : ICliCommand
 
         double ortAccuracy = (double)correctOrt / test.Rows;
         ctx.Console.MarkupLine($"   trained in {fitSeconds:F1} s ({model.Training?.EpochsRun} epochs); test accuracy {metrics.Accuracy:P2}, macro-F1 {metrics.MacroF1:F3}; ONNX Runtime agrees on {agree}/{test.Rows} labels, max |score diff| {maxDiff:E1}");
-        rows.Add(new SummaryRow("MoE digits", "accuracy (test)", metrics.Accuracy.ToString("P2", CultureInfo.InvariantCulture), ortAccuracy.ToString("P2", CultureInfo.InvariantCulture), maxDiff.ToString("E1", CultureInfo.InvariantCulture), Ms(nativeSeconds), Ms(ortSeconds)));
+        rows.Add(new SummaryRow("MoE digits", "accuracy (test)", metrics.Accuracy, ortAccuracy, maxDiff, nativeSeconds, ortSeconds, "P2"));
         report.Include(new MixtureOfExpertsReport(model, metrics, "digits_test.csv (360 rows)").Build(), "Digits: ");
         json["moe"] = new JsonObject { ["testAccuracy"] = metrics.Accuracy, ["macroF1"] = metrics.MacroF1, ["onnxLabelAgreement"] = (double)agree / test.Rows, ["maxScoreDiff"] = maxDiff, ["fitSeconds"] = fitSeconds };
     }
@@ -178,7 +200,7 @@ public sealed class DemoCommand : ICliCommand
 
         kl /= test.Rows;
         ctx.Console.MarkupLine($"   trained in {fitSeconds:F1} s; test log-likelihood {nativeLl.Average():F3} nats, KL(true || model) ≈ {kl:F3} nats; ONNX Runtime max |log-density diff| {maxDiff:E1}");
-        rows.Add(new SummaryRow("flow 8gauss", "LL (test)", nativeLl.Average().ToString("F3", CultureInfo.InvariantCulture), ortLl.Average().ToString("F3", CultureInfo.InvariantCulture), maxDiff.ToString("E1", CultureInfo.InvariantCulture), Ms(nativeSeconds), Ms(ortSeconds)));
+        rows.Add(new SummaryRow("flow 8gauss", "LL (test)", nativeLl.Average(), ortLl.Average(), maxDiff, nativeSeconds, ortSeconds, "F3"));
         var section = new MixtureDensityFlowReport(model, test) { Title = "8 Gaussians" }.Build();
         report.Include(section, "8 Gaussians: ");
         json["flow2d"] = new JsonObject { ["testLogLikelihood"] = nativeLl.Average(), ["klTrueModel"] = kl, ["maxLogDensityDiff"] = maxDiff, ["fitSeconds"] = fitSeconds };
@@ -212,7 +234,7 @@ public sealed class DemoCommand : ICliCommand
         double mean = nativeLl.Average();
         double se = Math.Sqrt(nativeLl.Select(v => (v - mean) * (v - mean)).Sum() / (nativeLl.Length - 1) / nativeLl.Length);
         ctx.Console.MarkupLine($"   trained in {fitSeconds:F1} s; validation log-likelihood {mean:F2} ± {2 * se:F2} nats (median {sorted[sorted.Length / 2]:F2}, worst {sorted[0]:F1}); ONNX Runtime max |diff| {maxDiff:E1}");
-        rows.Add(new SummaryRow("flow MINIBOONE", "LL (valid.)", mean.ToString("F2", CultureInfo.InvariantCulture), ortLl.Average().ToString("F2", CultureInfo.InvariantCulture), maxDiff.ToString("E1", CultureInfo.InvariantCulture), Ms(nativeSeconds), Ms(ortSeconds)));
+        rows.Add(new SummaryRow("flow MINIBOONE", "LL (valid.)", mean, ortLl.Average(), maxDiff, nativeSeconds, ortSeconds, "F2"));
         var section = report.AddSection("MINIBOONE-small");
         section.AddParagraph($"Affine-coupling flow (6 layers, conditioner 64 units) with an 8-component Gaussian-mixture base, trained {model.Training?.EpochsRun} epochs on 2,955 rows. Validation log-likelihood per point {mean:F2} ± {2 * se:F2} nats (2 s.e.), median {sorted[sorted.Length / 2]:F2}, worst {sorted[0]:F1}. The demo trains briefly; see the README for the full protocol and figures.");
         section.AddFigure(new LineChart([
@@ -246,15 +268,27 @@ public sealed class DemoCommand : ICliCommand
         return m;
     }
 
-    private static string Ms(double seconds) => (seconds * 1000).ToString("F1", CultureInfo.InvariantCulture) + " ms";
+    private static string Ms(double seconds) => (seconds * 1000).ToString("F1", CultureInfo.InvariantCulture);
 
-    private static Progress<TrainingProgress> EpochPrinter(CliContext ctx, string what) => new(p =>
-    {
-        if (!ctx.Quiet && (p.Epoch % 10 == 0 || p.Epoch == p.Epochs || p.Epoch == 1))
+    private static string Scientific(double value) => value.ToString("E1", CultureInfo.InvariantCulture);
+
+    private static EpochReporter EpochPrinter(CliContext ctx, string what) => new(
+        p =>
         {
-            ctx.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   [{what}] epoch {p.Epoch}/{p.Epochs} loss {p.TrainingLoss:F4} validation {p.Validation:F4} {p.SamplesPerSecond:N0} samples/s"));
-        }
-    });
+            if (!ctx.Quiet)
+            {
+                ctx.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   [{what}] epoch {p.Epoch}/{p.Epochs} loss {p.TrainingLoss:F4} validation {p.Validation:F4} {p.SamplesPerSecond:N0} samples/s"));
+            }
+        },
+        every: 10);
 
-    private sealed record SummaryRow(string Model, string Metric, string Native, string Onnx, string MaxDiff, string NativeTime, string OnnxTime);
+    /// <summary>
+    /// One model's line of the summary: a metric by native and ONNX Runtime scoring, the largest difference between
+    /// their per-row outputs, their scoring times in seconds, and how the metric is shown to people (P2 for an
+    /// accuracy, F2 or F3 for a log-likelihood).
+    /// </summary>
+    private sealed record SummaryRow(string Model, string Metric, double Native, double Onnx, double MaxDiff, double NativeSeconds, double OnnxSeconds, string Format)
+    {
+        public string Show(double value) => value.ToString(Format, CultureInfo.InvariantCulture);
+    }
 }

@@ -14,27 +14,49 @@ public sealed class ExportCommand : ICliCommand
     public Command Build(Func<ParseResult, CliContext> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var cmd = new Command("export", "Export a saved model (.mlmix) to ONNX; the graph standardises raw features itself and carries feature names and class labels as metadata.");
-        var model = new Option<string>("--model", "-m") { Description = "The model file saved by moe fit.", Required = true };
+        var cmd = new Command("export", "Export a saved model (.mlmix from moe fit or flow fit) to ONNX; the graph standardises raw features itself and carries the feature names (and a classifier's class labels) as metadata.");
+        var model = new Option<string>("--model", "-m") { Description = "The model file saved by moe fit or flow fit.", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "The ONNX file to write.", Required = true };
         var opset = new Option<int>("--opset") { Description = $"ONNX opset ({OnnxGraphBuilder.MinimumOpset} to {OnnxGraphBuilder.MaximumOpset}).", DefaultValueFactory = _ => OnnxGraphBuilder.DefaultOpset };
-        var gate = new Option<string>("--gate") { Description = "Mixture of experts: soft (full mixture), hard (each row to its arg-max expert) or gumbel (stochastic Gumbel-softmax gate with a Temperature input).", DefaultValueFactory = _ => "soft" };
+        var gate = new Option<string>("--gate") { Description = "Mixture-of-experts models only: soft (full mixture), hard (each row to its arg-max expert) or gumbel (stochastic Gumbel-softmax gate with a Temperature input).", DefaultValueFactory = _ => "soft" };
         gate.AcceptOnlyFromAmong("soft", "hard", "gumbel");
         var seed = new Option<float?>("--seed") { Description = "With --gate gumbel or --mode sample-in-graph: seed of the in-graph draws; default: chosen by the runtime." };
-        var mode = new Option<string>("--mode") { Description = "Flows: density (Features -> LogDensity, ComponentPosterior, Component), sample (noise inputs ComponentUniforms, Normals -> Samples, LogDensity) or sample-in-graph (SampleRows [N,1] -> Samples, LogDensity with in-graph noise).", DefaultValueFactory = _ => "density" };
+        var mode = new Option<string>("--mode") { Description = "Flow models only: density (Features -> LogDensity, ComponentPosterior, Component), sample (noise inputs ComponentUniforms, Normals -> Samples, LogDensity) or sample-in-graph (SampleRows [N,1] -> Samples, LogDensity with in-graph noise).", DefaultValueFactory = _ => "density" };
         mode.AcceptOnlyFromAmong("density", "sample", "sample-in-graph");
         foreach (var o in new Option[] { model, output, opset, gate, mode, seed })
         {
             cmd.Options.Add(o);
         }
 
-        cmd.SetAction(pr => Run(context(pr), pr.GetValue(model)!, pr.GetValue(output)!, pr.GetValue(opset), pr.GetValue(gate)!, pr.GetValue(mode)!, pr.GetValue(seed)));
+        cmd.SetAction(pr =>
+        {
+            string path = pr.GetValue(model)!;
+            string kind = ModelFile.Load(path, expectedKind: null).Kind;
+            if (kind == MixtureDensityFlowTransformer.ModelKind)
+            {
+                RejectOptionOfOtherKind(pr, gate, path, "mixture-of-experts", "a flow");
+            }
+            else if (kind == MixtureOfExpertsTransformer.ModelKind)
+            {
+                RejectOptionOfOtherKind(pr, mode, path, "flow", "a mixture-of-experts");
+            }
+
+            return Run(context(pr), path, kind, pr.GetValue(output)!, pr.GetValue(opset), pr.GetValue(gate)!, pr.GetValue(mode)!, pr.GetValue(seed));
+        });
         return cmd;
     }
 
-    private static int Run(CliContext ctx, string modelPath, string outputPath, int opset, string gate, string flowMode, float? seed)
+    /// <summary>--gate means nothing to a flow, --mode nothing to a mixture of experts: given explicitly, say so rather than ignore it.</summary>
+    private static void RejectOptionOfOtherKind(ParseResult parse, Option<string> option, string path, string appliesTo, string holds)
     {
-        string kind = ModelFile.Load(modelPath, expectedKind: null).Kind;
+        if (parse.GetResult(option) is { Implicit: false })
+        {
+            throw new UsageException($"{option.Name} applies to {appliesTo} models only, and {path} holds {holds} model; leave {option.Name} out.");
+        }
+    }
+
+    private static int Run(CliContext ctx, string modelPath, string kind, string outputPath, int opset, string gate, string flowMode, float? seed)
+    {
         if (kind == MixtureDensityFlowTransformer.ModelKind)
         {
             return RunFlow(ctx, modelPath, outputPath, opset, flowMode, seed);
@@ -68,7 +90,7 @@ public sealed class ExportCommand : ICliCommand
 
         exporter.WriteFile(model.Standardizer, model.Model, model.ClassLabels, model.FeatureNames, outputPath);
         long bytes = new FileInfo(outputPath).Length;
-        ctx.Info($"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {gate} gate): input Features [N, {model.FeatureNames.Count}]; outputs Score, PredictedLabel, GateProbabilities, Expert" +
+        ctx.WriteResultLine($"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {gate} gate): input Features [N, {model.FeatureNames.Count}]; outputs Score, PredictedLabel, GateProbabilities, Expert" +
             (mode == MixtureOfExpertsGateMode.GumbelSoftmax ? "; scalar input Temperature." : "."));
         ctx.WriteResult(new JsonObject
         {
@@ -105,7 +127,7 @@ public sealed class ExportCommand : ICliCommand
 
         exporter.WriteFile(model.Model, model.FeatureNames, outputPath);
         long bytes = new FileInfo(outputPath).Length;
-        ctx.Info($"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {flowMode} graph of a flow with D = {model.FeatureNames.Count}, K = {model.Model.Components}).");
+        ctx.WriteResultLine($"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {flowMode} graph of a flow with D = {model.FeatureNames.Count}, K = {model.Model.Components}).");
         ctx.WriteResult(new JsonObject
         {
             ["command"] = "export",

@@ -33,8 +33,11 @@ public sealed class FlowCommand : ICliCommand
         var train = new Option<string>("--train") { Description = "Training CSV (.csv or .csv.gz) with a header row.", Required = true };
         var validation = new Option<string?>("--validation") { Description = "Validation CSV for early stopping; default: hold out 10% of the training rows." };
         var features = new Option<string?>("--features") { Description = "Columns to model: names, 0-based indices or ranges; default: every column." };
-        var flow = new Option<string>("--flow") { Description = "Layer type: affine (RealNVP coupling), spline (neural spline coupling) or maf (masked autoregressive).", DefaultValueFactory = _ => "spline" };
-        flow.AcceptOnlyFromAmong(FlowNames);
+        var flow = new OptionWithOldSpelling<string>(
+            new Option<string>("--flow") { Description = "Layer type: affine (RealNVP coupling), spline (neural spline coupling) or maf (masked autoregressive).", DefaultValueFactory = _ => "spline" },
+            "--type");
+        flow.Current.AcceptOnlyFromAmong(FlowNames);
+        flow.Old.AcceptOnlyFromAmong(FlowNames);
         var layers = new Option<int>("--layers") { Description = "Number of flow layers.", DefaultValueFactory = _ => defaults.Layers };
         var hidden = new Option<string>("--hidden") { Description = "Hidden widths of each layer's conditioner, comma-separated.", DefaultValueFactory = _ => string.Join(',', defaults.HiddenSizes) };
         var components = new Option<int>("--components", "-k") { Description = "Gaussian components of the base distribution (1 = standard normal).", DefaultValueFactory = _ => defaults.Components };
@@ -46,7 +49,7 @@ public sealed class FlowCommand : ICliCommand
         var threads = new Option<int>("--threads") { Description = "Threads (0 = every core).", DefaultValueFactory = _ => defaults.Threads };
         var model = new Option<string>("--model", "-o") { Description = "Where to save the trained model (.mlmix).", Required = true };
         var report = new Option<string?>("--report") { Description = "Also write an HTML report (curves; for 2-D data a density map with samples and component centres)." };
-        foreach (var o in new Option[] { train, validation, features, flow, layers, hidden, components, epochs, batch, rate, patience, seed, threads, model, report })
+        foreach (var o in new Option[] { train, validation, features, flow.Current, layers, hidden, components, epochs, batch, rate, patience, seed, threads, model, report, flow.Old })
         {
             cmd.Options.Add(o);
         }
@@ -55,7 +58,7 @@ public sealed class FlowCommand : ICliCommand
         {
             var options = new MixtureDensityFlowOptions
             {
-                FlowType = pr.GetValue(flow) switch
+                FlowType = flow.GetValue(pr) switch
                 {
                     "affine" => FlowType.AffineCoupling,
                     "maf" => FlowType.MaskedAutoregressive,
@@ -111,10 +114,14 @@ public sealed class FlowCommand : ICliCommand
     private static int Fit(CliContext ctx, MixtureDensityFlowOptions options, string trainPath, string? validationPath, string? features, string modelPath, string? reportPath)
     {
         BadInputGuard.Run(options.Validate);
-        var training = CsvFeatureReader.Read(trainPath, features);
-        var validation = validationPath is null ? null : CsvFeatureReader.Read(validationPath, features);
-        ctx.Info($"Fitting a {options.FlowType} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}.");
         var estimator = new MixtureDensityFlowEstimator(options);
+        var file = CsvFeatureReader.Read(trainPath, features);
+        var (training, validation) = validationPath is null ? estimator.HoldOut(file) : (file, CsvFeatureReader.Read(validationPath, features));
+        string validationName = validationPath is null
+            ? string.Create(CultureInfo.InvariantCulture, $"the {options.ValidationFraction:0%} of {trainPath} held out for validation")
+            : $"validation file {validationPath}";
+        ctx.WriteProgressLine($"Fitting a {options.FlowType} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}"
+            + (validation is null ? " (no validation rows)." : $"; validating on {validation.Rows:N0} rows, {validationName}."));
         MixtureDensityFlowTransformer model;
         try
         {
@@ -126,22 +133,40 @@ public sealed class FlowCommand : ICliCommand
         }
 
         var result = model.Training!;
-        if (result.Cancelled)
+        if (result.Cancelled && result.EpochsRun == 0)
         {
-            ctx.Warn($"training stopped by Ctrl+C after epoch {result.EpochsRun}; saving the best parameters (epoch {result.BestEpoch}).");
+            ctx.Warn($"stopped by Ctrl+C before the first epoch ended; no model was saved ({modelPath} is untouched).");
+            return ExitCodes.Cancelled;
         }
 
         model.Save(modelPath);
-        if (reportPath is not null)
+        if (result.Cancelled)
         {
-            new MixtureDensityFlowReport(model, training) { ExtraMetadata = [new("training data", trainPath), new("model file", modelPath)] }.Save(reportPath);
+            ctx.Warn($"stopped by Ctrl+C after epoch {result.EpochsRun} of {options.Epochs}; saved the best parameters (epoch {result.BestEpoch}) to {modelPath}.");
         }
 
+        if (reportPath is not null)
+        {
+            new MixtureDensityFlowReport(model, training)
+            {
+                ValidationData = validation,
+                ExtraMetadata = [new("training data", trainPath), new("model file", modelPath)],
+            }.Save(reportPath);
+        }
+
+        // The held-out rows chose the kept parameters and say how well the flow generalises: their figure comes first.
         double meanTrain = model.LogDensity(training).Average(v => (double)v);
         double? meanValidation = validation is null ? null : model.LogDensity(validation).Average(v => (double)v);
-        ctx.Info(string.Create(CultureInfo.InvariantCulture, $"Saved {modelPath}: {result.EpochsRun} epochs, best epoch {result.BestEpoch}; mean log-density {meanTrain:F4} nats/row on the training file")
-            + (meanValidation is double v ? string.Create(CultureInfo.InvariantCulture, $", {v:F4} on the validation file.") : ".")
-            + (reportPath is null ? string.Empty : $" Report: {reportPath}"));
+        string stopped = result.Cancelled ? "stopped by Ctrl+C" : result.StoppedEarly ? "stopped early" : "epoch limit";
+        ctx.WriteResultLine($"Saved {modelPath}: {result.EpochsRun} epochs ({stopped}), best epoch {result.BestEpoch}.");
+        ctx.WriteResultLine(meanValidation is double mv
+            ? string.Create(CultureInfo.InvariantCulture, $"Mean log-density: {mv:F4} nats/row on {validationName} ({validation!.Rows:N0} rows); {meanTrain:F4} on the {training.Rows:N0} rows trained on.")
+            : string.Create(CultureInfo.InvariantCulture, $"Mean log-density: {meanTrain:F4} nats/row on the {training.Rows:N0} rows trained on (no validation rows)."));
+        if (reportPath is not null)
+        {
+            ctx.WriteResultLine($"Report: {reportPath}");
+        }
+
         ctx.WriteResult(new JsonObject
         {
             ["command"] = "flow fit",
@@ -151,13 +176,16 @@ public sealed class FlowCommand : ICliCommand
             ["bestEpoch"] = result.BestEpoch,
             ["stoppedEarly"] = result.StoppedEarly,
             ["cancelled"] = result.Cancelled,
+            ["trainingRows"] = training.Rows,
+            ["validationRows"] = validation?.Rows,
+            ["validationData"] = validation is null ? null : validationName,
+            ["validationMeanLogDensity"] = meanValidation is double v ? JsonNumbers.Of(v) : null,
             ["bestValidationLogLikelihood"] = result.BestValidation is double b ? JsonNumbers.Of(b) : null,
             ["trainingMeanLogDensity"] = JsonNumbers.Of(meanTrain),
-            ["validationMeanLogDensity"] = meanValidation is double mv ? JsonNumbers.Of(mv) : null,
             ["features"] = new JsonArray([.. model.FeatureNames.Select(n => (JsonNode)n)]),
             ["components"] = model.Components,
         });
-        return ExitCodes.Success;
+        return result.Cancelled ? ExitCodes.Cancelled : ExitCodes.Success;
     }
 
     private static int Score(CliContext ctx, string modelPath, string dataPath, string outputPath, string? features)
@@ -173,7 +201,7 @@ public sealed class FlowCommand : ICliCommand
             Enumerable.Range(0, scored.Rows).Select(r => (IReadOnlyList<string>)[.. scored.Row(r)[first..].ToArray().Select(CsvOutputFile.Format)]),
             ctx.Cancellation);
         double mean = Enumerable.Range(0, scored.Rows).Average(r => (double)scored.Row(r)[first]);
-        ctx.Info(string.Create(CultureInfo.InvariantCulture, $"Wrote {scored.Rows:N0} rows to {outputPath}; mean log-density {mean:F4} nats/row."));
+        ctx.WriteResultLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {scored.Rows:N0} rows to {outputPath}; mean log-density {mean:F4} nats/row."));
         ctx.WriteResult(new JsonObject
         {
             ["command"] = "flow score",
@@ -202,7 +230,7 @@ public sealed class FlowCommand : ICliCommand
             header,
             Enumerable.Range(0, count).Select(r => (IReadOnlyList<string>)[.. samples.Row(r).ToArray().Select(CsvOutputFile.Format), CsvOutputFile.Format(logDensity[r])]),
             ctx.Cancellation);
-        ctx.Info($"Wrote {count:N0} samples to {outputPath}.");
+        ctx.WriteResultLine($"Wrote {count:N0} samples to {outputPath}.");
         ctx.WriteResult(new JsonObject
         {
             ["command"] = "flow sample",

@@ -36,7 +36,9 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         var features = new Option<string?>("--features") { Description = "Feature columns: names, 0-based indices or ranges (px0..px63, 0-15, f3..); default: every column except the label." };
         var label = new Option<string>("--label") { Description = "The label column (name or 0-based index).", DefaultValueFactory = _ => defaults.LabelColumn };
         var experts = new Option<int>("--experts", "-k") { Description = "Number of experts K.", DefaultValueFactory = _ => defaults.Experts };
-        var hidden = new Option<string>("--expert-hidden") { Description = "Hidden layer widths of each expert, comma-separated; 'none' for linear experts.", DefaultValueFactory = _ => string.Join(',', defaults.ExpertHiddenSizes) };
+        var hidden = new OptionWithOldSpelling<string>(
+            new Option<string>("--hidden") { Description = "Hidden layer widths of each expert, comma-separated; 'none' for linear experts.", DefaultValueFactory = _ => string.Join(',', defaults.ExpertHiddenSizes) },
+            "--expert-hidden");
         var objective = new Option<string>("--objective") { Description = "How the gate is trained: marginal (exact likelihood), gumbel-softmax or straight-through.", DefaultValueFactory = _ => "marginal" };
         objective.AcceptOnlyFromAmong(ObjectiveNames);
         var epochs = new Option<int>("--epochs") { Description = "Most passes over the training data (early stopping usually ends sooner).", DefaultValueFactory = _ => defaults.Epochs };
@@ -47,7 +49,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         var threads = new Option<int>("--threads") { Description = "Threads for matrix products (0 = every core).", DefaultValueFactory = _ => defaults.Threads };
         var model = new Option<string>("--model", "-o") { Description = "Where to save the trained model (.mlmix).", Required = true };
         var report = new Option<string?>("--report") { Description = "Also write an HTML report (curves, expert utilisation and accuracy, confusion matrix)." };
-        foreach (var o in new Option[] { train, validation, features, label, experts, hidden, objective, epochs, batch, rate, patience, seed, threads, model, report })
+        foreach (var o in new Option[] { train, validation, features, label, experts, hidden.Current, objective, epochs, batch, rate, patience, seed, threads, model, report, hidden.Old })
         {
             cmd.Options.Add(o);
         }
@@ -57,7 +59,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
             var options = new MixtureOfExpertsEstimatorOptions
             {
                 Experts = pr.GetValue(experts),
-                ExpertHiddenSizes = ParseWidths(pr.GetValue(hidden)!, "--expert-hidden"),
+                ExpertHiddenSizes = ParseWidths(hidden.GetValue(pr)!, "--hidden"),
                 Objective = ParseObjective(pr.GetValue(objective)!),
                 Epochs = pr.GetValue(epochs),
                 BatchSize = pr.GetValue(batch),
@@ -109,10 +111,16 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
     private static int Fit(CliContext ctx, MixtureOfExpertsEstimatorOptions options, string trainPath, string? validationPath, string? features, string modelPath, string? reportPath)
     {
         var estimator = BadInputGuard.Run(() => new MixtureOfExpertsEstimator(options));
-        var training = CsvFeatureReader.Read(trainPath, features, options.LabelColumn);
-        var validation = validationPath is null ? null : CsvFeatureReader.Read(validationPath, features, options.LabelColumn);
-        ctx.Info($"Training on {training.Rows:N0} rows x {training.Columns} features from {trainPath}" +
-            (validation is null ? string.Create(CultureInfo.InvariantCulture, $" (holding out {options.ValidationFraction * 100:0}% of each class for validation)") : $"; validating on {validation.Rows:N0} rows from {validationPath}") + ".");
+        var file = CsvFeatureReader.Read(trainPath, features, options.LabelColumn);
+        var (training, validation) = validationPath is null
+            ? BadInputGuard.Run(() => estimator.HoldOut(file))
+            : (file, CsvFeatureReader.Read(validationPath, features, options.LabelColumn));
+        string validationName = validationPath is null
+            ? string.Create(CultureInfo.InvariantCulture, $"the {options.ValidationFraction:0%} of {trainPath} held out for validation")
+            : $"validation file {validationPath}";
+        ctx.WriteProgressLine(validation is null
+            ? $"Training on {training.Rows:N0} rows x {training.Columns} features from {trainPath} (no validation rows)."
+            : $"Training on {training.Rows:N0} rows x {training.Columns} features from {trainPath}; validating on {validation.Rows:N0} rows, {validationName}.");
 
         var model = BadInputGuard.Run(() => TrainingProgressDisplay.Run(
             ctx,
@@ -122,32 +130,38 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
             MixtureOfExpertsStatistics.Describe,
             progress => estimator.Fit(training, validation, progress, ctx.Cancellation)));
         var result = model.Training!;
-        if (result.Cancelled)
+        if (result.Cancelled && result.EpochsRun == 0)
         {
-            ctx.Warn($"training stopped by Ctrl+C after epoch {result.EpochsRun}; saving the best parameters (epoch {result.BestEpoch}).");
+            ctx.Warn($"stopped by Ctrl+C before the first epoch ended; no model was saved ({modelPath} is untouched).");
+            return ExitCodes.Cancelled;
         }
 
         model.Save(modelPath);
-        var evaluationTable = validation ?? training;
-        string evaluatedOn = validation is null ? $"training file {trainPath} (all rows)" : $"validation file {validationPath}";
-        var metrics = BadInputGuard.Run(() => model.Evaluate(evaluationTable));
+        if (result.Cancelled)
+        {
+            ctx.Warn($"stopped by Ctrl+C after epoch {result.EpochsRun} of {options.Epochs}; saved the best parameters (epoch {result.BestEpoch}) to {modelPath}.");
+        }
+
+        // Validation rows first: they chose the kept parameters and say how the model does on rows it has not seen.
+        // The training rows' figures come second, to show the gap.
+        string headlineName = validation is null ? $"training file {trainPath} (no validation rows)" : validationName;
+        var headline = BadInputGuard.Run(() => model.Evaluate(validation ?? training));
+        var trainingMetrics = validation is null ? null : BadInputGuard.Run(() => model.Evaluate(training));
         if (reportPath is not null)
         {
-            new MixtureOfExpertsReport(model, metrics, evaluatedOn)
+            new MixtureOfExpertsReport(model, headline, headlineName)
             {
+                TrainingMetrics = trainingMetrics,
                 ExtraMetadata = [new("training data", trainPath), new("model file", modelPath)],
             }.Save(reportPath);
         }
 
-        if (!ctx.Quiet)
+        ctx.Console.MarkupLine(Markup.Escape(
+            $"Saved {modelPath}: {result.EpochsRun} epochs ({(result.Cancelled ? "stopped by Ctrl+C" : result.StoppedEarly ? "stopped early" : "epoch limit")}), best epoch {result.BestEpoch}."));
+        WriteMetrics(ctx, headline, headlineName, trainingMetrics);
+        if (reportPath is not null)
         {
-            ctx.Console.MarkupLine(Markup.Escape(
-                $"Saved {modelPath}: {result.EpochsRun} epochs ({(result.Cancelled ? "cancelled" : result.StoppedEarly ? "stopped early" : "epoch limit")}), best epoch {result.BestEpoch}."));
-            WriteMetrics(ctx, metrics, evaluatedOn);
-            if (reportPath is not null)
-            {
-                ctx.Console.MarkupLine(Markup.Escape($"Report: {reportPath}"));
-            }
+            ctx.Console.MarkupLine(Markup.Escape($"Report: {reportPath}"));
         }
 
         var json = new JsonObject
@@ -160,13 +174,15 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
             ["stoppedEarly"] = result.StoppedEarly,
             ["cancelled"] = result.Cancelled,
             ["trainingRows"] = training.Rows,
+            ["validationRows"] = validation?.Rows,
             ["features"] = new JsonArray([.. model.FeatureNames.Select(n => (JsonNode)n)]),
             ["classes"] = new JsonArray([.. model.ClassLabels.Select(n => (JsonNode)n)]),
-            ["evaluatedOn"] = evaluatedOn,
-            ["metrics"] = MetricsJson(metrics),
+            ["validationData"] = validation is null ? null : validationName,
+            ["validationMetrics"] = validation is null ? null : MetricsJson(headline),
+            ["trainingMetrics"] = MetricsJson(trainingMetrics ?? headline),
         };
         ctx.WriteResult(json);
-        return ExitCodes.Success;
+        return result.Cancelled ? ExitCodes.Cancelled : ExitCodes.Success;
     }
 
     private static int Evaluate(CliContext ctx, string modelPath, string dataPath, string? label, string? features, int? topK)
@@ -174,11 +190,8 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         var model = WithTopK(MixtureOfExpertsTransformer.Load(modelPath), topK);
         var table = ModelDataReader.Read(dataPath, model.FeatureNames, features, label ?? model.Options.LabelColumn);
         var metrics = BadInputGuard.Run(() => model.Evaluate(table));
-        if (!ctx.Quiet || !ctx.Json)
-        {
-            WriteMetrics(ctx, metrics, dataPath);
-            ctx.Console.Write(ConfusionTable(metrics.ConfusionMatrix));
-        }
+        WriteMetrics(ctx, metrics, dataPath);
+        ctx.Console.Write(ConfusionTable(metrics.ConfusionMatrix));
 
         var json = MetricsJson(metrics);
         json["command"] = "moe evaluate";
@@ -195,7 +208,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         var scores = BadInputGuard.Run(() => model.Transform(table));
         var header = ScoreColumns(model.ClassLabels, model.ExpertCount);
         CsvOutputFile.Write(outputPath, header, Enumerable.Range(0, scores.Rows).Select(r => PredictionRow(scores, r)), ctx.Cancellation);
-        ctx.Info($"Wrote {scores.Rows:N0} predictions to {outputPath}.");
+        ctx.WriteResultLine($"Wrote {scores.Rows:N0} predictions to {outputPath}.");
         ctx.WriteResult(new JsonObject
         {
             ["command"] = "moe predict",
@@ -263,17 +276,31 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         return text + string.Create(CultureInfo.InvariantCulture, $"  {p.SamplesPerSecond:N0} rows/s") + (p.IsBest ? " *" : string.Empty);
     }
 
-    private static void WriteMetrics(CliContext ctx, MixtureOfExpertsMetrics m, string evaluatedOn)
+    /// <summary>Prints the headline metrics (and, when given, the training rows' beside them), then the experts table of the headline rows.</summary>
+    private static void WriteMetrics(CliContext ctx, MixtureOfExpertsMetrics m, string evaluatedOn, MixtureOfExpertsMetrics? training = null)
     {
-        ctx.Console.MarkupLine(Markup.Escape($"Evaluated on {evaluatedOn}:"));
-        var headline = new Table().AddColumns("metric", "value");
-        headline.AddRow("rows", m.Rows.ToString("N0", CultureInfo.InvariantCulture));
-        headline.AddRow("accuracy", m.Accuracy.ToString("F4", CultureInfo.InvariantCulture));
-        headline.AddRow("macro-F1", m.MacroF1.ToString("F4", CultureInfo.InvariantCulture));
-        headline.AddRow("log-loss", m.LogLoss.ToString("F4", CultureInfo.InvariantCulture));
-        headline.AddRow("gate entropy", m.MeanGateEntropy.ToString("F3", CultureInfo.InvariantCulture));
-        headline.AddRow("routing", m.TopK is int k ? $"top-{k}" : "soft");
+        ctx.Console.MarkupLine(Markup.Escape(training is null ? $"Evaluated on {evaluatedOn}:" : $"Evaluated on {evaluatedOn} (first column) and on the rows trained on (second):"));
+        var headline = training is null ? new Table().AddColumns("metric", "value") : new Table().AddColumns("metric", "validation", "training");
+        void Row(string name, Func<MixtureOfExpertsMetrics, string> value)
+        {
+            if (training is null)
+            {
+                headline.AddRow(name, value(m));
+            }
+            else
+            {
+                headline.AddRow(name, value(m), value(training));
+            }
+        }
+
+        Row("rows", x => x.Rows.ToString("N0", CultureInfo.InvariantCulture));
+        Row("accuracy", x => x.Accuracy.ToString("F4", CultureInfo.InvariantCulture));
+        Row("macro-F1", x => x.MacroF1.ToString("F4", CultureInfo.InvariantCulture));
+        Row("log-loss", x => x.LogLoss.ToString("F4", CultureInfo.InvariantCulture));
+        Row("gate entropy", x => x.MeanGateEntropy.ToString("F3", CultureInfo.InvariantCulture));
+        Row("routing", x => x.TopK is int k ? $"top-{k}" : "soft");
         ctx.Console.Write(headline);
+        ctx.Console.MarkupLine(Markup.Escape($"Experts on {evaluatedOn}:"));
         var experts = new Table().AddColumns("expert", "rows", "share", "mean gate", "accuracy");
         for (int e = 0; e < m.ExpertShares.Count; e++)
         {

@@ -107,7 +107,7 @@ public sealed class OnnxCommand : ICliCommand
         var ordered = PreferredOutputs.Where(results.ContainsKey).Concat(scorer.OutputNames.Where(n => !PreferredOutputs.Contains(n))).Select(n => results[n]).ToArray();
         var header = ordered.SelectMany(o => ColumnNames(o, classLabels)).ToArray();
         CsvOutputFile.Write(outputPath, header, Enumerable.Range(0, table.Rows).Select(r => Row(ordered, r, classLabels, header.Length)), ctx.Cancellation);
-        ctx.Info($"Scored {table.Rows:N0} rows with {modelPath} on {scorer.ActiveProvider}; wrote {outputPath}.");
+        ctx.WriteResultLine($"Scored {table.Rows:N0} rows with {modelPath} on {scorer.ActiveProvider}; wrote {outputPath}.");
         ctx.WriteResult(new JsonObject
         {
             ["command"] = "onnx score",

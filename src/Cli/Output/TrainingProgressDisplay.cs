@@ -7,10 +7,21 @@ namespace MLNetMixture.Cli.Output;
 /// <summary>
 /// Shows training progress: a live Spectre.Console display (bar, epoch, loss, validation metric, samples/s,
 /// temperature, ETA) when a person watches a terminal; otherwise one plain line per epoch on standard error
-/// (tests, CI, pipes, --json), or nothing with --quiet.
+/// (tests, CI, pipes, --json), or nothing with --quiet. When Ctrl+C stops training, the display says so at once
+/// ("stopping after the current step") and ends with the bar where training stopped, so that the command's own
+/// message about the stop comes after it, on a line of its own.
 /// </summary>
 internal static class TrainingProgressDisplay
 {
+    /// <summary>What the display says as soon as Ctrl+C is pressed.</summary>
+    public const string StoppingMessage = "Ctrl+C: stopping after the current step and keeping the best parameters (press Ctrl+C again to abort).";
+
+    /// <summary>The same, short enough for the live display's line.</summary>
+    private const string ShortStoppingMessage = "stopping after this step (Ctrl+C again aborts)";
+
+    /// <summary>The live display's spinner, 20-character bar, percentage and clock, with the spaces between columns.</summary>
+    private const int FixedColumnsWidth = 40;
+
     /// <summary>Runs <paramref name="train"/>, which reports each epoch to the progress object it is given.</summary>
     /// <param name="context">The command's output context.</param>
     /// <param name="title">What is being trained, e.g. "mixture of experts".</param>
@@ -28,29 +39,44 @@ internal static class TrainingProgressDisplay
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(train);
-        if (context.Quiet)
-        {
-            return train(new SynchronousProgress(_ => { }));
-        }
-
         if (!context.Interactive)
         {
-            return train(new SynchronousProgress(p => context.Error.WriteLine($"{title}: {line(p)}  ETA {Eta(p.Remaining)}")));
+            using var stopping = context.Cancellation.Register(() => context.Error.WriteLine(StoppingMessage));
+            return context.Quiet
+                ? train(new EpochReporter(_ => { }))
+                : train(new EpochReporter(p => context.Error.WriteLine($"{title}: {line(p)}  ETA {Eta(p.Remaining)}")));
         }
 
+        // The fixed-width columns first and the description last, cut to the room left on the line: a description that
+        // wrapped would squeeze the bar and the clock to nothing in an 80-column terminal.
+        int room = Math.Max(24, context.Console.Profile.Width - FixedColumnsWidth);
+        string Fit(string text) => text.Length <= room ? text : string.Concat(text.AsSpan(0, room - 1), "…");
         return context.Console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new SpinnerColumn(), new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Columns(new SpinnerColumn(), new ProgressBarColumn { Width = 20 }, new PercentageColumn(), new ElapsedTimeColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
             .Start(progress =>
             {
-                var task = progress.AddTask(Markup.Escape($"{title}: starting"), maxValue: epochs);
-                var result = train(new SynchronousProgress(p =>
+                var task = progress.AddTask(Markup.Escape(Fit($"{title}: starting")), maxValue: epochs);
+                string last = "starting";
+                void Show(string text) => task.Description = Markup.Escape(Fit($"{title}: {text}"));
+                using var stopping = context.Cancellation.Register(() => Show($"{ShortStoppingMessage}  {last}"));
+                var result = train(new EpochReporter(p =>
                 {
                     task.Value = p.Epoch;
-                    task.Description = Markup.Escape($"{title}: {summary(p)}  ETA {Eta(p.Remaining)}");
+                    last = summary(p);
+                    Show(context.Cancellation.IsCancellationRequested ? $"{ShortStoppingMessage}  {last}" : $"{last}  ETA {Eta(p.Remaining)}");
                 }));
-                task.Value = task.MaxValue; // early stopping or Ctrl+C end before the planned epochs
+                if (context.Cancellation.IsCancellationRequested)
+                {
+                    // Leave the bar where training stopped; the command reports the stop below the display.
+                    Show($"stopped by Ctrl+C  {last}");
+                }
+                else
+                {
+                    task.Value = task.MaxValue; // early stopping ends before the planned epochs
+                }
+
                 task.StopTask();
                 return result;
             });
@@ -60,10 +86,4 @@ internal static class TrainingProgressDisplay
     public static string Eta(TimeSpan remaining) => remaining.TotalHours >= 1
         ? remaining.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture)
         : remaining.ToString(@"m\:ss", CultureInfo.InvariantCulture);
-
-    /// <summary>Calls the handler on the reporting thread (Progress&lt;T&gt; would post to a synchronisation context and lose ordering).</summary>
-    private sealed class SynchronousProgress(Action<TrainingProgress> handler) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => handler(value);
-    }
 }

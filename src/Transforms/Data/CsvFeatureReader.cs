@@ -5,7 +5,9 @@ namespace MLNetMixture.Transforms.Data;
 
 /// <summary>
 /// Reads CSV files with a header row into a <see cref="FeatureTable"/>: comma-separated, optional double quotes,
-/// <c>.csv.gz</c> read directly. Every malformed value is reported with file, row and column.
+/// <c>.csv.gz</c> read directly. Every malformed value is reported with file, row and column; a header that
+/// repeats a column name, or a feature selection that takes a column twice, is rejected (a model's features must have
+/// distinct names).
 /// </summary>
 public static class CsvFeatureReader
 {
@@ -47,6 +49,8 @@ public static class CsvFeatureReader
         {
             throw new DataFormatException($"{source}, row 1: the header row is empty.");
         }
+
+        RejectRepeatedNames(header, source);
 
         int labelIndex = label is null ? -1 : ResolveColumn(label, header, source, "label");
         int[] featureIndex = ResolveFeatures(features, header, labelIndex, source);
@@ -143,6 +147,12 @@ public static class CsvFeatureReader
             }
         }
 
+        var repeated = result.GroupBy(i => i).Where(g => g.Count() > 1).Select(g => $"'{header[g.Key]}' ({g.Key + 1})").ToList();
+        if (repeated.Count > 0)
+        {
+            throw new DataFormatException($"{source}: the feature selection '{spec}' takes column {string.Join(", ", repeated)} more than once; select each column once.");
+        }
+
         if (labelIndex >= 0 && result.Contains(labelIndex))
         {
             throw new DataFormatException($"{source}: the label column '{header[labelIndex]}' is also selected as a feature.");
@@ -154,6 +164,22 @@ public static class CsvFeatureReader
         }
 
         return [.. result];
+    }
+
+    /// <summary>Throws when two header fields name the same column: which column would "x0" mean?</summary>
+    private static void RejectRepeatedNames(List<string> header, string source)
+    {
+        var repeats = header
+            .Select((name, index) => (Name: name.Trim(), Column: index + 1))
+            .GroupBy(c => c.Name, StringComparer.Ordinal)
+            .Where(g => g.Count() > 1)
+            .Select(g => $"'{g.Key}' (columns {string.Join(", ", g.Select(c => c.Column))})")
+            .ToList();
+        if (repeats.Count > 0)
+        {
+            throw new DataFormatException(
+                $"{source}, row 1: the header repeats the column name{(repeats.Count > 1 ? "s" : string.Empty)} {string.Join("; ", repeats)}; expected every column to have its own name.");
+        }
     }
 
     private static int ResolveColumn(string nameOrIndex, List<string> header, string source, string role)

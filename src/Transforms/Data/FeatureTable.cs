@@ -70,7 +70,9 @@ public sealed class FeatureTable
     }
 
     /// <summary>The given rows, in order, as a new table.</summary>
-    public FeatureTable Select(IReadOnlyList<int> rows)
+    /// <param name="rows">0-based row indices.</param>
+    /// <param name="source">What the new table is called in messages; null keeps this table's <see cref="Source"/>.</param>
+    public FeatureTable Select(IReadOnlyList<int> rows, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var f = new float[rows.Count * Columns];
@@ -79,6 +81,6 @@ public sealed class FeatureTable
             Row(rows[i]).CopyTo(f.AsSpan(i * Columns, Columns));
         }
 
-        return new FeatureTable(f, rows.Count, FeatureNames, Labels is null ? null : rows.Select(r => Labels[r]).ToArray(), Source);
+        return new FeatureTable(f, rows.Count, FeatureNames, Labels is null ? null : rows.Select(r => Labels[r]).ToArray(), source ?? Source);
     }
 }

@@ -160,6 +160,35 @@ public sealed class MixtureOfExpertsEstimator
     }
 
     /// <summary>
+    /// The rows <see cref="Fit(FeatureTable, FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/>
+    /// holds out for validation when it is given no validation table: a stratified, seeded
+    /// <see cref="MixtureOfExpertsEstimatorOptions.ValidationFraction"/> of every class. <c>Fit(training)</c> trains
+    /// exactly as <c>Fit(split.Training, split.Validation)</c> does, so a caller can evaluate the model on the very rows
+    /// that chose its parameters. Both parts keep the rows' original order.
+    /// </summary>
+    /// <param name="training">Labelled training rows.</param>
+    /// <returns>The rows trained on and the held-out rows; all rows and null when ValidationFraction is 0.</returns>
+    /// <exception cref="ArgumentException">The table has no labels, or a class has a single row.</exception>
+    public (FeatureTable Training, FeatureTable? Validation) HoldOut(FeatureTable training)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        if (Options.ValidationFraction <= 0)
+        {
+            return (training, null);
+        }
+
+        if (training.Labels is null)
+        {
+            throw new ArgumentException($"The training set {training.Source} has no labels; a stratified split needs them.", nameof(training));
+        }
+
+        var encoding = new ClassLabelEncoding(training.Labels);
+        var classes = encoding.Encode(training, "training set");
+        var (trainRows, validationRows) = StratifiedSplit.Split(classes, encoding.Labels, Options.ValidationFraction, Options.Seed, training.Source);
+        return (training.Select(trainRows, $"{training.Source} (rows trained on)"), training.Select(validationRows, $"{training.Source} (held out for validation)"));
+    }
+
+    /// <summary>
     /// Reads CSV files with <see cref="MixtureOfExpertsEstimatorOptions.LabelColumn"/> as the label (and
     /// <see cref="MixtureOfExpertsEstimatorOptions.FeatureColumns"/>, or every other column, as features) and trains.
     /// </summary>

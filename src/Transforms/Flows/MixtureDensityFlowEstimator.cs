@@ -72,14 +72,10 @@ public sealed class MixtureDensityFlowEstimator
             var validationColumns = FeatureColumnSelection.Resolve(validation, featureNames, "The validation data", allowPositional: false);
             validationRows = validation.Rows == 0 ? null : FeatureColumnSelection.Extract(validation, validationColumns, requireFinite: true, "The validation data");
         }
-        else if (o.ValidationFraction > 0)
+        else if (HeldOutCount(n, o.ValidationFraction) is int held and > 0)
         {
-            int held = (int)Math.Round(n * o.ValidationFraction);
-            if (held >= 1 && n - held >= 1)
-            {
-                (trainRows, validationRows) = Split(trainRows, n, d, held, random.Fork(3));
-                n -= held;
-            }
+            (trainRows, validationRows) = Split(trainRows, n, d, HeldOutRows(n, held, random.Fork(HoldOutStream)));
+            n -= held;
         }
 
         var architecture = new MixtureDensityFlowArchitecture
@@ -122,7 +118,41 @@ public sealed class MixtureDensityFlowEstimator
         return new MixtureDensityFlowTransformer(model, architecture, featureNames, result) { Threads = o.Threads };
     }
 
-    private static (float[] Train, float[] Validation) Split(float[] rows, int n, int d, int held, RandomSource random)
+    /// <summary>
+    /// The rows <see cref="Fit"/> holds out for validation when it is given no validation table: a seeded random
+    /// <see cref="MixtureDensityFlowOptions.ValidationFraction"/> of them. <c>Fit(train)</c> trains exactly as
+    /// <c>Fit(split.Training, split.Validation)</c> does, so a caller can score the model on the very rows that chose its
+    /// parameters. Both parts keep the rows' original order.
+    /// </summary>
+    /// <param name="train">The training rows.</param>
+    /// <returns>The rows trained on and the held-out rows; all rows and null when nothing is held out (ValidationFraction 0, or too few rows).</returns>
+    public (FeatureTable Training, FeatureTable? Validation) HoldOut(FeatureTable train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        int n = train.Rows;
+        if (HeldOutCount(n, Options.ValidationFraction) is not (int held and > 0))
+        {
+            return (train, null);
+        }
+
+        var isHeld = HeldOutRows(n, held, new RandomSource(Options.Seed).Fork(HoldOutStream));
+        return (
+            train.Select([.. Enumerable.Range(0, n).Where(i => !isHeld[i])], $"{train.Source} (rows trained on)"),
+            train.Select([.. Enumerable.Range(0, n).Where(i => isHeld[i])], $"{train.Source} (held out for validation)"));
+    }
+
+    /// <summary>The random stream (a fork of the seed's) that picks the held-out rows.</summary>
+    private const ulong HoldOutStream = 3;
+
+    /// <summary>How many of <paramref name="n"/> rows are held out: 0 unless both parts keep at least one row.</summary>
+    private static int HeldOutCount(int n, double fraction)
+    {
+        int held = fraction > 0 ? (int)Math.Round(n * fraction) : 0;
+        return held >= 1 && n - held >= 1 ? held : 0;
+    }
+
+    /// <summary>Which rows are held out: a random subset of <paramref name="held"/> rows.</summary>
+    private static bool[] HeldOutRows(int n, int held, RandomSource random)
     {
         var order = new int[n];
         for (int i = 0; i < n; i++)
@@ -131,14 +161,19 @@ public sealed class MixtureDensityFlowEstimator
         }
 
         random.Shuffle<int>(order);
-
-        // The held-out rows are a random subset; both parts keep the original row order.
         var isHeld = new bool[n];
         for (int i = 0; i < held; i++)
         {
             isHeld[order[i]] = true;
         }
 
+        return isHeld;
+    }
+
+    private static (float[] Train, float[] Validation) Split(float[] rows, int n, int d, bool[] isHeld)
+    {
+        // Both parts keep the original row order.
+        int held = isHeld.Count(h => h);
         var train = new float[(long)(n - held) * d];
         var validation = new float[(long)held * d];
         int t = 0, v = 0;

@@ -41,9 +41,16 @@ public sealed class ConfusionMatrixChart : Chart
 
         _counts = (long[,])counts.Clone();
         _labels = [.. classLabels.Select(l => l ?? string.Empty)];
-        Height = 560;
-        Width = 600;
+
+        // 600 x 560 suits up to about ten classes; more classes get a larger chart, so that cells and their counts
+        // stay readable (26 classes in 600 pixels would be 13-pixel cells).
+        var (width, height) = SizeFor(_labels, counts.Cast<long>().Max());
+        Width = Math.Max(600, width);
+        Height = Math.Max(560, height);
     }
+
+    /// <summary>The cell side, in pixels, that the default chart size leaves room for at least.</summary>
+    public const double ReadableCellSize = 28;
 
     /// <summary>Creates a confusion matrix chart from 32-bit counts.</summary>
     /// <param name="counts">counts[actual, predicted]: a square matrix of non-negative counts.</param>
@@ -150,6 +157,21 @@ public sealed class ConfusionMatrixChart : Chart
 
         var barAxis = AxisScale.ExactLinear(0, scaleMax, gridBottom, gridTop, Math.Max(2, (int)(side / 50)), integersOnly: !RowNormalized);
         ColorBarPainter.Draw(writer, ColorScale, barAxis, gridLeft + side + 18, RowNormalized ? "share of row" : "count");
+    }
+
+    /// <summary>The chart size at which every cell is <see cref="ReadableCellSize"/> wide, by the layout of <see cref="Render"/>.</summary>
+    private static (double Width, double Height) SizeFor(string[] labels, long max)
+    {
+        int n = labels.Length;
+        double widestLabel = labels.Max(l => TextMeasure.Width(l, ChartTheme.TickSize));
+        double barRoom = 18 + Math.Max(
+            ColorBarPainter.Width(AxisScale.ExactLinear(0, Math.Max(1, max), 0, 100, 5, integersOnly: true), "count"),
+            ColorBarPainter.Width(AxisScale.ExactLinear(0, 1, 0, 100, 5), "share of row")) + ChartTheme.Pad;
+        double left = ChartTheme.Pad + ChartTheme.LabelSize + 10 + widestLabel + 8;
+        double side = n * ReadableCellSize;
+        bool slant = widestLabel > ReadableCellSize - 6;
+        double bottomRoom = ChartTheme.Pad + 6 + (slant ? (widestLabel * 0.72) + 8 : ChartTheme.TickSize + 6) + ChartTheme.LabelSize + 8;
+        return (Math.Ceiling(left + side + barRoom + 1), Math.Ceiling(ChartTheme.TitleBand + 8 + side + bottomRoom + 1));
     }
 
     private static long[,] Widen(int[,] counts)

@@ -145,7 +145,7 @@ public sealed class HeatMapChart : Chart
         var y = AxisScale.ExactLinear(YMin, YMax, plotBottom, plotTop, Math.Max(2, (int)(plotHeight / 55)));
 
         DrawCells(writer, plotLeft, plotTop, plotWidth, plotHeight, lo, hi);
-        writer.Rect(plotLeft, plotTop, plotWidth, plotHeight, new SvgStyle { Stroke = ChartTheme.AxisLine, StrokeWidth = 0.8 });
+        writer.Rect(plotLeft, plotTop, plotWidth, plotHeight, new SvgStyle { Stroke = ChartTheme.AxisLine, StrokeWidth = 0.8, CssClass = "plot-frame" });
         AxisPainter.Left(writer, y, plotLeft, YLabel);
         AxisPainter.Bottom(writer, x, plotBottom, XLabel);
 
@@ -155,7 +155,7 @@ public sealed class HeatMapChart : Chart
         ColorBarPainter.Draw(writer, ColorScale, barAxis, plotRight + 18, ValueLabel);
 
         DrawSamples(writer, x, y);
-        DrawMarkers(writer, x, y, plotRight);
+        DrawMarkers(writer, x, y, new LabelBox(plotLeft, plotTop, plotWidth, plotHeight));
     }
 
     /// <summary>The colour range in scale units (log10 units on a log scale).</summary>
@@ -255,7 +255,12 @@ public sealed class HeatMapChart : Chart
         writer.EndGroup();
     }
 
-    private void DrawMarkers(SvgWriter writer, AxisScale x, AxisScale y, double plotRight)
+    /// <summary>
+    /// Draws each marker as a white cross and writes its label beside it, where the label stays inside the plot and
+    /// clear of the other labels and crosses: the first free spot of the eight around the cross, then of rings further
+    /// out (joined to the cross by a thin leader line); when every spot is taken, the one that overlaps least.
+    /// </summary>
+    private void DrawMarkers(SvgWriter writer, AxisScale x, AxisScale y, LabelBox plot)
     {
         if (Markers is null || Markers.Count == 0)
         {
@@ -265,14 +270,12 @@ public sealed class HeatMapChart : Chart
         const double Arm = 6;
         var outline = new SvgStyle { Stroke = new SvgColor(0x10, 0x10, 0x10), StrokeWidth = 4.5 };
         var cross = new SvgStyle { Stroke = SvgColor.White, StrokeWidth = 2 };
-        var label = new SvgTextStyle { FontSize = 12, Bold = true, Fill = SvgColor.White, Halo = new SvgColor(0x10, 0x10, 0x10), CssClass = "marker-label" };
-        foreach (var m in Markers)
+        var label = new SvgTextStyle { FontSize = MarkerLabelSize, Bold = true, Fill = SvgColor.White, Halo = new SvgColor(0x10, 0x10, 0x10), CssClass = "marker-label" };
+        var leader = new SvgStyle { Stroke = SvgColor.White, StrokeWidth = 1, Opacity = 0.8, CssClass = "marker-leader" };
+        var shown = Markers.Where(m => m is not null && x.Contains(m.X) && y.Contains(m.Y)).ToList();
+        var taken = shown.Select(m => new LabelBox(x.Map(m.X) - Arm - 1, y.Map(m.Y) - Arm - 1, (2 * Arm) + 2, (2 * Arm) + 2)).ToList();
+        foreach (var m in shown)
         {
-            if (m is null || !x.Contains(m.X) || !y.Contains(m.Y))
-            {
-                continue;
-            }
-
             double px = x.Map(m.X), py = y.Map(m.Y);
             string tip = $"{m.Label} ({AxisTicks.Compact(m.X)}, {AxisTicks.Compact(m.Y)})";
             writer.BeginGroup(cssClass: "marker", tooltip: tip);
@@ -284,12 +287,86 @@ public sealed class HeatMapChart : Chart
 
             if (!string.IsNullOrEmpty(m.Label))
             {
-                // Label to the upper right, or to the upper left near the right edge.
-                bool flip = px + Arm + 4 + TextMeasure.Width(m.Label, 12, bold: true) > plotRight;
-                writer.Text(flip ? px - Arm - 3 : px + Arm + 3, py - Arm - 1, m.Label, label with { Anchor = flip ? SvgTextAnchor.End : SvgTextAnchor.Start });
+                var (box, ring) = PlaceLabel(px, py, Arm, TextMeasure.Width(m.Label, MarkerLabelSize, bold: true), plot, taken);
+                taken.Add(box);
+                if (ring > 0)
+                {
+                    var (lx, ly) = box.NearestPoint(px, py);
+                    writer.Line(px, py, lx, ly, leader);
+                }
+
+                writer.Text(box.Left, box.Top + (MarkerLabelSize * LabelAscent), m.Label, label);
             }
 
             writer.EndGroup();
         }
+    }
+
+    /// <summary>The marker labels' font size.</summary>
+    internal const double MarkerLabelSize = 12;
+
+    /// <summary>How far a label's baseline lies below the top of its box, in font sizes.</summary>
+    internal const double LabelAscent = 0.85;
+
+    /// <summary>A label's box height, in font sizes (ascent and descent).</summary>
+    internal const double LabelHeight = 1.1;
+
+    private static (LabelBox Box, int Ring) PlaceLabel(double px, double py, double arm, double width, LabelBox plot, List<LabelBox> taken)
+    {
+        double height = MarkerLabelSize * LabelHeight;
+        LabelBox? best = null;
+        int bestRing = 0;
+        double bestOverlap = double.PositiveInfinity;
+        for (int ring = 0; ring < 4; ring++)
+        {
+            double gap = 3 + (ring * (height + 2));
+            (double Left, double Top)[] spots =
+            [
+                (px + arm + gap, py - arm - gap - height + 4), // upper right
+                (px - arm - gap - width, py - arm - gap - height + 4), // upper left
+                (px + arm + gap, py + arm + gap - 4), // lower right
+                (px - arm - gap - width, py + arm + gap - 4), // lower left
+                (px + arm + gap, py - (height / 2)), // right
+                (px - arm - gap - width, py - (height / 2)), // left
+                (px - (width / 2), py - arm - gap - height), // above
+                (px - (width / 2), py + arm + gap), // below
+            ];
+            foreach (var (left, top) in spots)
+            {
+                // Keep every label inside the plot: a spot past an edge slides back in.
+                var box = new LabelBox(
+                    Math.Clamp(left, plot.Left + 2, Math.Max(plot.Left + 2, plot.Right - 2 - width)),
+                    Math.Clamp(top, plot.Top + 2, Math.Max(plot.Top + 2, plot.Bottom - 2 - height)),
+                    width,
+                    height);
+                double overlap = taken.Sum(t => t.Overlap(box));
+                if (overlap <= 0)
+                {
+                    return (box, ring);
+                }
+
+                if (overlap < bestOverlap)
+                {
+                    (best, bestRing, bestOverlap) = (box, ring, overlap);
+                }
+            }
+        }
+
+        return (best!, bestRing);
+    }
+
+    /// <summary>An axis-aligned rectangle in drawing units: a label's extent, a cross's, or the plot's.</summary>
+    private sealed record LabelBox(double Left, double Top, double Width, double Height)
+    {
+        public double Right => Left + Width;
+
+        public double Bottom => Top + Height;
+
+        /// <summary>The area this box shares with <paramref name="other"/> (0 when they do not meet).</summary>
+        public double Overlap(LabelBox other) =>
+            Math.Max(0, Math.Min(Right, other.Right) - Math.Max(Left, other.Left)) * Math.Max(0, Math.Min(Bottom, other.Bottom) - Math.Max(Top, other.Top));
+
+        /// <summary>The point of the box nearest to (<paramref name="x"/>, <paramref name="y"/>).</summary>
+        public (double X, double Y) NearestPoint(double x, double y) => (Math.Clamp(x, Left, Right), Math.Clamp(y, Top, Bottom));
     }
 }

@@ -6,9 +6,10 @@ using MLNetMixture.Transforms.Experts;
 namespace MLNetMixture.Transforms.Reporting;
 
 /// <summary>
-/// Assembles the HTML report of a mixture-of-experts classifier: the headline metrics, training and validation
-/// curves (loss, validation accuracy and log-loss, gate temperature), expert utilisation and per-expert accuracy
-/// bars, and the confusion matrix as a heat map. Used by <c>mlmix moe fit --report</c> and reusable by any caller.
+/// Assembles the HTML report of a mixture-of-experts classifier: the headline metrics (on validation or test rows,
+/// with the training rows' figures beside them when given), training and validation curves (loss, validation
+/// accuracy and log-loss, gate temperature), expert utilisation and per-expert accuracy bars, and the confusion matrix
+/// as a heat map. Used by <c>mlmix moe fit --report</c> and <c>mlmix report</c>, and reusable by any caller.
 /// </summary>
 public sealed class MixtureOfExpertsReport
 {
@@ -26,14 +27,28 @@ public sealed class MixtureOfExpertsReport
         EvaluatedOn = evaluatedOn;
     }
 
+    /// <summary>Creates a report of a model alone (no labelled rows to evaluate on): its settings and, when it was just trained, its curves.</summary>
+    /// <param name="model">The classifier.</param>
+    public MixtureOfExpertsReport(MixtureOfExpertsTransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+    }
+
     /// <summary>The classifier.</summary>
     public MixtureOfExpertsTransformer Model { get; }
 
-    /// <summary>The evaluation shown.</summary>
-    public MixtureOfExpertsMetrics Metrics { get; }
+    /// <summary>The evaluation shown first (validation or test rows), or null for a report of the model alone.</summary>
+    public MixtureOfExpertsMetrics? Metrics { get; }
 
-    /// <summary>What the metrics were computed on.</summary>
-    public string EvaluatedOn { get; }
+    /// <summary>What <see cref="Metrics"/> were computed on, or null.</summary>
+    public string? EvaluatedOn { get; }
+
+    /// <summary>
+    /// The same figures on the rows the model was trained on, shown second (beside <see cref="Metrics"/>) so that the
+    /// gap between them is visible; null for none.
+    /// </summary>
+    public MixtureOfExpertsMetrics? TrainingMetrics { get; init; }
 
     /// <summary>The page title. Default "Mixture-of-experts classifier".</summary>
     public string Title { get; init; } = "Mixture-of-experts classifier";
@@ -44,14 +59,19 @@ public sealed class MixtureOfExpertsReport
     /// <summary>Builds the report page.</summary>
     public HtmlReport Build()
     {
-        var m = Metrics;
         var options = Model.Options;
         var report = new HtmlReport(Title)
         {
-            Subtitle = $"{Model.ExpertCount} experts, {Model.ClassLabels.Count} classes, {Model.FeatureNames.Count} features; evaluated on {EvaluatedOn}",
+            Subtitle = $"{Model.ExpertCount} experts, {Model.ClassLabels.Count} classes, {Model.FeatureNames.Count} features"
+                + (EvaluatedOn is null ? string.Empty : $"; evaluated on {EvaluatedOn}"),
         };
         report.AddMetadata("gate objective", options.Objective.ToString());
-        report.AddMetadata("routing", m.TopK is int k ? $"top-{k}" : "soft mixture");
+        report.AddMetadata("expert hidden layers", options.ExpertHiddenSizes.Count == 0 ? "none (linear experts)" : string.Join(", ", options.ExpertHiddenSizes.Select(Text)));
+        if (Metrics is { } metrics)
+        {
+            report.AddMetadata("routing", metrics.TopK is int k ? $"top-{k}" : "soft mixture");
+        }
+
         if (Model.Training is { } training)
         {
             report.AddMetadata("epochs run", Text(training.EpochsRun));
@@ -64,24 +84,22 @@ public sealed class MixtureOfExpertsReport
             report.AddMetadata(key, value);
         }
 
-        report.AddSection("Summary").AddTable(
-            ["metric", "value"],
-            [
-                ["rows", Text(m.Rows)],
-                ["accuracy", Percent(m.Accuracy)],
-                ["macro-F1", Fixed(m.MacroF1)],
-                ["log-loss (nats)", Fixed(m.LogLoss)],
-                ["mean gate entropy (nats)", Fixed(m.MeanGateEntropy)],
-                ["unused experts", Text(m.UnusedExperts)],
-            ],
-            $"Evaluated on {EvaluatedOn}.");
+        if (Metrics is not null)
+        {
+            AddSummary(report.AddSection("Summary"), Metrics);
+        }
 
         if (Model.Training is { History.Count: > 0 } history)
         {
             AddTrainingCurves(report.AddSection("Training"), history);
         }
 
-        AddExperts(report.AddSection("Experts"));
+        if (Metrics is not { } m)
+        {
+            return report;
+        }
+
+        AddExperts(report.AddSection("Experts"), m);
         var confusion = new int[m.ConfusionMatrix.Labels.Count, m.ConfusionMatrix.Labels.Count];
         for (int a = 0; a < confusion.GetLength(0); a++)
         {
@@ -95,6 +113,24 @@ public sealed class MixtureOfExpertsReport
             new ConfusionMatrixChart(confusion, m.ConfusionMatrix.Labels) { Title = "Confusion matrix (rows: true class)" },
             $"True against predicted classes on {EvaluatedOn}.");
         return report;
+    }
+
+    /// <summary>
+    /// The expert utilisation chart: the share of rows whose most probable expert is each expert, on an axis scaled
+    /// to the data (shares of 8 or more experts are small; a 0-1 axis would flatten them).
+    /// </summary>
+    public static BarChart UtilisationChart(IReadOnlyList<double> shares)
+    {
+        ArgumentNullException.ThrowIfNull(shares);
+        return new BarChart([.. Enumerable.Range(0, shares.Count).Select(e => "expert " + Text(e))], shares)
+        {
+            Title = "Expert utilisation",
+            YLabel = "share of rows (arg-max gate)",
+            ValueFormat = "0.0%",
+            ColorByCategory = true,
+            ReferenceValue = 1.0 / shares.Count,
+            ReferenceLabel = "uniform",
+        };
     }
 
     /// <summary>Builds the report and saves it atomically to <paramref name="path"/>.</summary>
@@ -138,22 +174,27 @@ public sealed class MixtureOfExpertsReport
         }
     }
 
-    private void AddExperts(HtmlReportSection section)
+    private void AddSummary(HtmlReportSection section, MixtureOfExpertsMetrics m)
     {
-        var m = Metrics;
+        var t = TrainingMetrics;
+        IReadOnlyList<string> Row(string name, Func<MixtureOfExpertsMetrics, string> value) => t is null ? [name, value(m)] : [name, value(m), value(t)];
+        section.AddTable(
+            t is null ? ["metric", "value"] : ["metric", EvaluatedOn!, "training rows"],
+            [
+                Row("rows", x => Text(x.Rows)),
+                Row("accuracy", x => Percent(x.Accuracy)),
+                Row("macro-F1", x => Fixed(x.MacroF1)),
+                Row("log-loss (nats)", x => Fixed(x.LogLoss)),
+                Row("mean gate entropy (nats)", x => Fixed(x.MeanGateEntropy)),
+                Row("unused experts", x => Text(x.UnusedExperts)),
+            ],
+            t is null ? $"Evaluated on {EvaluatedOn}." : $"Evaluated on {EvaluatedOn} (the headline figures), and on the rows the model was trained on.");
+    }
+
+    private void AddExperts(HtmlReportSection section, MixtureOfExpertsMetrics m)
+    {
         var names = Enumerable.Range(0, m.ExpertShares.Count).Select(e => "expert " + Text(e)).ToArray();
-        section.AddFigure(
-            new BarChart(names, m.ExpertShares)
-            {
-                Title = "Expert utilisation",
-                YLabel = "share of rows (arg-max gate)",
-                ValueFormat = "0.0%",
-                YMax = 1,
-                ColorByCategory = true,
-                ReferenceValue = 1.0 / m.ExpertShares.Count,
-                ReferenceLabel = "uniform",
-            },
-            "The fraction of rows whose most probable expert under the gate is each expert.");
+        section.AddFigure(UtilisationChart(m.ExpertShares), $"The fraction of rows of {EvaluatedOn} whose most probable expert under the gate is each expert.");
         section.AddFigure(
             new BarChart(names, m.ExpertAccuracy)
             {

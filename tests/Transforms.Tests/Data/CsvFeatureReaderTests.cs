@@ -53,6 +53,20 @@ public sealed class CsvFeatureReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_header_that_repeats_a_name_is_rejected_naming_the_file_the_name_and_its_columns()
+    {
+        var e = Assert.Throws<DataFormatException>(() => CsvFeatureReader.Read(new StringReader("x0,x0,label\n1,2,a\n"), "twice.csv", label: "label"));
+        Assert.Equal("twice.csv, row 1: the header repeats the column name 'x0' (columns 1, 2); expected every column to have its own name.", e.Message);
+    }
+
+    [Fact]
+    public void A_feature_selection_that_takes_a_column_twice_is_rejected()
+    {
+        var e = Assert.Throws<DataFormatException>(() => CsvFeatureReader.Read(new StringReader("a,b\n1,2\n"), "f.csv", features: "a,0"));
+        Assert.Contains("takes column 'a' (1) more than once", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Gzipped_files_are_read_directly()
     {
         string path = Path.Combine(_dir, "d.csv.gz");

@@ -8,6 +8,23 @@ namespace MLNetMixture.Transforms.Tests.Experts;
 
 public sealed class MixtureOfExpertsEstimatorTests(ITestOutputHelper output)
 {
+    [Fact]
+    public void HoldOut_gives_the_stratified_split_fit_makes_itself()
+    {
+        var options = TrainedDigitsModel.Options();
+        options.Epochs = 2;
+        var estimator = new MixtureOfExpertsEstimator(options);
+        var (training, validation) = estimator.HoldOut(DigitsSlice.Train);
+        Assert.NotNull(validation);
+        Assert.Equal(DigitsSlice.TrainingRows, training.Rows + validation!.Rows);
+        Assert.Equal(10, validation.Labels!.Distinct().Count()); // every class is held out from
+
+        var implicitSplit = estimator.Fit(DigitsSlice.Train, cancellation: TestContext.Current.CancellationToken);
+        var explicitSplit = estimator.Fit(training, validation, cancellation: TestContext.Current.CancellationToken);
+        Assert.Equal(implicitSplit.Training!.BestValidation, explicitSplit.Training!.BestValidation);
+        Assert.Equal(implicitSplit.Evaluate(validation).LogLoss, explicitSplit.Evaluate(validation).LogLoss);
+    }
+
     [Theory]
     [InlineData(GateObjective.Marginal)]
     [InlineData(GateObjective.GumbelSoftmax)]

@@ -27,6 +27,22 @@ public sealed class MixtureDensityFlowEstimatorTests
     }
 
     [Fact]
+    public void HoldOut_gives_the_split_fit_makes_itself()
+    {
+        var options = FlowTestData.Small(components: 2, epochs: 2);
+        var estimator = new MixtureDensityFlowEstimator(options);
+        var (training, validation) = estimator.HoldOut(Train);
+        Assert.NotNull(validation);
+        Assert.Equal(Train.Rows, training.Rows + validation!.Rows);
+        Assert.Equal((int)Math.Round(Train.Rows * options.ValidationFraction), validation.Rows);
+
+        var implicitSplit = estimator.Fit(Train, cancellationToken: TestContext.Current.CancellationToken);
+        var explicitSplit = estimator.Fit(training, validation, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(implicitSplit.Training!.BestValidation, explicitSplit.Training!.BestValidation);
+        Assert.Equal(implicitSplit.LogDensity(Validation), explicitSplit.LogDensity(Validation));
+    }
+
+    [Fact]
     public void An_eight_component_base_beats_a_standard_normal_base_with_the_same_small_flow_on_eight_modes()
     {
         double Fit(int k) => new MixtureDensityFlowEstimator(FlowTestData.Small(components: k, epochs: 8)).Fit(Train, Validation).LogDensity(Validation).Average();

@@ -104,6 +104,23 @@ public sealed class ConfusionMatrixChartTests
     }
 
     [Fact]
+    public void Twenty_six_classes_get_cells_of_a_readable_size()
+    {
+        string[] letters = [.. Enumerable.Range(0, 26).Select(i => ((char)('A' + i)).ToString())];
+        var counts = new int[26, 26];
+        for (int i = 0; i < 26; i++)
+        {
+            counts[i, i] = 150;
+            counts[i, (i + 1) % 26] = 3;
+        }
+
+        var chart = new ConfusionMatrixChart(counts, letters) { Title = "letter" };
+        var cells = SvgTestDocument.Parse(chart.ToSvg()).WithClass("rect", "cell");
+        Assert.Equal(26 * 26, cells.Count);
+        Assert.All(cells, c => Assert.True(SvgTestDocument.Number(c, "width") >= 24, $"cell width {SvgTestDocument.Number(c, "width")}"));
+    }
+
+    [Fact]
     public void Malformed_matrices_are_rejected()
     {
         Assert.Throws<ArgumentException>(() => new ConfusionMatrixChart(new int[0, 0], []));

@@ -146,4 +146,40 @@ public sealed class HeatMapChartTests
         Assert.Throws<InvalidOperationException>(() => new HeatMapChart(Ramp(2, 2)) { XMin = 1, XMax = 1 }.ToSvg());
         Assert.Throws<InvalidOperationException>(() => new HeatMapChart(new[,] { { 0.0, -1 } }) { LogScale = true }.ToSvg());
     }
+
+    [Fact]
+    public void Crowded_marker_labels_stay_inside_the_plot_and_do_not_overlap()
+    {
+        // Eight component centres bunched together near the right edge, as a K = 8 flow on a small toy gives.
+        var markers = Enumerable.Range(0, 8)
+            .Select(k => new ChartMarker(1.9 - (0.05 * (k % 3)), -1.9 + (0.12 * k), "component " + k.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .ToArray();
+        var svg = SvgTestDocument.Parse(new HeatMapChart(Ramp(10, 10)) { XMin = -2, XMax = 2, YMin = -2, YMax = 2, Markers = markers }.ToSvg());
+        var frame = svg.WithClass("rect", "plot-frame").Single();
+        double left = SvgTestDocument.Number(frame, "x"), top = SvgTestDocument.Number(frame, "y");
+        double right = left + SvgTestDocument.Number(frame, "width"), bottom = top + SvgTestDocument.Number(frame, "height");
+
+        var boxes = svg.WithClass("text", "marker-label").Select(t =>
+        {
+            string text = SvgTestDocument.OwnText(t);
+            double x = SvgTestDocument.Number(t, "x"), baseline = SvgTestDocument.Number(t, "y");
+            double size = HeatMapChart.MarkerLabelSize;
+            return (Text: text, Left: x, Top: baseline - (size * HeatMapChart.LabelAscent), Right: x + TextMeasure.Width(text, size, bold: true), Bottom: baseline - (size * HeatMapChart.LabelAscent) + (size * HeatMapChart.LabelHeight));
+        }).ToList();
+        Assert.Equal(8, boxes.Count);
+        foreach (var b in boxes)
+        {
+            Assert.True(b.Left >= left && b.Right <= right && b.Top >= top && b.Bottom <= bottom, $"'{b.Text}' [{b.Left:F1}, {b.Right:F1}] x [{b.Top:F1}, {b.Bottom:F1}] leaves the plot [{left:F1}, {right:F1}] x [{top:F1}, {bottom:F1}]");
+        }
+
+        for (int i = 0; i < boxes.Count; i++)
+        {
+            for (int j = i + 1; j < boxes.Count; j++)
+            {
+                var (a, b) = (boxes[i], boxes[j]);
+                bool apart = a.Right <= b.Left || b.Right <= a.Left || a.Bottom <= b.Top || b.Bottom <= a.Top;
+                Assert.True(apart, $"'{a.Text}' overlaps '{b.Text}'");
+            }
+        }
+    }
 }
