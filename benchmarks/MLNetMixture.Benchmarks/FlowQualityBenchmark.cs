@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Datasets;
 using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Layers;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Flows;
 
 namespace MLNetMixture.Benchmarks;
 

@@ -3,11 +3,10 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetMixture.MLNet;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Datasets;
-using MLNetMixture.Transforms.Experts;
+using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Flows;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Flows;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Benchmarks;

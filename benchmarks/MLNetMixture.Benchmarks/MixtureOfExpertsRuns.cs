@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using MLNetMixture.Cli.Benchmarks;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Layers;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
 
 namespace MLNetMixture.Benchmarks;
 

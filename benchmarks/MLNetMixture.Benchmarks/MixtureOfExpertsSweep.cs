@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Randomness;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
 
 namespace MLNetMixture.Benchmarks;
 

@@ -1,7 +1,6 @@
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
 
 namespace MLNetMixture.Samples.ExpertsSatellite;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
+using MLNetMixture.Reporting;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Datasets;
+using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Flows;
-using MLNetMixture.Transforms.Reporting;
 
 namespace MLNetMixture.Samples.FlowsToys;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Onnx;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Samples.OnnxScoring;

@@ -1,8 +1,7 @@
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Flows;
 
 namespace MLNetMixture.Samples.QuickStart;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using MLNetMixture.Cli.Commands;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Persistence;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Persistence;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Cli;

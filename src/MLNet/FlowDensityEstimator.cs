@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetMixture.MLNet.DataViews;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Flows;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Flows;
 
 namespace MLNetMixture.MLNet;
 

@@ -1,5 +1,5 @@
+using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Flows;
 
 namespace MLNetMixture.MLNet;
 

@@ -2,8 +2,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetMixture.MLNet.DataViews;
 using MLNetMixture.MLNet.Flows;
+using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Flows;
 
 namespace MLNetMixture.MLNet;
 

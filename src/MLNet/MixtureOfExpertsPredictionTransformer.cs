@@ -1,9 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetMixture.MLNet.Onnx;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.MLNet;

@@ -3,9 +3,9 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetMixture.MLNet.DataViews;
 using MLNetMixture.MLNet.Experts;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Onnx;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.MLNet;

@@ -1,6 +1,6 @@
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.MLNet;

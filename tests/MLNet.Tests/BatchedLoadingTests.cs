@@ -3,7 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Transforms.Onnx;
-using MLNetMixture.Transforms.Onnx;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.MLNet.Tests;

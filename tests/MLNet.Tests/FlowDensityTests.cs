@@ -1,9 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Datasets;
 using MLNetMixture.Training.Flows;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Flows;
 
 namespace MLNetMixture.MLNet.Tests;
 

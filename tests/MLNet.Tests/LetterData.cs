@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetMixture.Transforms.Data;
+using MLNetMixture.Training.Data;
 
 namespace MLNetMixture.MLNet.Tests;
 

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
-using MLNetMixture.Transforms.Experts;
+using MLNetMixture.Training.Experts;
 
 namespace MLNetMixture.MLNet.Tests;
 

@@ -1,5 +1,5 @@
 using Microsoft.ML;
-using MLNetMixture.Transforms.Experts;
+using MLNetMixture.Training.Experts;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.MLNet.Tests;

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
-using MLNetMixture.Transforms.Data;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.MLNet.Tests;

@@ -2,10 +2,10 @@ using System.Globalization;
 using MLNetMixture.Training.Autodiff;
 using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Layers;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Training.Optimization;
 using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Tensors;
-using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Cli.Benchmarks;

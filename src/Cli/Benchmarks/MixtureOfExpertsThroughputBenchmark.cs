@@ -1,12 +1,11 @@
 using System.Diagnostics;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Layers;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Tensors;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Cli.Benchmarks;

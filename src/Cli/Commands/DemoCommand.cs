@@ -4,14 +4,13 @@ using System.Globalization;
 using System.Runtime.Intrinsics;
 using System.Text.Json.Nodes;
 using MLNetMixture.Cli.Output;
+using MLNetMixture.Reporting;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Datasets;
+using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Flows;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Flows;
-using MLNetMixture.Transforms.Onnx;
-using MLNetMixture.Transforms.Reporting;
 using MLNetMixture.Transforms.Scoring;
 using Spectre.Console;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Flows;
-using MLNetMixture.Transforms.Onnx;
-using MLNetMixture.Transforms.Persistence;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Flows;
+using MLNetMixture.Training.Onnx;
+using MLNetMixture.Training.Persistence;
 
 namespace MLNetMixture.Cli.Commands;
 

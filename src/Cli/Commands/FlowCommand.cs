@@ -2,11 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MLNetMixture.Cli.Output;
+using MLNetMixture.Reporting;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Flows;
-using MLNetMixture.Transforms.Reporting;
 
 namespace MLNetMixture.Cli.Commands;
 

@@ -2,11 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MLNetMixture.Cli.Output;
+using MLNetMixture.Reporting;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Reporting;
 using Spectre.Console;
 
 namespace MLNetMixture.Cli.Commands;

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Flows;
-using MLNetMixture.Transforms.Persistence;
-using MLNetMixture.Transforms.Reporting;
+using MLNetMixture.Reporting;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Flows;
+using MLNetMixture.Training.Persistence;
 
 namespace MLNetMixture.Cli.Commands;
 

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using MLNetMixture.MLNet.DataViews;
-using MLNetMixture.Transforms.Onnx;
+using MLNetMixture.Training.Onnx;
 
 namespace MLNetMixture.MLNet.Experts;
 

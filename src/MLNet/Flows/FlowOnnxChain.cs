@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetMixture.MLNet.DataViews;
-using MLNetMixture.Transforms.Flows;
-using MLNetMixture.Transforms.Onnx;
+using MLNetMixture.Training.Flows;
+using MLNetMixture.Training.Onnx;
 
 namespace MLNetMixture.MLNet.Flows;
 
