@@ -7,7 +7,7 @@ using MLNetMixture.Training.Flows;
 namespace MLNetMixture.MLNet;
 
 /// <summary>
-/// Fits a mixture-density normalizing flow (<see cref="MixtureDensityFlowEstimator"/>) to a feature column and
+/// Fits a mixture-density normalizing flow (<see cref="MixtureDensityFlowModel.Fit"/>) to a feature column and
 /// gives a <see cref="FlowDensityTransformer"/> that adds each row's log-density and component posterior. Made by
 /// <c>mlContext.Transforms.MixtureDensityFlow(...)</c>.
 /// </summary>
@@ -42,7 +42,7 @@ public sealed class FlowDensityEstimator : IEstimator<FlowDensityTransformer>
         ArgumentNullException.ThrowIfNull(trainData);
         var train = Read(trainData, "training");
         var validation = validationData is null ? null : Read(validationData, "validation");
-        var model = new MixtureDensityFlowEstimator(Options.Training).Fit(train, validation, Options.Progress);
+        var model = MixtureDensityFlowModel.Fit(train, Options.Training, validation, Options.Progress);
         return new FlowDensityTransformer(model, Options);
     }
 

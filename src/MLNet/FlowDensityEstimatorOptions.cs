@@ -20,7 +20,7 @@ public sealed class FlowDensityEstimatorOptions
 
     /// <summary>
     /// The native flow's settings (see <see cref="MixtureDensityFlowOptions"/>): flow type, layers, components,
-    /// optimiser, early stopping, seed, threads. Shared, not copied; <see cref="MixtureDensityFlowEstimator"/>
+    /// optimiser, early stopping, seed, threads. Shared, not copied; <see cref="MixtureDensityFlowModel.Fit"/>
     /// copies them when training starts. Its <see cref="MixtureDensityFlowOptions.FeatureColumns"/>, if set, picks
     /// slots of the feature vector by slot name.
     /// </summary>

@@ -37,10 +37,10 @@ public sealed class FlowDensityTransformer : ITransformer
     private readonly FlowBatchScorer _scorer;
     private readonly Lazy<TransformerChain<ITransformer>> _onnxChain;
 
-    /// <summary>Wraps a fitted flow (e.g. one loaded with <see cref="MixtureDensityFlowTransformer.Load(string)"/>).</summary>
+    /// <summary>Wraps a fitted flow (e.g. one loaded with <see cref="MixtureDensityFlowModel.Load(string)"/>).</summary>
     /// <param name="model">The flow.</param>
     /// <param name="options">The column names and batch size; null uses the defaults. Training settings are not used.</param>
-    public FlowDensityTransformer(MixtureDensityFlowTransformer model, FlowDensityEstimatorOptions? options = null)
+    public FlowDensityTransformer(MixtureDensityFlowModel model, FlowDensityEstimatorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _options = options?.Clone() ?? new FlowDensityEstimatorOptions();
@@ -51,7 +51,7 @@ public sealed class FlowDensityTransformer : ITransformer
     }
 
     /// <summary>The native flow: log-densities, samples, entropy, model file.</summary>
-    public MixtureDensityFlowTransformer NativeModel { get; }
+    public MixtureDensityFlowModel NativeModel { get; }
 
     /// <summary>
     /// The ML.NET transformers that <c>mlContext.Model.Save</c> writes for this flow (built on first use):

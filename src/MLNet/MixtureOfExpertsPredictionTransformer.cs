@@ -34,7 +34,7 @@ public sealed class MixtureOfExpertsPredictionTransformer : ITransformer
     private readonly string[] _classLabels;
 
     internal MixtureOfExpertsPredictionTransformer(
-        MixtureOfExpertsTransformer native,
+        MixtureOfExpertsModel native,
         byte[] onnx,
         TransformerChain<ITransformer> chain,
         string featureColumn,
@@ -64,12 +64,12 @@ public sealed class MixtureOfExpertsPredictionTransformer : ITransformer
     /// (key value minus one; <see cref="ClassLabels"/> has the key values), its feature names the feature column's
     /// slot names (or f0, f1, ... when it has none).
     /// </summary>
-    public MixtureOfExpertsTransformer NativeModel { get; }
+    public MixtureOfExpertsModel NativeModel { get; }
 
     /// <summary>The label's key values as text, in key order (Score's slot order); the ONNX model's class_labels metadata.</summary>
     public IReadOnlyList<string> ClassLabels => _classLabels;
 
-    /// <summary>How training went; see <see cref="MixtureOfExpertsTransformer.Training"/>.</summary>
+    /// <summary>How training went; see <see cref="MixtureOfExpertsModel.Training"/>.</summary>
     public TrainingResult? Training => NativeModel.Training;
 
     /// <summary>Training rows skipped for a missing label or a non-finite feature.</summary>

@@ -13,7 +13,7 @@ namespace MLNetMixture.MLNet;
 /// <summary>
 /// A mixture-of-experts classifier as an ML.NET multiclass trainer. It reads a known-size vector of Single
 /// features and a key-typed label, trains MLNetMixture's native mixture of experts
-/// (<see cref="MixtureOfExpertsEstimator"/>), exports it to ONNX, and returns a transformer whose scoring and
+/// (<see cref="MixtureOfExpertsModel"/>), exports it to ONNX, and returns a transformer whose scoring and
 /// persistence are ML.NET's own ONNX transformer, so <c>mlContext.Model.Save</c> and <c>Load</c> work.
 /// </summary>
 /// <remarks>
@@ -57,7 +57,7 @@ public sealed class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpertsPredict
     /// <summary>The settings (a copy of those given).</summary>
     public MixtureOfExpertsTrainerOptions Options { get; }
 
-    /// <summary>Trains on <paramref name="input"/>, holding out <see cref="MixtureOfExpertsEstimatorOptions.ValidationFraction"/> of it for early stopping.</summary>
+    /// <summary>Trains on <paramref name="input"/>, holding out <see cref="MixtureOfExpertsModelOptions.ValidationFraction"/> of it for early stopping.</summary>
     public MixtureOfExpertsPredictionTransformer Fit(IDataView input) => Fit(input, null);
 
     /// <summary>Trains on <paramref name="trainData"/>, early-stopping on <paramref name="validationData"/> when given.</summary>
@@ -99,7 +99,7 @@ public sealed class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpertsPredict
 
         var training = o.Training.Clone();
         training.FeatureColumns = null;
-        var native = new MixtureOfExpertsEstimator(training).Fit(table, validation, o.Progress);
+        var native = MixtureOfExpertsModel.Fit(table, training, validation, o.Progress);
         var onnx = new MixtureOfExpertsOnnxExporter(o.Export).ToBytes(native.Standardizer, native.Model, classLabels, featureNames);
 
         var context = new MLContext(seed: unchecked((int)o.Training.Seed));

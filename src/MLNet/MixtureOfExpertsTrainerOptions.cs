@@ -19,11 +19,11 @@ public sealed class MixtureOfExpertsTrainerOptions
 
     /// <summary>
     /// The native trainer's settings: experts, architecture, gate objective and temperature, optimiser, early
-    /// stopping and validation split, seed and threads (see <see cref="MixtureOfExpertsEstimatorOptions"/>). Its
-    /// <see cref="MixtureOfExpertsEstimatorOptions.LabelColumn"/> and <see cref="MixtureOfExpertsEstimatorOptions.FeatureColumns"/>
+    /// stopping and validation split, seed and threads (see <see cref="MixtureOfExpertsModelOptions"/>). Its
+    /// <see cref="MixtureOfExpertsModelOptions.LabelColumn"/> and <see cref="MixtureOfExpertsModelOptions.FeatureColumns"/>
     /// (CSV column names) are not used: the ML.NET columns are <see cref="LabelColumnName"/> and <see cref="FeatureColumnName"/>.
     /// </summary>
-    public MixtureOfExpertsEstimatorOptions Training { get; set; } = new();
+    public MixtureOfExpertsModelOptions Training { get; set; } = new();
 
     /// <summary>
     /// How the fitted model is exported to the ONNX graph the ML.NET pipeline runs. Default: the soft mixture at opset 17.

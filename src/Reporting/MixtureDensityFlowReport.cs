@@ -12,9 +12,9 @@ namespace MLNetMixture.Reporting;
 public sealed class MixtureDensityFlowReport
 {
     /// <summary>Creates a report.</summary>
-    /// <param name="model">The flow; its <see cref="MixtureDensityFlowTransformer.Training"/> history gives the curves.</param>
+    /// <param name="model">The flow; its <see cref="MixtureDensityFlowModel.Training"/> history gives the curves.</param>
     /// <param name="data">Rows with the model's feature columns (e.g. the training data), overlaid on 2-D density maps.</param>
-    public MixtureDensityFlowReport(MixtureDensityFlowTransformer model, FeatureTable data)
+    public MixtureDensityFlowReport(MixtureDensityFlowModel model, FeatureTable data)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -23,7 +23,7 @@ public sealed class MixtureDensityFlowReport
     }
 
     /// <summary>The flow.</summary>
-    public MixtureDensityFlowTransformer Model { get; }
+    public MixtureDensityFlowModel Model { get; }
 
     /// <summary>The data shown.</summary>
     public FeatureTable Data { get; }

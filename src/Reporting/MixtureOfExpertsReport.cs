@@ -13,10 +13,10 @@ namespace MLNetMixture.Reporting;
 public sealed class MixtureOfExpertsReport
 {
     /// <summary>Creates a report for a trained model and its evaluation.</summary>
-    /// <param name="model">The classifier; its <see cref="MixtureOfExpertsTransformer.Training"/> history gives the curves (none for a loaded model).</param>
+    /// <param name="model">The classifier; its <see cref="MixtureOfExpertsModel.Training"/> history gives the curves (none for a loaded model).</param>
     /// <param name="metrics">The evaluation shown (headline figures, experts, confusion matrix).</param>
     /// <param name="evaluatedOn">What <paramref name="metrics"/> were computed on, e.g. "validation set data/digits_test.csv".</param>
-    public MixtureOfExpertsReport(MixtureOfExpertsTransformer model, MixtureOfExpertsMetrics metrics, string evaluatedOn)
+    public MixtureOfExpertsReport(MixtureOfExpertsModel model, MixtureOfExpertsMetrics metrics, string evaluatedOn)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(metrics);
@@ -28,14 +28,14 @@ public sealed class MixtureOfExpertsReport
 
     /// <summary>Creates a report of a model alone (no labelled rows to evaluate on): its settings and, when it was just trained, its curves.</summary>
     /// <param name="model">The classifier.</param>
-    public MixtureOfExpertsReport(MixtureOfExpertsTransformer model)
+    public MixtureOfExpertsReport(MixtureOfExpertsModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         Model = model;
     }
 
     /// <summary>The classifier.</summary>
-    public MixtureOfExpertsTransformer Model { get; }
+    public MixtureOfExpertsModel Model { get; }
 
     /// <summary>The evaluation shown first (validation or test rows), or null for a report of the model alone.</summary>
     public MixtureOfExpertsMetrics? Metrics { get; }

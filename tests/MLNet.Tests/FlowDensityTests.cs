@@ -17,7 +17,7 @@ public sealed class FittedFlow
         Pipeline = Context.Transforms.Concatenate("Features", "x", "y")
             .Append(Context.Transforms.MixtureDensityFlow(new FlowDensityEstimatorOptions { Training = Settings(), BatchSize = 300 }));
         Model = Pipeline.Fit(Context.Data.LoadFromEnumerable(Train));
-        Ours = new MixtureDensityFlowEstimator(Settings()).Fit(Table(Train));
+        Ours = MixtureDensityFlowModel.Fit(Table(Train), Settings());
     }
 
     public MLContext Context { get; }
@@ -33,7 +33,7 @@ public sealed class FittedFlow
     public FlowDensityTransformer Flow => ((IEnumerable<ITransformer>)Model).OfType<FlowDensityTransformer>().Single();
 
     /// <summary>The same flow trained through our own API.</summary>
-    public MixtureDensityFlowTransformer Ours { get; }
+    public MixtureDensityFlowModel Ours { get; }
 
     public static MixtureDensityFlowOptions Settings() => new()
     {

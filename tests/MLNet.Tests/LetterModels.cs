@@ -22,7 +22,7 @@ public sealed class LetterModels
             .Append(Context.MulticlassClassification.Trainers.MixtureOfExperts(new MixtureOfExpertsTrainerOptions { Training = Settings() }))
             .Append(Context.Transforms.Conversion.MapKeyToValue("PredictedLetter", "PredictedLabel"));
         Model = Pipeline.Fit(Train);
-        Ours = new MixtureOfExpertsEstimator(Settings()).Fit(LetterData.OurTrain());
+        Ours = MixtureOfExpertsModel.Fit(LetterData.OurTrain(), Settings());
     }
 
     public MLContext Context { get; }
@@ -39,11 +39,11 @@ public sealed class LetterModels
     public MixtureOfExpertsPredictionTransformer MixtureOfExperts =>
         ((IEnumerable<ITransformer>)Model).OfType<MixtureOfExpertsPredictionTransformer>().Single();
 
-    /// <summary>The same model trained through <see cref="MixtureOfExpertsEstimator"/>.</summary>
-    public MixtureOfExpertsTransformer Ours { get; }
+    /// <summary>The same model trained through <see cref="MixtureOfExpertsModel"/>.</summary>
+    public MixtureOfExpertsModel Ours { get; }
 
     /// <summary>The settings both models train with.</summary>
-    public static MixtureOfExpertsEstimatorOptions Settings() => new()
+    public static MixtureOfExpertsModelOptions Settings() => new()
     {
         Experts = 4,
         ExpertHiddenSizes = [32],

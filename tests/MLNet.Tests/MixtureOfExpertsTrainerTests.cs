@@ -95,5 +95,5 @@ public sealed class MixtureOfExpertsTrainerTests
             .Fit(data)
             .Transform(data);
 
-    private static MixtureOfExpertsEstimatorOptions Quick() => new() { Experts = 2, ExpertHiddenSizes = [8], Epochs = 2, Seed = 5, Threads = 1 };
+    private static MixtureOfExpertsModelOptions Quick() => new() { Experts = 2, ExpertHiddenSizes = [8], Epochs = 2, Seed = 5, Threads = 1 };
 }

@@ -30,7 +30,7 @@ public sealed class BenchCommand : ICliCommand
     }
 
     /// <summary>Measures GEMM throughput at (M,K,N) sizes; returns rows of (m, k, n, GFLOP/s).</summary>
-    public static IReadOnlyList<(int M, int K, int N, double Gflops)> MeasureGemm(IEnumerable<(int M, int K, int N)> sizes, int threads, double seconds, CancellationToken cancellation)
+    public static IReadOnlyList<(int M, int K, int N, double Gflops)> MeasureGemm(IEnumerable<(int M, int K, int N)> sizes, int threads, double seconds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sizes);
         var rows = new List<(int, int, int, double)>();
@@ -55,7 +55,7 @@ public sealed class BenchCommand : ICliCommand
             var total = Stopwatch.StartNew();
             while (total.Elapsed.TotalSeconds < seconds || best == 0)
             {
-                cancellation.ThrowIfCancellationRequested();
+                cancellationToken.ThrowIfCancellationRequested();
                 var sw = Stopwatch.StartNew();
                 int reps = 0;
                 do

@@ -128,8 +128,8 @@ public sealed class DemoCommand : ICliCommand
         }
 
         var sw = Stopwatch.StartNew();
-        var model = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Experts = 8, ExpertHiddenSizes = [64], Epochs = quick ? 5 : 60, Threads = threads, Seed = 1 })
-            .Fit(train, progress: EpochPrinter(ctx, "moe"), cancellation: ctx.Cancellation);
+        var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Experts = 8, ExpertHiddenSizes = [64], Epochs = quick ? 5 : 60, Threads = threads, Seed = 1 },
+            progress: EpochPrinter(ctx, "moe"), cancellationToken: ctx.Cancellation);
         double fitSeconds = sw.Elapsed.TotalSeconds;
         var metrics = model.Evaluate(test);
         model.Save(Path.Combine(outputDir, "moe-digits.mlmix"));
@@ -176,7 +176,7 @@ public sealed class DemoCommand : ICliCommand
         var train = new FeatureTable(ToyDensities2D.Sample(ToyDensity2D.EightGaussians, n, seed: 1), n, ["x", "y"], source: "8gaussians (train)");
         var test = new FeatureTable(ToyDensities2D.Sample(ToyDensity2D.EightGaussians, 2000, seed: 2), 2000, ["x", "y"], source: "8gaussians (test)");
         var sw = Stopwatch.StartNew();
-        var model = new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions
+        var model = MixtureDensityFlowModel.Fit(train, new MixtureDensityFlowOptions
         {
             FlowType = FlowType.SplineCoupling,
             Layers = 4,
@@ -187,7 +187,7 @@ public sealed class DemoCommand : ICliCommand
             LearningRate = 3e-3f,
             Threads = threads,
             Seed = 1,
-        }).Fit(train, progress: EpochPrinter(ctx, "flow"), cancellationToken: ctx.Cancellation);
+        }, progress: EpochPrinter(ctx, "flow"), cancellationToken: ctx.Cancellation);
         double fitSeconds = sw.Elapsed.TotalSeconds;
         model.Save(Path.Combine(outputDir, "flow-8gaussians.mlmix"));
         var (nativeLl, ortLl, maxDiff, nativeSeconds, ortSeconds) = DensityParity(model, test, Path.Combine(outputDir, "flow-8gaussians.onnx"));
@@ -212,7 +212,7 @@ public sealed class DemoCommand : ICliCommand
         var train = all.Slice(0, quick ? 600 : 2955);
         var validation = all.Slice(2955, 329);
         var sw = Stopwatch.StartNew();
-        var model = new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions
+        var model = MixtureDensityFlowModel.Fit(train, new MixtureDensityFlowOptions
         {
             FlowType = FlowType.AffineCoupling,
             Layers = 6,
@@ -225,7 +225,7 @@ public sealed class DemoCommand : ICliCommand
             Standardize = false,
             Threads = threads,
             Seed = 1,
-        }).Fit(train, validation, EpochPrinter(ctx, "flow"), ctx.Cancellation);
+        }, validation, EpochPrinter(ctx, "flow"), ctx.Cancellation);
         double fitSeconds = sw.Elapsed.TotalSeconds;
         model.Save(Path.Combine(outputDir, "flow-miniboone.mlmix"));
         var (nativeLl, ortLl, maxDiff, nativeSeconds, ortSeconds) = DensityParity(model, validation, Path.Combine(outputDir, "flow-miniboone.onnx"));
@@ -243,7 +243,7 @@ public sealed class DemoCommand : ICliCommand
         json["miniboone"] = new JsonObject { ["validationLogLikelihood"] = mean, ["twoStandardErrors"] = 2 * se, ["median"] = sorted[sorted.Length / 2], ["worst"] = sorted[0], ["maxLogDensityDiff"] = maxDiff, ["fitSeconds"] = fitSeconds };
     }
 
-    private static (float[] Native, float[] Onnx, double MaxDiff, double NativeSeconds, double OnnxSeconds) DensityParity(MixtureDensityFlowTransformer model, FeatureTable data, string onnxPath)
+    private static (float[] Native, float[] Onnx, double MaxDiff, double NativeSeconds, double OnnxSeconds) DensityParity(MixtureDensityFlowModel model, FeatureTable data, string onnxPath)
     {
         new MixtureDensityFlowOnnxExporter().WriteFile(model.Model, model.FeatureNames, onnxPath);
         var sw = Stopwatch.StartNew();

@@ -9,15 +9,15 @@ namespace MLNetMixture.MLNet.Flows;
 /// <summary>Scores batches of rows with a fitted flow natively: log-density and component posterior in one pass.</summary>
 internal sealed class FlowBatchScorer : BatchScorer
 {
-    private readonly MixtureDensityFlowTransformer _model;
+    private readonly MixtureDensityFlowModel _model;
     private readonly FeatureInput[] _inputs;
     private readonly DataViewSchema.DetachedColumn[] _outputs;
 
-    public FlowBatchScorer(MixtureDensityFlowTransformer model, FlowDensityEstimatorOptions options)
+    public FlowBatchScorer(MixtureDensityFlowModel model, FlowDensityEstimatorOptions options)
     {
         _model = model;
         _inputs = [new FeatureInput(options.FeatureColumnName, model.Dimension)];
-        var slots = Enumerable.Range(0, model.Components).Select(k => $"{MixtureDensityFlowTransformer.ComponentPosteriorColumnPrefix}.{k}").ToArray();
+        var slots = Enumerable.Range(0, model.Components).Select(k => $"{MixtureDensityFlowModel.ComponentPosteriorColumnPrefix}.{k}").ToArray();
         _outputs =
         [
             new DataViewSchema.DetachedColumn(options.LogDensityColumnName, NumberDataViewType.Single),

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace MLNetMixture.Training.Experts;
 
-/// <summary>How well a <see cref="MixtureOfExpertsTransformer"/> classifies labelled rows, and how its gate routes them.</summary>
+/// <summary>How well a <see cref="MixtureOfExpertsModel"/> classifies labelled rows, and how its gate routes them.</summary>
 public sealed class MixtureOfExpertsMetrics
 {
     internal MixtureOfExpertsMetrics(

@@ -4,7 +4,7 @@ using MLNetMixture.Training.Data;
 namespace MLNetMixture.Training.Experts;
 
 /// <summary>
-/// The output columns of <see cref="MixtureOfExpertsTransformer.Transform(FeatureTable)"/> for N rows: Score [N, C],
+/// The output columns of <see cref="MixtureOfExpertsModel.Transform(FeatureTable)"/> for N rows: Score [N, C],
 /// PredictedLabel [N], GateProbabilities [N, K] and Expert [N], stored row-major.
 /// </summary>
 public sealed class MixtureOfExpertsScores

@@ -3,7 +3,7 @@ using MLNetMixture.Training.Layers;
 namespace MLNetMixture.Training.Flows;
 
 /// <summary>
-/// Settings of <see cref="MixtureDensityFlowEstimator"/>. The defaults fit small and medium tabular data sets
+/// Settings of <see cref="MixtureDensityFlowModel.Fit"/>. The defaults fit small and medium tabular data sets
 /// (hundreds to hundreds of thousands of rows, up to about a hundred features) without tuning: a 5-layer neural
 /// spline flow with LU-linear mixing and small tanh conditioners on standardised inputs, a held-out tenth for
 /// early stopping and AdamW weight decay.
@@ -89,7 +89,7 @@ public sealed class MixtureDensityFlowOptions
 
     /// <summary>
     /// The share of the training rows held out for validation (early stopping and choosing the best epoch) when
-    /// <see cref="MixtureDensityFlowEstimator.Fit"/> gets no validation set; 0 trains on every row and keeps the
+    /// <see cref="MixtureDensityFlowModel.Fit"/> gets no validation set; 0 trains on every row and keeps the
     /// last epoch. Default 0.1.
     /// </summary>
     public double ValidationFraction { get; set; } = 0.1;

@@ -5,23 +5,23 @@ namespace MLNetMixture.Training.Tests.Experts;
 
 public sealed class MixtureOfExpertsInputErrorTests : IClassFixture<TrainedDigitsModel>
 {
-    private readonly MixtureOfExpertsTransformer _model;
+    private readonly MixtureOfExpertsModel _model;
 
     public MixtureOfExpertsInputErrorTests(TrainedDigitsModel trained)
     {
         _model = trained.Transformer;
     }
 
-    private static MixtureOfExpertsEstimator Quick => new(new MixtureOfExpertsEstimatorOptions { Epochs = 1, Threads = 1, ExpertHiddenSizes = [4], Experts = 2 });
+    private static MixtureOfExpertsModelOptions Quick => new() { Epochs = 1, Threads = 1, ExpertHiddenSizes = [4], Experts = 2 };
 
     [Fact]
     public void Non_finite_training_features_name_the_row_and_column()
     {
-        var (train, _) = MixtureOfExpertsEstimatorTests.Animals(perClass: 5, seed: 1);
+        var (train, _) = MixtureOfExpertsFittingTests.Animals(perClass: 5, seed: 1);
         var values = (float[])train.Features.Clone();
         values[(6 * 2) + 1] = float.NaN;
         var bad = new FeatureTable(values, train.Rows, train.FeatureNames, train.Labels, "pets.csv");
-        var e = Assert.Throws<ArgumentException>(() => Quick.Fit(bad, cancellation: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(bad, Quick, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("pets.csv", e.Message, StringComparison.Ordinal);
         Assert.Contains("data row 7", e.Message, StringComparison.Ordinal);
         Assert.Contains("column 'y'", e.Message, StringComparison.Ordinal);
@@ -78,25 +78,25 @@ public sealed class MixtureOfExpertsInputErrorTests : IClassFixture<TrainedDigit
     public void Empty_unlabelled_and_single_class_training_sets_are_rejected()
     {
         var empty = new FeatureTable([], 0, ["x", "y"], [], "empty.csv");
-        Assert.Contains("empty", Assert.Throws<ArgumentException>(() => Quick.Fit(empty, cancellation: TestContext.Current.CancellationToken)).Message, StringComparison.Ordinal);
+        Assert.Contains("empty", Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(empty, Quick, cancellationToken: TestContext.Current.CancellationToken)).Message, StringComparison.Ordinal);
         var unlabelled = new FeatureTable([1f, 2f], 1, ["x", "y"], null, "nolabel.csv");
-        Assert.Contains("no labels", Assert.Throws<ArgumentException>(() => Quick.Fit(unlabelled, cancellation: TestContext.Current.CancellationToken)).Message, StringComparison.Ordinal);
+        Assert.Contains("no labels", Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(unlabelled, Quick, cancellationToken: TestContext.Current.CancellationToken)).Message, StringComparison.Ordinal);
         var single = new FeatureTable([1f, 2f, 3f, 4f], 2, ["x", "y"], ["a", "a"], "one.csv");
-        Assert.Contains("single class ('a')", Assert.Throws<ArgumentException>(() => Quick.Fit(single, cancellation: TestContext.Current.CancellationToken)).Message, StringComparison.Ordinal);
+        Assert.Contains("single class ('a')", Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(single, Quick, cancellationToken: TestContext.Current.CancellationToken)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_class_too_small_for_the_validation_split_is_named_with_the_ways_out()
     {
-        var (train, _) = MixtureOfExpertsEstimatorTests.Animals(perClass: 5, seed: 2);
+        var (train, _) = MixtureOfExpertsFittingTests.Animals(perClass: 5, seed: 2);
         var labels = train.Labels!.ToArray();
         labels[^1] = "hamster";
         var table = new FeatureTable(train.Features, train.Rows, train.FeatureNames, labels, "pets.csv");
-        var e = Assert.Throws<ArgumentException>(() => Quick.Fit(table, cancellation: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(table, Quick, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("Class 'hamster' has only 1 row in pets.csv", e.Message, StringComparison.Ordinal);
         Assert.Contains("ValidationFraction = 0", e.Message, StringComparison.Ordinal);
 
-        var noSplit = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Epochs = 1, Threads = 1, Experts = 2, ValidationFraction = 0 }).Fit(table, cancellation: TestContext.Current.CancellationToken);
+        var noSplit = MixtureOfExpertsModel.Fit(table, new MixtureOfExpertsModelOptions { Epochs = 1, Threads = 1, Experts = 2, ValidationFraction = 0 }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Contains("hamster", noSplit.ClassLabels);
         Assert.False(noSplit.Training!.History[0].Validation.HasValue);
     }
@@ -104,17 +104,17 @@ public sealed class MixtureOfExpertsInputErrorTests : IClassFixture<TrainedDigit
     [Fact]
     public void A_validation_label_unknown_to_training_and_invalid_options_are_named()
     {
-        var (train, test) = MixtureOfExpertsEstimatorTests.Animals(perClass: 5, seed: 4);
+        var (train, test) = MixtureOfExpertsFittingTests.Animals(perClass: 5, seed: 4);
         var labels = test.Labels!.ToArray();
         labels[0] = "fish";
         var validation = new FeatureTable(test.Features, test.Rows, test.FeatureNames, labels, "val.csv");
-        var e = Assert.Throws<ArgumentException>(() => Quick.Fit(train, validation, cancellation: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(train, Quick, validation, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("'fish'", e.Message, StringComparison.Ordinal);
         Assert.Contains("validation set", e.Message, StringComparison.Ordinal);
 
-        var bad = Assert.Throws<ArgumentException>(() => new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { MinimumTemperature = 2f }));
+        var bad = Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { MinimumTemperature = 2f }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("MinimumTemperature = 2", bad.Message, StringComparison.Ordinal);
-        var badFraction = Assert.Throws<ArgumentException>(() => new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { ValidationFraction = 1 }));
+        var badFraction = Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { ValidationFraction = 1 }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Equal("ValidationFraction", badFraction.ParamName);
     }
 }

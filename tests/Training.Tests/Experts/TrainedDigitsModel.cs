@@ -7,13 +7,13 @@ public sealed class TrainedDigitsModel
 {
     public TrainedDigitsModel()
     {
-        Transformer = new MixtureOfExpertsEstimator(Options()).Fit(DigitsSlice.Train);
+        Transformer = MixtureOfExpertsModel.Fit(DigitsSlice.Train, Options());
     }
 
-    public MixtureOfExpertsTransformer Transformer { get; }
+    public MixtureOfExpertsModel Transformer { get; }
 
     /// <summary>Settings that train the slice in a few seconds on one thread.</summary>
-    internal static MixtureOfExpertsEstimatorOptions Options(GateObjective objective = GateObjective.StraightThrough) => new()
+    internal static MixtureOfExpertsModelOptions Options(GateObjective objective = GateObjective.StraightThrough) => new()
     {
         Objective = objective,
         Epochs = 40,

@@ -10,12 +10,12 @@ public sealed class SmallFittedFlow
     {
         Train = FlowTestData.EightGaussians(2000, seed: 1, shiftX: 3f, shiftY: -2f);
         Validation = FlowTestData.EightGaussians(500, seed: 2, shiftX: 3f, shiftY: -2f);
-        Model = new MixtureDensityFlowEstimator(FlowTestData.Small(components: 8)).Fit(Train, Validation);
+        Model = MixtureDensityFlowModel.Fit(Train, FlowTestData.Small(components: 8), Validation);
     }
 
     public FeatureTable Train { get; }
 
     public FeatureTable Validation { get; }
 
-    public MixtureDensityFlowTransformer Model { get; }
+    public MixtureDensityFlowModel Model { get; }
 }

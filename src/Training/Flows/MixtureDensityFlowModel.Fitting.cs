@@ -5,37 +5,28 @@ using MLNetMixture.Training.Trainers;
 
 namespace MLNetMixture.Training.Flows;
 
-/// <summary>
-/// Fits a mixture-density normalizing flow to the rows of a <see cref="FeatureTable"/> by maximum likelihood:
-/// a stack of invertible layers (RealNVP, neural spline or masked autoregressive) on standardised inputs, over a
-/// learnable mixture-of-Gaussians base. The result, a <see cref="MixtureDensityFlowTransformer"/>, scores
-/// log-densities, samples, assigns rows to base components and saves to a model file.
-/// </summary>
-/// <remarks>
-/// <para>
-/// Training: the standardiser learns the training means and deviations, ActNorm layers (if any) normalise the
-/// first batch, and a K-component base starts on the k-means clusters of the standardised data (the flow starts
-/// at the identity). Adam (decoupled weight decay, cosine learning rate, gradient clipping) then minimises
-/// <c>-mean log p(x)</c> over minibatches; after every epoch the validation log-likelihood decides whether the
-/// parameters are the best so far. The best-validation parameters are kept — also when training stops early, is
-/// cancelled or diverges.
-/// </para>
-/// <para>The same options, data and seed give a bit-identical model for a given thread count.</para>
-/// </remarks>
-public sealed class MixtureDensityFlowEstimator
+/// <content>Fitting: <see cref="Fit"/> trains a flow on a <see cref="FeatureTable"/>.</content>
+public sealed partial class MixtureDensityFlowModel
 {
-    /// <summary>Creates the estimator.</summary>
-    /// <param name="options">The settings; null uses the defaults. Copied when <see cref="Fit"/> starts, not here.</param>
-    public MixtureDensityFlowEstimator(MixtureDensityFlowOptions? options = null)
-    {
-        Options = options ?? new MixtureDensityFlowOptions();
-    }
-
-    /// <summary>The settings.</summary>
-    public MixtureDensityFlowOptions Options { get; }
-
-    /// <summary>Trains a flow on <paramref name="train"/>.</summary>
+    /// <summary>
+    /// Fits a mixture-density normalizing flow to the rows of <paramref name="train"/> by maximum likelihood: a stack
+    /// of invertible layers (RealNVP, neural spline or masked autoregressive) on standardised inputs, over a learnable
+    /// mixture-of-Gaussians base. The fitted model scores log-densities, samples, assigns rows to base components and
+    /// saves to a model file.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Training: the standardiser learns the training means and deviations, ActNorm layers (if any) normalise the
+    /// first batch, and a K-component base starts on the k-means clusters of the standardised data (the flow starts
+    /// at the identity). Adam (decoupled weight decay, cosine learning rate, gradient clipping) then minimises
+    /// <c>-mean log p(x)</c> over minibatches; after every epoch the validation log-likelihood decides whether the
+    /// parameters are the best so far. The best-validation parameters are kept — also when training stops early, is
+    /// cancelled or diverges.
+    /// </para>
+    /// <para>The same options, data and seed give a bit-identical model for a given thread count.</para>
+    /// </remarks>
     /// <param name="train">Training rows; the modelled columns are <see cref="MixtureDensityFlowOptions.FeatureColumns"/> or all. Labels are ignored.</param>
+    /// <param name="options">The settings; null uses the defaults.</param>
     /// <param name="validation">
     /// Held-out rows with the same columns for early stopping and choosing the best epoch; null carves
     /// <see cref="MixtureDensityFlowOptions.ValidationFraction"/> of <paramref name="train"/> (a seeded random subset).
@@ -48,10 +39,10 @@ public sealed class MixtureDensityFlowEstimator
     /// <exception cref="ArgumentException">An option is invalid, the training set is empty, or a named column is missing.</exception>
     /// <exception cref="DataFormatException">A feature value is NaN or infinite (the message names the row and column).</exception>
     /// <exception cref="TrainingDivergedException">The loss became non-finite; lower the learning rate.</exception>
-    public MixtureDensityFlowTransformer Fit(FeatureTable train, FeatureTable? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static MixtureDensityFlowModel Fit(FeatureTable train, MixtureDensityFlowOptions? options = null, FeatureTable? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var o = Options;
+        var o = options ?? new MixtureDensityFlowOptions();
         o.Validate();
         if (train.Rows == 0)
         {
@@ -114,27 +105,29 @@ public sealed class MixtureDensityFlowEstimator
             Threads = o.Threads,
         };
         var result = MinibatchTrainer.Fit(objective, trainerOptions, progress, cancellationToken);
-        return new MixtureDensityFlowTransformer(model, architecture, featureNames, result) { Threads = o.Threads };
+        return new MixtureDensityFlowModel(model, architecture, featureNames, result) { Threads = o.Threads };
     }
 
     /// <summary>
     /// The rows <see cref="Fit"/> holds out for validation when it is given no validation table: a seeded random
-    /// <see cref="MixtureDensityFlowOptions.ValidationFraction"/> of them. <c>Fit(train)</c> trains exactly as
-    /// <c>Fit(split.Training, split.Validation)</c> does, so a caller can score the model on the very rows that chose its
+    /// <see cref="MixtureDensityFlowOptions.ValidationFraction"/> of them. <c>Fit(train, options)</c> trains exactly as
+    /// <c>Fit(split.Training, options, split.Validation)</c> does, so a caller can score the model on the very rows that chose its
     /// parameters. Both parts keep the rows' original order.
     /// </summary>
     /// <param name="train">The training rows.</param>
+    /// <param name="options">The settings <see cref="Fit"/> is given (their <see cref="MixtureDensityFlowOptions.ValidationFraction"/> and <see cref="MixtureDensityFlowOptions.Seed"/>); null uses the defaults.</param>
     /// <returns>The rows trained on and the held-out rows; all rows and null when nothing is held out (ValidationFraction 0, or too few rows).</returns>
-    public (FeatureTable Training, FeatureTable? Validation) HoldOut(FeatureTable train)
+    public static (FeatureTable Training, FeatureTable? Validation) HoldOut(FeatureTable train, MixtureDensityFlowOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(train);
+        options ??= new MixtureDensityFlowOptions();
         int n = train.Rows;
-        if (HeldOutCount(n, Options.ValidationFraction) is not (int held and > 0))
+        if (HeldOutCount(n, options.ValidationFraction) is not (int held and > 0))
         {
             return (train, null);
         }
 
-        var isHeld = HeldOutRows(n, held, new RandomSource(Options.Seed).Fork(HoldOutStream));
+        var isHeld = HeldOutRows(n, held, new RandomSource(options.Seed).Fork(HoldOutStream));
         return (
             train.Select([.. Enumerable.Range(0, n).Where(i => !isHeld[i])], $"{train.Source} (rows trained on)"),
             train.Select([.. Enumerable.Range(0, n).Where(i => isHeld[i])], $"{train.Source} (held out for validation)"));

@@ -4,7 +4,7 @@ using MLNetMixture.Training.Trainers;
 
 namespace MLNetMixture.Training.Tests.Flows;
 
-public sealed class MixtureDensityFlowEstimatorTests
+public sealed class MixtureDensityFlowFittingTests
 {
     private static readonly FeatureTable Train = FlowTestData.EightGaussians(2000, seed: 1);
     private static readonly FeatureTable Validation = FlowTestData.EightGaussians(500, seed: 2);
@@ -13,8 +13,8 @@ public sealed class MixtureDensityFlowEstimatorTests
     public void Fitting_raises_the_validation_log_likelihood_well_above_the_initial_model()
     {
         var options = FlowTestData.Small(components: 1);
-        var initial = new MixtureDensityFlowEstimator(options).Fit(Train, Validation, cancellationToken: new CancellationToken(canceled: true));
-        var fitted = new MixtureDensityFlowEstimator(options).Fit(Train, Validation, cancellationToken: TestContext.Current.CancellationToken);
+        var initial = MixtureDensityFlowModel.Fit(Train, options, Validation, cancellationToken: new CancellationToken(canceled: true));
+        var fitted = MixtureDensityFlowModel.Fit(Train, options, Validation, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(0, initial.Training!.EpochsRun);
         double before = initial.LogDensity(Validation).Average();
@@ -29,14 +29,13 @@ public sealed class MixtureDensityFlowEstimatorTests
     public void HoldOut_gives_the_split_fit_makes_itself()
     {
         var options = FlowTestData.Small(components: 2, epochs: 2);
-        var estimator = new MixtureDensityFlowEstimator(options);
-        var (training, validation) = estimator.HoldOut(Train);
+        var (training, validation) = MixtureDensityFlowModel.HoldOut(Train, options);
         Assert.NotNull(validation);
         Assert.Equal(Train.Rows, training.Rows + validation!.Rows);
         Assert.Equal((int)Math.Round(Train.Rows * options.ValidationFraction), validation.Rows);
 
-        var implicitSplit = estimator.Fit(Train, cancellationToken: TestContext.Current.CancellationToken);
-        var explicitSplit = estimator.Fit(training, validation, cancellationToken: TestContext.Current.CancellationToken);
+        var implicitSplit = MixtureDensityFlowModel.Fit(Train, options, cancellationToken: TestContext.Current.CancellationToken);
+        var explicitSplit = MixtureDensityFlowModel.Fit(training, options, validation, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(implicitSplit.Training!.BestValidation, explicitSplit.Training!.BestValidation);
         Assert.Equal(implicitSplit.LogDensity(Validation), explicitSplit.LogDensity(Validation));
     }
@@ -44,7 +43,7 @@ public sealed class MixtureDensityFlowEstimatorTests
     [Fact]
     public void An_eight_component_base_beats_a_standard_normal_base_with_the_same_small_flow_on_eight_modes()
     {
-        double Fit(int k) => new MixtureDensityFlowEstimator(FlowTestData.Small(components: k, epochs: 8)).Fit(Train, Validation).LogDensity(Validation).Average();
+        double Fit(int k) => MixtureDensityFlowModel.Fit(Train, FlowTestData.Small(components: k, epochs: 8), Validation).LogDensity(Validation).Average();
 
         double one = Fit(1), eight = Fit(8);
 
@@ -55,7 +54,7 @@ public sealed class MixtureDensityFlowEstimatorTests
     public void Progress_arrives_every_epoch_with_log_likelihoods_and_throughput()
     {
         var reports = new List<TrainingProgress>();
-        var model = new MixtureDensityFlowEstimator(FlowTestData.Small(components: 2, epochs: 3)).Fit(Train, Validation, new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
+        var model = MixtureDensityFlowModel.Fit(Train, FlowTestData.Small(components: 2, epochs: 3), Validation, new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(3, reports.Count);
         Assert.Equal([1, 2, 3], reports.Select(r => r.Epoch));
@@ -74,8 +73,7 @@ public sealed class MixtureDensityFlowEstimatorTests
     {
         using var cancel = new CancellationTokenSource();
         var reports = new List<TrainingProgress>();
-        var model = new MixtureDensityFlowEstimator(FlowTestData.Small(components: 4, epochs: 50))
-            .Fit(Train, Validation, new Recorder(reports, _ => cancel.Cancel()), cancel.Token);
+        var model = MixtureDensityFlowModel.Fit(Train, FlowTestData.Small(components: 4, epochs: 50), Validation, new Recorder(reports, _ => cancel.Cancel()), cancel.Token);
 
         Assert.True(model.Training!.Cancelled);
         Assert.Single(reports);
@@ -91,12 +89,12 @@ public sealed class MixtureDensityFlowEstimatorTests
         var reports = new List<TrainingProgress>();
         var options = FlowTestData.Small(components: 1, epochs: 2);
         options.ValidationFraction = 0.2;
-        new MixtureDensityFlowEstimator(options).Fit(Train, progress: new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
+        MixtureDensityFlowModel.Fit(Train, options, progress: new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
         Assert.All(reports, r => Assert.NotNull(r.Validation));
 
         options.ValidationFraction = 0;
         reports.Clear();
-        var model = new MixtureDensityFlowEstimator(options).Fit(Train, progress: new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
+        var model = MixtureDensityFlowModel.Fit(Train, options, progress: new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
         Assert.All(reports, r => Assert.Null(r.Validation));
         Assert.Equal(2, model.Training!.BestEpoch);
     }
@@ -108,7 +106,7 @@ public sealed class MixtureDensityFlowEstimatorTests
         values[(5 * 2) + 1] = float.NaN;
         var bad = new FeatureTable(values, Train.Rows, Train.FeatureNames, null, "bad.csv");
 
-        var e = Assert.Throws<DataFormatException>(() => new MixtureDensityFlowEstimator(FlowTestData.Small(1)).Fit(bad, Validation, cancellationToken: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<DataFormatException>(() => MixtureDensityFlowModel.Fit(bad, FlowTestData.Small(1), Validation, cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Contains("bad.csv", e.Message, StringComparison.Ordinal);
         Assert.Contains("row 5", e.Message, StringComparison.Ordinal);
@@ -123,7 +121,7 @@ public sealed class MixtureDensityFlowEstimatorTests
         values[0] = float.PositiveInfinity;
         var bad = new FeatureTable(values, Validation.Rows, Validation.FeatureNames, null, "val.csv");
 
-        var e = Assert.Throws<DataFormatException>(() => new MixtureDensityFlowEstimator(FlowTestData.Small(1)).Fit(Train, bad, cancellationToken: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<DataFormatException>(() => MixtureDensityFlowModel.Fit(Train, FlowTestData.Small(1), bad, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("validation", e.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("column 'x'", e.Message, StringComparison.Ordinal);
     }
@@ -132,7 +130,7 @@ public sealed class MixtureDensityFlowEstimatorTests
     public void An_empty_training_set_is_refused()
     {
         var empty = new FeatureTable([], 0, ["x", "y"], null, "empty.csv");
-        var e = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator().Fit(empty, cancellationToken: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<ArgumentException>(() => MixtureDensityFlowModel.Fit(empty, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("empty", e.Message, StringComparison.Ordinal);
         Assert.Contains("empty.csv", e.Message, StringComparison.Ordinal);
     }
@@ -140,14 +138,14 @@ public sealed class MixtureDensityFlowEstimatorTests
     [Fact]
     public void Invalid_options_and_missing_feature_columns_are_named()
     {
-        var e = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions { SplineBins = 1 }).Fit(Train, cancellationToken: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<ArgumentException>(() => MixtureDensityFlowModel.Fit(Train, new MixtureDensityFlowOptions { SplineBins = 1 }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("SplineBins", e.Message, StringComparison.Ordinal);
 
-        var e2 = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions { FeatureColumns = ["x", "z"] }).Fit(Train, cancellationToken: TestContext.Current.CancellationToken));
+        var e2 = Assert.Throws<ArgumentException>(() => MixtureDensityFlowModel.Fit(Train, new MixtureDensityFlowOptions { FeatureColumns = ["x", "z"] }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("Missing: z", e2.Message, StringComparison.Ordinal);
 
         var oneFeature = new FeatureTable(new float[10], 10, ["x"]);
-        var e3 = Assert.Throws<ArgumentException>(() => new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions { FlowType = FlowType.AffineCoupling }).Fit(oneFeature, cancellationToken: TestContext.Current.CancellationToken));
+        var e3 = Assert.Throws<ArgumentException>(() => MixtureDensityFlowModel.Fit(oneFeature, new MixtureDensityFlowOptions { FlowType = FlowType.AffineCoupling }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("MaskedAutoregressive", e3.Message, StringComparison.Ordinal);
     }
 
@@ -165,7 +163,7 @@ public sealed class MixtureDensityFlowEstimatorTests
         var wide = new FeatureTable(values, Train.Rows, ["id", "x", "y"]);
         var options = FlowTestData.Small(components: 1, epochs: 1);
         options.FeatureColumns = ["x", "y"];
-        var model = new MixtureDensityFlowEstimator(options).Fit(wide, cancellationToken: TestContext.Current.CancellationToken);
+        var model = MixtureDensityFlowModel.Fit(wide, options, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(["x", "y"], model.FeatureNames);
         Assert.Equal(model.LogDensity(Train), model.LogDensity(wide));
@@ -175,8 +173,8 @@ public sealed class MixtureDensityFlowEstimatorTests
     public void The_same_seed_gives_the_same_model()
     {
         var options = FlowTestData.Small(components: 3, epochs: 2);
-        var a = new MixtureDensityFlowEstimator(options).Fit(Train, Validation, cancellationToken: TestContext.Current.CancellationToken).LogDensity(Validation);
-        var b = new MixtureDensityFlowEstimator(options).Fit(Train, Validation, cancellationToken: TestContext.Current.CancellationToken).LogDensity(Validation);
+        var a = MixtureDensityFlowModel.Fit(Train, options, Validation, cancellationToken: TestContext.Current.CancellationToken).LogDensity(Validation);
+        var b = MixtureDensityFlowModel.Fit(Train, options, Validation, cancellationToken: TestContext.Current.CancellationToken).LogDensity(Validation);
         Assert.Equal(a, b);
     }
 

@@ -8,15 +8,15 @@ namespace MLNetMixture.Training.Experts;
 /// <summary>
 /// A trained mixture-of-experts classifier: standardises the features it was trained on (picked by name from a
 /// <see cref="FeatureTable"/>), and gives class probabilities, the predicted label, the gate probabilities and
-/// the chosen expert of every row. Made by <see cref="MixtureOfExpertsEstimator.Fit(FeatureTable, FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/>
+/// the chosen expert of every row. Made by <see cref="Fit(FeatureTable, MixtureOfExpertsModelOptions?, FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/>
 /// or <see cref="Load(string)"/>; immutable and safe to use from several threads.
 /// </summary>
 /// <remarks>
-/// Inference is the soft mixture over all experts by default; <see cref="WithTopK"/> gives a transformer that
+/// Inference is the soft mixture over all experts by default; <see cref="WithTopK"/> gives a model that
 /// routes each row to its k most probable experts only (renormalising their gate weights), evaluated natively
 /// and grouped by expert, which is faster for small k and equals the soft mixture for k = K.
 /// </remarks>
-public sealed partial class MixtureOfExpertsTransformer
+public sealed partial class MixtureOfExpertsModel
 {
     /// <summary>Rows scored at a time.</summary>
     private const int ChunkRows = 4096;
@@ -24,14 +24,14 @@ public sealed partial class MixtureOfExpertsTransformer
     private readonly string[] _classLabels;
     private readonly string[] _featureNames;
     private readonly ClassLabelEncoding _encoding;
-    private readonly MixtureOfExpertsEstimatorOptions _options;
+    private readonly MixtureOfExpertsModelOptions _options;
 
-    internal MixtureOfExpertsTransformer(
+    internal MixtureOfExpertsModel(
         MixtureOfExperts model,
         Standardizer standardizer,
         ClassLabelEncoding encoding,
         IReadOnlyList<string> featureNames,
-        MixtureOfExpertsEstimatorOptions options,
+        MixtureOfExpertsModelOptions options,
         TrainingResult? training,
         int? topK)
     {
@@ -45,7 +45,7 @@ public sealed partial class MixtureOfExpertsTransformer
         TopK = topK;
     }
 
-    /// <summary>The class labels, in class-index (and Score column) order; see <see cref="MixtureOfExpertsEstimator"/> for how they are ordered.</summary>
+    /// <summary>The class labels, in class-index (and Score column) order; see <see cref="Fit(FeatureTable, MixtureOfExpertsModelOptions?, FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/> for how they are ordered.</summary>
     public IReadOnlyList<string> ClassLabels => _classLabels;
 
     /// <summary>The feature columns the model reads, in order.</summary>
@@ -58,7 +58,7 @@ public sealed partial class MixtureOfExpertsTransformer
     public int? TopK { get; }
 
     /// <summary>A copy of the settings the model was trained with (after <see cref="Load(string)"/>, a custom temperature schedule object is not restored).</summary>
-    public MixtureOfExpertsEstimatorOptions Options => _options.Clone();
+    public MixtureOfExpertsModelOptions Options => _options.Clone();
 
     /// <summary>How training went (epochs, best epoch, early stopping, cancellation, per-epoch reports); null for a loaded model.</summary>
     public TrainingResult? Training { get; }
@@ -76,14 +76,14 @@ public sealed partial class MixtureOfExpertsTransformer
     /// This model with top-k routing at inference (<paramref name="topK"/> from 1 to K), or the soft mixture for null.
     /// The parameters are shared, not copied.
     /// </summary>
-    public MixtureOfExpertsTransformer WithTopK(int? topK)
+    public MixtureOfExpertsModel WithTopK(int? topK)
     {
         if (topK is int k && (k < 1 || k > ExpertCount))
         {
             throw new ArgumentOutOfRangeException(nameof(topK), topK, $"Top-k routing needs 1 <= k <= {ExpertCount} (the number of experts), or null for the soft mixture.");
         }
 
-        return new MixtureOfExpertsTransformer(Model, Standardizer, _encoding, _featureNames, _options, Training, topK);
+        return new MixtureOfExpertsModel(Model, Standardizer, _encoding, _featureNames, _options, Training, topK);
     }
 
     /// <summary>Scores every row of <paramref name="table"/>; its feature columns are picked by name, other columns are ignored.</summary>

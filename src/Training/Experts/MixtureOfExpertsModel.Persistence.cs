@@ -8,7 +8,7 @@ using MLNetMixture.Training.Trainers;
 namespace MLNetMixture.Training.Experts;
 
 /// <content>Saving and loading through the shared <see cref="ModelFile"/>.</content>
-public sealed partial class MixtureOfExpertsTransformer
+public sealed partial class MixtureOfExpertsModel
 {
     /// <summary>The model kind in the file header.</summary>
     public const string ModelKind = "MixtureOfExperts";
@@ -27,10 +27,10 @@ public sealed partial class MixtureOfExpertsTransformer
 
     /// <summary>Loads a model saved by <see cref="Save(string)"/>; it predicts exactly what the saved model did (soft routing).</summary>
     /// <exception cref="ModelFileException">The file is not a mixture-of-experts model, was written by a newer version, or is corrupt.</exception>
-    public static MixtureOfExpertsTransformer Load(string path) => FromContents(ModelFile.Load(path, ModelKind), path);
+    public static MixtureOfExpertsModel Load(string path) => FromContents(ModelFile.Load(path, ModelKind), path);
 
     /// <summary>Loads a model from a stream; <paramref name="sourceName"/> is used in error messages.</summary>
-    public static MixtureOfExpertsTransformer Load(Stream stream, string sourceName = "model stream") => FromContents(ModelFile.Read(stream, ModelKind, sourceName), sourceName);
+    public static MixtureOfExpertsModel Load(Stream stream, string sourceName = "model stream") => FromContents(ModelFile.Read(stream, ModelKind, sourceName), sourceName);
 
     private JsonObject Configuration()
     {
@@ -93,7 +93,7 @@ public sealed partial class MixtureOfExpertsTransformer
     private IEnumerable<ModelFileTensor> Tensors() =>
         Standardizer.Parameters.Concat(Model.Parameters).Select(p => new ModelFileTensor(p.Name, p.Value.ShapeArray(), p.Value.ToArray()));
 
-    private static MixtureOfExpertsTransformer FromContents(ModelFileContents contents, string source)
+    private static MixtureOfExpertsModel FromContents(ModelFileContents contents, string source)
     {
         var configuration = contents.Configuration;
         try
@@ -132,7 +132,7 @@ public sealed partial class MixtureOfExpertsTransformer
                 Restore(parameter, contents, source);
             }
 
-            return new MixtureOfExpertsTransformer(model, standardizer, encoding, featureNames, options, training: null, topK: null);
+            return new MixtureOfExpertsModel(model, standardizer, encoding, featureNames, options, training: null, topK: null);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
         {
@@ -151,9 +151,9 @@ public sealed partial class MixtureOfExpertsTransformer
         stored.Values.AsSpan().CopyTo(parameter.Value.Span);
     }
 
-    private static MixtureOfExpertsEstimatorOptions ReadOptions(JsonObject? o, string[] featureNames, string source)
+    private static MixtureOfExpertsModelOptions ReadOptions(JsonObject? o, string[] featureNames, string source)
     {
-        var options = new MixtureOfExpertsEstimatorOptions { FeatureColumns = featureNames };
+        var options = new MixtureOfExpertsModelOptions { FeatureColumns = featureNames };
         if (o is null)
         {
             return options;

@@ -7,12 +7,12 @@ using MLNetMixture.Training.Persistence;
 
 namespace MLNetMixture.Training.Tests.Flows;
 
-public sealed class MixtureDensityFlowTransformerTests : IClassFixture<SmallFittedFlow>, IDisposable
+public sealed class MixtureDensityFlowModelTests : IClassFixture<SmallFittedFlow>, IDisposable
 {
     private readonly SmallFittedFlow _fitted;
     private readonly string _dir = Directory.CreateTempSubdirectory("mlmix-flow-").FullName;
 
-    public MixtureDensityFlowTransformerTests(SmallFittedFlow fitted)
+    public MixtureDensityFlowModelTests(SmallFittedFlow fitted)
     {
         _fitted = fitted;
     }
@@ -25,7 +25,7 @@ public sealed class MixtureDensityFlowTransformerTests : IClassFixture<SmallFitt
         string path = Path.Combine(_dir, "flow.mlmix");
         var model = _fitted.Model;
         model.Save(path);
-        var loaded = MixtureDensityFlowTransformer.Load(path);
+        var loaded = MixtureDensityFlowModel.Load(path);
 
         Assert.Null(loaded.Training);
         Assert.Equal(model.FeatureNames, loaded.FeatureNames);
@@ -33,7 +33,7 @@ public sealed class MixtureDensityFlowTransformerTests : IClassFixture<SmallFitt
         Assert.Equal(Bits(model.StandardizedLogDensity(_fitted.Validation)), Bits(loaded.StandardizedLogDensity(_fitted.Validation)));
         Assert.Equal(model.ComponentPosterior(_fitted.Validation), loaded.ComponentPosterior(_fitted.Validation));
         Assert.Equal(model.Sample(50, seed: 4).Features, loaded.Sample(50, seed: 4).Features);
-        Assert.Equal(model.Model.Parameters.Count, ModelFile.Load(path, MixtureDensityFlowTransformer.ModelKind).Tensors.Count);
+        Assert.Equal(model.Model.Parameters.Count, ModelFile.Load(path, MixtureDensityFlowModel.ModelKind).Tensors.Count);
     }
 
     [Theory]
@@ -59,11 +59,11 @@ public sealed class MixtureDensityFlowTransformerTests : IClassFixture<SmallFitt
             Epochs = 1,
             Threads = 1,
         };
-        var model = new MixtureDensityFlowEstimator(options).Fit(three, cancellationToken: TestContext.Current.CancellationToken);
+        var model = MixtureDensityFlowModel.Fit(three, options, cancellationToken: TestContext.Current.CancellationToken);
         using var stream = new MemoryStream();
         model.Save(stream);
         stream.Position = 0;
-        var loaded = MixtureDensityFlowTransformer.Load(stream);
+        var loaded = MixtureDensityFlowModel.Load(stream);
 
         Assert.Equal(model.Architecture.Permutations!.SelectMany(p => p), loaded.Architecture.Permutations!.SelectMany(p => p));
         Assert.Equal(Bits(model.LogDensity(three)), Bits(loaded.LogDensity(three)));
@@ -213,27 +213,27 @@ public sealed class MixtureDensityFlowTransformerTests : IClassFixture<SmallFitt
         string path = Path.Combine(_dir, "edit.mlmix");
         _fitted.Model.Save(path);
         RewriteHeader(path, h => h["formatVersion"] = ModelFile.CurrentFormatVersion + 1);
-        var newer = Assert.Throws<ModelFileException>(() => MixtureDensityFlowTransformer.Load(path));
+        var newer = Assert.Throws<ModelFileException>(() => MixtureDensityFlowModel.Load(path));
         Assert.Contains("Upgrade MLNetMixture", newer.Message, StringComparison.Ordinal);
 
         _fitted.Model.Save(path);
         RewriteHeader(path, h => h["configuration"]!["architecture"]!["flowType"] = "Glow");
-        var unknown = Assert.Throws<ModelFileException>(() => MixtureDensityFlowTransformer.Load(path));
+        var unknown = Assert.Throws<ModelFileException>(() => MixtureDensityFlowModel.Load(path));
         Assert.Contains("unknown flowType 'Glow'", unknown.Message, StringComparison.Ordinal);
 
         _fitted.Model.Save(path);
         RewriteHeader(path, h => h["configuration"]!["architecture"]!["layers"] = 3);
-        var mismatch = Assert.Throws<ModelFileException>(() => MixtureDensityFlowTransformer.Load(path));
+        var mismatch = Assert.Throws<ModelFileException>(() => MixtureDensityFlowModel.Load(path));
         Assert.Contains("corrupt", mismatch.Message, StringComparison.Ordinal);
 
         _fitted.Model.Save(path);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length * 2 / 3)]);
-        var truncated = Assert.Throws<ModelFileException>(() => MixtureDensityFlowTransformer.Load(path));
+        var truncated = Assert.Throws<ModelFileException>(() => MixtureDensityFlowModel.Load(path));
         Assert.Contains(path, truncated.Message, StringComparison.Ordinal);
 
         ModelFile.Save(path, "MixtureOfExperts", [], [new ModelFileTensor("gate.weight", [1], [1f])]);
-        var foreign = Assert.Throws<ModelFileException>(() => MixtureDensityFlowTransformer.Load(path));
+        var foreign = Assert.Throws<ModelFileException>(() => MixtureDensityFlowModel.Load(path));
         Assert.Contains("not a MixtureDensityFlow", foreign.Message, StringComparison.Ordinal);
     }
 
@@ -241,7 +241,7 @@ public sealed class MixtureDensityFlowTransformerTests : IClassFixture<SmallFitt
     public void Thread_count_does_not_change_scores_or_samples()
     {
         var rows = FlowTestData.EightGaussians(9000, seed: 3, shiftX: 3f, shiftY: -2f);
-        var model = MixtureDensityFlowTransformer.Load(SaveCopy());
+        var model = MixtureDensityFlowModel.Load(SaveCopy());
         model.Threads = 1;
         var one = model.LogDensity(rows);
         var sampleOne = model.Sample(5000, seed: 1).Features;

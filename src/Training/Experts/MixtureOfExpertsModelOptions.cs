@@ -6,11 +6,11 @@ using MLNetMixture.Training.Trainers;
 namespace MLNetMixture.Training.Experts;
 
 /// <summary>
-/// Settings of <see cref="MixtureOfExpertsEstimator"/>: the architecture, the gate objective and its temperature,
+/// Settings of <see cref="MixtureOfExpertsModel.Fit(Data.FeatureTable, MixtureOfExpertsModelOptions?, Data.FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/>: the architecture, the gate objective and its temperature,
 /// and the optimiser. The defaults train a good classifier on small and medium tabular data sets (hundreds to
 /// tens of thousands of rows, up to a few hundred features) without tuning.
 /// </summary>
-public sealed class MixtureOfExpertsEstimatorOptions
+public sealed class MixtureOfExpertsModelOptions
 {
     /// <summary>The number of experts K. Default 8. K = 1 is a plain MLP classifier (the gate is then constant).</summary>
     public int Experts { get; set; } = 8;
@@ -118,9 +118,9 @@ public sealed class MixtureOfExpertsEstimatorOptions
     public IReadOnlyList<string>? FeatureColumns { get; set; }
 
     /// <summary>A copy of these settings.</summary>
-    public MixtureOfExpertsEstimatorOptions Clone()
+    public MixtureOfExpertsModelOptions Clone()
     {
-        var copy = (MixtureOfExpertsEstimatorOptions)MemberwiseClone();
+        var copy = (MixtureOfExpertsModelOptions)MemberwiseClone();
         copy.GateHiddenSizes = [.. GateHiddenSizes];
         copy.ExpertHiddenSizes = [.. ExpertHiddenSizes];
         copy.FeatureColumns = FeatureColumns is null ? null : [.. FeatureColumns];

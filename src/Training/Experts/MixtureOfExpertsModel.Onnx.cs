@@ -3,7 +3,7 @@ using MLNetMixture.Training.Onnx;
 namespace MLNetMixture.Training.Experts;
 
 /// <content>Export to ONNX through <see cref="MixtureOfExpertsOnnxExporter"/>.</content>
-public sealed partial class MixtureOfExpertsTransformer
+public sealed partial class MixtureOfExpertsModel
 {
     /// <summary>
     /// The model as a standalone ONNX model (see <see cref="MixtureOfExpertsOnnxExporter"/> for its inputs, outputs

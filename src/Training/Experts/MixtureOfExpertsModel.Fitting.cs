@@ -5,54 +5,41 @@ using MLNetMixture.Training.Trainers;
 
 namespace MLNetMixture.Training.Experts;
 
-/// <summary>
-/// Trains a mixture-of-experts classifier with a (Gumbel-softmax) gate on a <see cref="FeatureTable"/> and gives
-/// a <see cref="MixtureOfExpertsTransformer"/>.
-/// </summary>
-/// <remarks>
-/// <para>
-/// Fit learns a per-feature standardisation from the training rows (stored with the model), maps the labels to
-/// classes, holds out a stratified validation split when no validation table is given
-/// (<see cref="MixtureOfExpertsEstimatorOptions.ValidationFraction"/>), and trains with AdamW, early stopping on
-/// the validation score and keeping the best parameters.
-/// </para>
-/// <para>
-/// Labels are strings; the classes are in sorted order, numerically when every label is an integer (so the labels
-/// "0".."9" are classes 0..9 and stay "0".."9" in predictions), otherwise by ordinal string comparison. The order
-/// does not depend on the order of the rows.
-/// </para>
-/// </remarks>
-public sealed class MixtureOfExpertsEstimator
+/// <content>Fitting: <see cref="Fit(FeatureTable, MixtureOfExpertsModelOptions?, FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/> trains a classifier on a <see cref="FeatureTable"/> or CSV files.</content>
+public sealed partial class MixtureOfExpertsModel
 {
-    /// <summary>Creates the estimator.</summary>
-    /// <param name="options">The settings; null uses the defaults. They are copied.</param>
-    public MixtureOfExpertsEstimator(MixtureOfExpertsEstimatorOptions? options = null)
-    {
-        Options = options?.Clone() ?? new MixtureOfExpertsEstimatorOptions();
-        Options.Validate();
-    }
-
-    /// <summary>The settings (a copy of those given); changes made here apply to later calls of Fit.</summary>
-    public MixtureOfExpertsEstimatorOptions Options { get; }
-
     /// <summary>
-    /// Trains on <paramref name="training"/>. Progress reports after every epoch carry the epoch, training loss,
-    /// samples/s and, in <see cref="TrainingProgress.Statistics"/> (keys in <see cref="MixtureOfExpertsStatistics"/>),
+    /// Trains a mixture-of-experts classifier with a (Gumbel-softmax) gate on <paramref name="training"/>. Progress
+    /// reports after every epoch carry the epoch, training loss, samples/s and, in <see cref="TrainingProgress.Statistics"/> (keys in <see cref="MixtureOfExpertsStatistics"/>),
     /// validation accuracy and log-loss, the gate temperature and the expert utilisation.
     /// </summary>
     /// <param name="training">Labelled training rows.</param>
+    /// <param name="options">The settings; null uses the defaults. They are copied; the fitted model keeps the copy in <see cref="Options"/>.</param>
     /// <param name="validation">Labelled validation rows for early stopping, or null to hold out a stratified split of <paramref name="training"/>.</param>
     /// <param name="progress">Receives a report after every epoch.</param>
-    /// <param name="cancellation">
+    /// <param name="cancellationToken">
     /// Stops training after the current step. Fit then still returns a usable model, with the best parameters
-    /// seen (<see cref="TrainingResult.Cancelled"/> is true in <see cref="MixtureOfExpertsTransformer.Training"/>).
+    /// seen (<see cref="TrainingResult.Cancelled"/> is true in <see cref="MixtureOfExpertsModel.Training"/>).
     /// </param>
+    /// <remarks>
+    /// <para>
+    /// Fit learns a per-feature standardisation from the training rows (stored with the model), maps the labels to
+    /// classes, holds out a stratified validation split when no validation table is given
+    /// (<see cref="MixtureOfExpertsModelOptions.ValidationFraction"/>), and trains with AdamW, early stopping on
+    /// the validation score and keeping the best parameters.
+    /// </para>
+    /// <para>
+    /// Labels are strings; the classes are in sorted order, numerically when every label is an integer (so the labels
+    /// "0".."9" are classes 0..9 and stay "0".."9" in predictions), otherwise by ordinal string comparison. The order
+    /// does not depend on the order of the rows.
+    /// </para>
+    /// </remarks>
     /// <exception cref="ArgumentException">Empty training set, missing labels, NaN or infinite features, fewer than two classes, a class too small for the validation split, or a validation label unknown to the training set.</exception>
-    public MixtureOfExpertsTransformer Fit(FeatureTable training, FeatureTable? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    public static MixtureOfExpertsModel Fit(FeatureTable training, MixtureOfExpertsModelOptions? options = null, FeatureTable? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(training);
-        var o = Options;
-        o.Validate(); // the settings object is mutable: check it again as it is now
+        var o = options?.Clone() ?? new MixtureOfExpertsModelOptions();
+        o.Validate();
         if (training.Rows == 0)
         {
             throw new ArgumentException($"The training set {training.Source} is empty.", nameof(training));
@@ -152,26 +139,29 @@ public sealed class MixtureOfExpertsEstimator
             Seed = o.Seed,
             Threads = o.Threads,
         };
-        var result = MinibatchTrainer.Fit(objective, trainer, progress, cancellation);
+        var result = MinibatchTrainer.Fit(objective, trainer, progress, cancellationToken);
         var used = o.Clone();
         used.FeatureColumns = [.. featureNames];
-        return new MixtureOfExpertsTransformer(model, standardizer, encoding, featureNames, used, result, topK: null);
+        return new MixtureOfExpertsModel(model, standardizer, encoding, featureNames, used, result, topK: null);
     }
 
     /// <summary>
-    /// The rows <see cref="Fit(FeatureTable, FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/>
+    /// The rows <see cref="Fit(FeatureTable, MixtureOfExpertsModelOptions?, FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/>
     /// holds out for validation when it is given no validation table: a stratified, seeded
-    /// <see cref="MixtureOfExpertsEstimatorOptions.ValidationFraction"/> of every class. <c>Fit(training)</c> trains
-    /// exactly as <c>Fit(split.Training, split.Validation)</c> does, so a caller can evaluate the model on the very rows
+    /// <see cref="MixtureOfExpertsModelOptions.ValidationFraction"/> of every class. <c>Fit(training, options)</c> trains
+    /// exactly as <c>Fit(split.Training, options, split.Validation)</c> does, so a caller can evaluate the model on the very rows
     /// that chose its parameters. Both parts keep the rows' original order.
     /// </summary>
     /// <param name="training">Labelled training rows.</param>
+    /// <param name="options">The settings Fit is given (their <see cref="MixtureOfExpertsModelOptions.ValidationFraction"/> and <see cref="MixtureOfExpertsModelOptions.Seed"/>); null uses the defaults.</param>
     /// <returns>The rows trained on and the held-out rows; all rows and null when ValidationFraction is 0.</returns>
-    /// <exception cref="ArgumentException">The table has no labels, or a class has a single row.</exception>
-    public (FeatureTable Training, FeatureTable? Validation) HoldOut(FeatureTable training)
+    /// <exception cref="ArgumentException">An option is invalid, the table has no labels, or a class has a single row.</exception>
+    public static (FeatureTable Training, FeatureTable? Validation) HoldOut(FeatureTable training, MixtureOfExpertsModelOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(training);
-        if (Options.ValidationFraction <= 0)
+        options ??= new MixtureOfExpertsModelOptions();
+        options.Validate();
+        if (options.ValidationFraction <= 0)
         {
             return (training, null);
         }
@@ -183,24 +173,26 @@ public sealed class MixtureOfExpertsEstimator
 
         var encoding = new ClassLabelEncoding(training.Labels);
         var classes = encoding.Encode(training, "training set");
-        var (trainRows, validationRows) = StratifiedSplit.Split(classes, encoding.Labels, Options.ValidationFraction, Options.Seed, training.Source);
+        var (trainRows, validationRows) = StratifiedSplit.Split(classes, encoding.Labels, options.ValidationFraction, options.Seed, training.Source);
         return (training.Select(trainRows, $"{training.Source} (rows trained on)"), training.Select(validationRows, $"{training.Source} (held out for validation)"));
     }
 
     /// <summary>
-    /// Reads CSV files with <see cref="MixtureOfExpertsEstimatorOptions.LabelColumn"/> as the label (and
-    /// <see cref="MixtureOfExpertsEstimatorOptions.FeatureColumns"/>, or every other column, as features) and trains.
+    /// Reads CSV files with <see cref="MixtureOfExpertsModelOptions.LabelColumn"/> as the label (and
+    /// <see cref="MixtureOfExpertsModelOptions.FeatureColumns"/>, or every other column, as features) and trains.
     /// </summary>
     /// <param name="trainingPath">The training CSV (.csv or .csv.gz).</param>
+    /// <param name="options">The settings, including the label and feature columns; null uses the defaults.</param>
     /// <param name="validationPath">A validation CSV, or null to hold out a split of the training file.</param>
     /// <param name="progress">Receives a report after every epoch.</param>
-    /// <param name="cancellation">Stops training after the current step; the best model so far is returned.</param>
-    public MixtureOfExpertsTransformer Fit(string trainingPath, string? validationPath = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    /// <param name="cancellationToken">Stops training after the current step; the best model so far is returned.</param>
+    public static MixtureOfExpertsModel Fit(string trainingPath, MixtureOfExpertsModelOptions? options = null, string? validationPath = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        string? features = Options.FeatureColumns is null ? null : string.Join(',', Options.FeatureColumns);
-        var training = CsvFeatureReader.Read(trainingPath, features, Options.LabelColumn);
-        var validation = validationPath is null ? null : CsvFeatureReader.Read(validationPath, features, Options.LabelColumn);
-        return Fit(training, validation, progress, cancellation);
+        options ??= new MixtureOfExpertsModelOptions();
+        string? features = options.FeatureColumns is null ? null : string.Join(',', options.FeatureColumns);
+        var training = CsvFeatureReader.Read(trainingPath, features, options.LabelColumn);
+        var validation = validationPath is null ? null : CsvFeatureReader.Read(validationPath, features, options.LabelColumn);
+        return Fit(training, options, validation, progress, cancellationToken);
     }
 
     private static (float[] Features, int[] Classes) Gather(float[] features, int[] classes, int[] rows, int d)

@@ -5,21 +5,20 @@ using MLNetMixture.Training.Trainers;
 
 namespace MLNetMixture.Training.Tests.Experts;
 
-public sealed class MixtureOfExpertsEstimatorTests(ITestOutputHelper output)
+public sealed class MixtureOfExpertsFittingTests(ITestOutputHelper output)
 {
     [Fact]
     public void HoldOut_gives_the_stratified_split_fit_makes_itself()
     {
         var options = TrainedDigitsModel.Options();
         options.Epochs = 2;
-        var estimator = new MixtureOfExpertsEstimator(options);
-        var (training, validation) = estimator.HoldOut(DigitsSlice.Train);
+        var (training, validation) = MixtureOfExpertsModel.HoldOut(DigitsSlice.Train, options);
         Assert.NotNull(validation);
         Assert.Equal(DigitsSlice.TrainingRows, training.Rows + validation!.Rows);
         Assert.Equal(10, validation.Labels!.Distinct().Count()); // every class is held out from
 
-        var implicitSplit = estimator.Fit(DigitsSlice.Train, cancellation: TestContext.Current.CancellationToken);
-        var explicitSplit = estimator.Fit(training, validation, cancellation: TestContext.Current.CancellationToken);
+        var implicitSplit = MixtureOfExpertsModel.Fit(DigitsSlice.Train, options, cancellationToken: TestContext.Current.CancellationToken);
+        var explicitSplit = MixtureOfExpertsModel.Fit(training, options, validation, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(implicitSplit.Training!.BestValidation, explicitSplit.Training!.BestValidation);
         Assert.Equal(implicitSplit.Evaluate(validation).LogLoss, explicitSplit.Evaluate(validation).LogLoss);
     }
@@ -30,7 +29,7 @@ public sealed class MixtureOfExpertsEstimatorTests(ITestOutputHelper output)
     [InlineData(GateObjective.StraightThrough)]
     public void Each_objective_trains_on_600_digits_and_beats_a_clear_bar_on_the_test_split(GateObjective objective)
     {
-        var model = new MixtureOfExpertsEstimator(TrainedDigitsModel.Options(objective)).Fit(DigitsSlice.Train, cancellation: TestContext.Current.CancellationToken);
+        var model = MixtureOfExpertsModel.Fit(DigitsSlice.Train, TrainedDigitsModel.Options(objective), cancellationToken: TestContext.Current.CancellationToken);
         var metrics = model.Evaluate(DigitsSlice.Test);
         output.WriteLine($"{objective}: test accuracy {metrics.Accuracy:F4}, macro-F1 {metrics.MacroF1:F4}, {metrics.UnusedExperts} unused experts, {model.Training!.EpochsRun} epochs (best {model.Training.BestEpoch})");
 
@@ -46,7 +45,7 @@ public sealed class MixtureOfExpertsEstimatorTests(ITestOutputHelper output)
     public void String_labels_are_kept_in_sorted_order_and_predicted_as_strings()
     {
         var (train, test) = Animals(perClass: 40, seed: 3);
-        var model = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Experts = 3, ExpertHiddenSizes = [8], Epochs = 40, BatchSize = 16, Threads = 1 }).Fit(train, cancellation: TestContext.Current.CancellationToken);
+        var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Experts = 3, ExpertHiddenSizes = [8], Epochs = 40, BatchSize = 16, Threads = 1 }, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(new[] { "bird", "cat", "dog" }, model.ClassLabels);
         var predictions = model.Predict(test);
@@ -88,7 +87,7 @@ public sealed class MixtureOfExpertsEstimatorTests(ITestOutputHelper output)
         var options = TrainedDigitsModel.Options(GateObjective.GumbelSoftmax);
         options.Epochs = 12;
         options.EarlyStoppingPatience = 0;
-        var model = new MixtureOfExpertsEstimator(options).Fit(DigitsSlice.Train, progress: new ListProgress(reports), cancellation: TestContext.Current.CancellationToken);
+        var model = MixtureOfExpertsModel.Fit(DigitsSlice.Train, options, progress: new ListProgress(reports), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(Enumerable.Range(1, 12), reports.Select(r => r.Epoch));
         foreach (var r in reports)
@@ -127,7 +126,7 @@ public sealed class MixtureOfExpertsEstimatorTests(ITestOutputHelper output)
         });
         var options = TrainedDigitsModel.Options(GateObjective.Marginal);
         options.Epochs = 1000;
-        var model = new MixtureOfExpertsEstimator(options).Fit(DigitsSlice.Train, progress: progress, cancellation: cancellation.Token);
+        var model = MixtureOfExpertsModel.Fit(DigitsSlice.Train, options, progress: progress, cancellationToken: cancellation.Token);
 
         Assert.True(model.Training!.Cancelled);
         Assert.Equal(3, model.Training.EpochsRun);
@@ -145,7 +144,7 @@ public sealed class MixtureOfExpertsEstimatorTests(ITestOutputHelper output)
         options.Epochs = 40;
         options.EarlyStoppingPatience = 0;
         var reports = new List<TrainingProgress>();
-        var model = new MixtureOfExpertsEstimator(options).Fit(train.Slice(0, 500), train.Slice(500, 100), new ListProgress(reports), cancellation: TestContext.Current.CancellationToken);
+        var model = MixtureOfExpertsModel.Fit(train.Slice(0, 500), options, train.Slice(500, 100), new ListProgress(reports), cancellationToken: TestContext.Current.CancellationToken);
 
         // 500 rows / 128 = 3 full batches an epoch: no rows went to a split.
         Assert.Equal(3 * 40, model.Training!.Steps);

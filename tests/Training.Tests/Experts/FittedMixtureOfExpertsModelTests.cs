@@ -6,12 +6,12 @@ using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Training.Tests.Experts;
 
-public sealed class MixtureOfExpertsTransformerTests : IClassFixture<TrainedDigitsModel>, IDisposable
+public sealed class FittedMixtureOfExpertsModelTests : IClassFixture<TrainedDigitsModel>, IDisposable
 {
-    private readonly MixtureOfExpertsTransformer _model;
+    private readonly MixtureOfExpertsModel _model;
     private readonly string _dir = Directory.CreateTempSubdirectory("mlmix-moe-").FullName;
 
-    public MixtureOfExpertsTransformerTests(TrainedDigitsModel trained)
+    public FittedMixtureOfExpertsModelTests(TrainedDigitsModel trained)
     {
         _model = trained.Transformer;
     }
@@ -23,7 +23,7 @@ public sealed class MixtureOfExpertsTransformerTests : IClassFixture<TrainedDigi
     {
         string path = Path.Combine(_dir, "digits.mlmix");
         _model.Save(path);
-        var loaded = MixtureOfExpertsTransformer.Load(path);
+        var loaded = MixtureOfExpertsModel.Load(path);
 
         var before = _model.Transform(DigitsSlice.Test);
         var after = loaded.Transform(DigitsSlice.Test);
@@ -37,7 +37,7 @@ public sealed class MixtureOfExpertsTransformerTests : IClassFixture<TrainedDigi
         Assert.Null(loaded.Training);
         Assert.Equal(_model.WithTopK(1).Transform(DigitsSlice.Test).Scores.ToArray(), loaded.WithTopK(1).Transform(DigitsSlice.Test).Scores.ToArray());
 
-        var contents = ModelFile.Load(path, MixtureOfExpertsTransformer.ModelKind);
+        var contents = ModelFile.Load(path, MixtureOfExpertsModel.ModelKind);
         Assert.Contains(contents.Tensors, t => t.Name == "standardizer.mean");
         Assert.Equal(64, contents.Configuration["featureNames"]!.AsArray().Count);
         Assert.Equal(10, contents.Configuration["labels"]!.AsArray().Count);
@@ -71,7 +71,7 @@ public sealed class MixtureOfExpertsTransformerTests : IClassFixture<TrainedDigi
     {
         string other = Path.Combine(_dir, "other.mlmix");
         ModelFile.Save(other, "MixtureDensityFlow", [], []);
-        var wrongKind = Assert.Throws<ModelFileException>(() => MixtureOfExpertsTransformer.Load(other));
+        var wrongKind = Assert.Throws<ModelFileException>(() => MixtureOfExpertsModel.Load(other));
         Assert.Contains("MixtureDensityFlow", wrongKind.Message, StringComparison.Ordinal);
 
         string path = Path.Combine(_dir, "tampered.mlmix");
@@ -79,7 +79,7 @@ public sealed class MixtureOfExpertsTransformerTests : IClassFixture<TrainedDigi
         var contents = ModelFile.Load(path, null);
         contents.Configuration["architecture"]!["expertHiddenSizes"] = new System.Text.Json.Nodes.JsonArray(32);
         ModelFile.Save(path, contents.Kind, contents.Configuration, contents.Tensors);
-        var tampered = Assert.Throws<ModelFileException>(() => MixtureOfExpertsTransformer.Load(path));
+        var tampered = Assert.Throws<ModelFileException>(() => MixtureOfExpertsModel.Load(path));
         Assert.Contains("experts.0.weight", tampered.Message, StringComparison.Ordinal);
     }
 

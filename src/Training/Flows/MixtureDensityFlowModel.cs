@@ -9,7 +9,7 @@ using MLNetMixture.Training.Trainers;
 namespace MLNetMixture.Training.Flows;
 
 /// <summary>
-/// A fitted mixture-density flow (from <see cref="MixtureDensityFlowEstimator"/> or <see cref="Load(string)"/>):
+/// A fitted mixture-density flow (from <see cref="Fit"/> or <see cref="Load(string)"/>):
 /// log-densities, component posteriors, exact samples, a Monte-Carlo entropy, a scoring transform, and a model
 /// file that reloads to bit-identical log-densities.
 /// </summary>
@@ -29,7 +29,7 @@ namespace MLNetMixture.Training.Flows;
 /// <para>Scoring runs in batches of <see cref="BatchSize"/> rows on <see cref="Threads"/> threads, without gradients.
 /// Calls may run concurrently.</para>
 /// </remarks>
-public sealed class MixtureDensityFlowTransformer
+public sealed partial class MixtureDensityFlowModel
 {
     /// <summary>The model kind in model files.</summary>
     public const string ModelKind = "MixtureDensityFlow";
@@ -44,7 +44,7 @@ public sealed class MixtureDensityFlowTransformer
     private MixtureDensityFlowInference _inference;
     private int _threads;
 
-    internal MixtureDensityFlowTransformer(MixtureDensityFlow model, MixtureDensityFlowArchitecture architecture, IReadOnlyList<string> featureNames, TrainingResult? training)
+    internal MixtureDensityFlowModel(MixtureDensityFlow model, MixtureDensityFlowArchitecture architecture, IReadOnlyList<string> featureNames, TrainingResult? training)
     {
         Model = model;
         Architecture = architecture;
@@ -200,12 +200,12 @@ public sealed class MixtureDensityFlowTransformer
     /// <summary>Loads a model saved by <see cref="Save(string)"/>; it scores bit-identically to the saved one.</summary>
     /// <param name="path">The file.</param>
     /// <exception cref="ModelFileException">The file is not a mixture-density flow, was written by a newer version, or is corrupt.</exception>
-    public static MixtureDensityFlowTransformer Load(string path) => FromContents(ModelFile.Load(path, ModelKind), path);
+    public static MixtureDensityFlowModel Load(string path) => FromContents(ModelFile.Load(path, ModelKind), path);
 
     /// <summary>Loads a model from a stream.</summary>
     /// <param name="stream">A readable stream holding a model file.</param>
     /// <exception cref="ModelFileException">The file is not a mixture-density flow, was written by a newer version, or is corrupt.</exception>
-    public static MixtureDensityFlowTransformer Load(Stream stream) => FromContents(ModelFile.Read(stream, ModelKind), "model stream");
+    public static MixtureDensityFlowModel Load(Stream stream) => FromContents(ModelFile.Read(stream, ModelKind), "model stream");
 
     private float[] Score(FeatureTable data, bool includeStandardization) => Score(Rows(data), includeStandardization);
 
@@ -275,7 +275,7 @@ public sealed class MixtureDensityFlowTransformer
     private IEnumerable<ModelFileTensor> Tensors() =>
         Model.Parameters.Select(p => new ModelFileTensor(p.Name, p.Value.ShapeArray(), p.Value.ToArray()));
 
-    private static MixtureDensityFlowTransformer FromContents(ModelFileContents contents, string source)
+    private static MixtureDensityFlowModel FromContents(ModelFileContents contents, string source)
     {
         MixtureDensityFlowArchitecture architecture;
         string[] featureNames;
@@ -336,7 +336,7 @@ public sealed class MixtureDensityFlowTransformer
             t.Values.CopyTo(p.Value.Span);
         }
 
-        return new MixtureDensityFlowTransformer(model, architecture, featureNames, training: null);
+        return new MixtureDensityFlowModel(model, architecture, featureNames, training: null);
     }
 
     private static JsonNode NotNull(JsonNode? node, string what, string source) =>
