@@ -8,7 +8,7 @@ namespace MLNetMixture.Packaging.Tests;
 
 /// <summary>
 /// What `dotnet pack -c Release` makes, checked as a user meets it: the package files, a console app that restores
-/// MLNetMixture.MLNet from the packed feed and runs an ML.NET pipeline, and `dotnet tool install` of mlmix.
+/// MLNetMixture.Transforms from the packed feed and runs an ML.NET pipeline, and `dotnet tool install` of mlmix.
 /// </summary>
 public sealed partial class PackageTests(PackedFeed feed, ITestOutputHelper output) : IClassFixture<PackedFeed>
 {
@@ -34,7 +34,6 @@ public sealed partial class PackageTests(PackedFeed feed, ITestOutputHelper outp
     [InlineData("MLNetMixture.Training")]
     [InlineData("MLNetMixture.Reporting")]
     [InlineData("MLNetMixture.Transforms")]
-    [InlineData("MLNetMixture.MLNet")]
     public void Library_package_has_its_assembly_xml_docs_readme_mit_licence_and_symbols(string id)
     {
         using var zip = ZipFile.OpenRead(feed.Package(id));
@@ -56,10 +55,9 @@ public sealed partial class PackageTests(PackedFeed feed, ITestOutputHelper outp
         var transforms = Dependencies("MLNetMixture.Transforms");
         Assert.Equal(feed.Version, transforms["MLNetMixture.Training"]);
         Assert.Contains("Microsoft.ML.OnnxRuntime", transforms.Keys);
-        var mlnet = Dependencies("MLNetMixture.MLNet");
-        Assert.Equal(feed.Version, mlnet["MLNetMixture.Transforms"]);
-        Assert.Contains("Microsoft.ML", mlnet.Keys);
-        Assert.Contains("Microsoft.ML.OnnxTransformer", mlnet.Keys);
+        Assert.Contains("Microsoft.ML", transforms.Keys);
+        Assert.Contains("Microsoft.ML.OnnxTransformer", transforms.Keys);
+        Assert.DoesNotContain("MLNetMixture.Reporting", transforms.Keys);
     }
 
     [Fact]
@@ -96,7 +94,7 @@ public sealed partial class PackageTests(PackedFeed feed, ITestOutputHelper outp
     }
 
     [Fact]
-    public void Consumer_app_restores_mlnet_package_and_trains_saves_loads_and_evaluates_letter()
+    public void Consumer_app_restores_transforms_package_and_trains_saves_loads_and_evaluates_letter()
     {
         // A copy of tests/Consumer in a temporary folder (its files only: no bin/ or obj/), with a NuGet.config
         // that lists the packed feed and nuget.org, as a user's project would after `dotnet add package`.

@@ -10,7 +10,7 @@ public sealed partial class MixtureOfExpertsModel
     /// and metadata), with this model's standardisation, class labels and feature names.
     /// </summary>
     /// <param name="options">
-    /// The export options; null exports the routing this transformer uses: the soft mixture, or
+    /// The export options; null exports the routing this model uses: the soft mixture, or
     /// <see cref="MixtureOfExpertsGateMode.HardTop1"/> for a top-1 model.
     /// </param>
     /// <exception cref="NotSupportedException">No options were given and the model routes to its top k &gt; 1 experts, which has no ONNX gate mode.</exception>

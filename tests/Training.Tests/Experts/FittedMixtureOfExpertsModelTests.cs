@@ -13,7 +13,7 @@ public sealed class FittedMixtureOfExpertsModelTests : IClassFixture<TrainedDigi
 
     public FittedMixtureOfExpertsModelTests(TrainedDigitsModel trained)
     {
-        _model = trained.Transformer;
+        _model = trained.Model;
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

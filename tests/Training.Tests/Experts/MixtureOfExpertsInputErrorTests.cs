@@ -9,7 +9,7 @@ public sealed class MixtureOfExpertsInputErrorTests : IClassFixture<TrainedDigit
 
     public MixtureOfExpertsInputErrorTests(TrainedDigitsModel trained)
     {
-        _model = trained.Transformer;
+        _model = trained.Model;
     }
 
     private static MixtureOfExpertsModelOptions Quick => new() { Epochs = 1, Threads = 1, ExpertHiddenSizes = [4], Experts = 2 };

@@ -7,10 +7,10 @@ public sealed class TrainedDigitsModel
 {
     public TrainedDigitsModel()
     {
-        Transformer = MixtureOfExpertsModel.Fit(DigitsSlice.Train, Options());
+        Model = MixtureOfExpertsModel.Fit(DigitsSlice.Train, Options());
     }
 
-    public MixtureOfExpertsModel Transformer { get; }
+    public MixtureOfExpertsModel Model { get; }
 
     /// <summary>Settings that train the slice in a few seconds on one thread.</summary>
     internal static MixtureOfExpertsModelOptions Options(GateObjective objective = GateObjective.StraightThrough) => new()
