@@ -1,16 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Datasets;
 using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Layers;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Flows;
 
 namespace MLNetMixture.Benchmarks;
 
 /// <summary>
-/// Console mode <c>flow-quality</c>: density-estimation quality of <see cref="MixtureDensityFlowEstimator"/>.
+/// Console mode <c>flow-quality</c>: density-estimation quality of <see cref="MixtureDensityFlowModel.Fit"/>.
 /// <list type="bullet">
 /// <item><c>flow-quality toy [eightgaussians|checkerboard] [options]</c>: fit on 20,000 draws (10% held out for
 /// early stopping), then KL(true ‖ model) = mean over 20,000 fresh draws of log p_true - log p_model, with ± 2 s.e.</item>
@@ -67,7 +66,7 @@ internal static class FlowQualityBenchmark
     {
         var train = new FeatureTable(ToyDensities2D.Sample(shape, rows, 11), rows, ["x", "y"], null, $"{shape} train");
         var clock = Stopwatch.StartNew();
-        var model = new MixtureDensityFlowEstimator(options).Fit(train, progress: Progress(options));
+        var model = MixtureDensityFlowModel.Fit(train, options, progress: Progress(options));
         double seconds = clock.Elapsed.TotalSeconds;
         const int testRows = 20000;
         var test = ToyDensities2D.Sample(shape, testRows, 12);
@@ -92,7 +91,7 @@ internal static class FlowQualityBenchmark
         var train = all.Slice(0, trainRows);
         var validation = all.Slice(trainRows, all.Rows - trainRows);
         var clock = Stopwatch.StartNew();
-        var model = new MixtureDensityFlowEstimator(options).Fit(train, validation, Progress(options));
+        var model = MixtureDensityFlowModel.Fit(train, options, validation, Progress(options));
         double seconds = clock.Elapsed.TotalSeconds;
         var logp = model.StandardizedLogDensity(validation).Select(v => (double)v).ToArray();
         var (mean, se) = MeanAndStandardError(logp);

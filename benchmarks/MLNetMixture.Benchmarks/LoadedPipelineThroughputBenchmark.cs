@@ -2,12 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetMixture.MLNet;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Datasets;
-using MLNetMixture.Transforms.Experts;
+using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Flows;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Flows;
+using MLNetMixture.Transforms;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Benchmarks;
@@ -64,7 +63,7 @@ internal static class LoadedPipelineThroughputBenchmark
         var table = CsvFeatureReader.Read(Path.Combine(RepositoryRoot(), "data", "letter_test.csv"), label: "label");
         var rows = Enumerable.Range(0, table.Rows).Select(r => new LabelledRow { Label = float.Parse(table.Labels![r], CultureInfo.InvariantCulture), Features = table.Row(r).ToArray() }).ToArray();
         var data = ml.Data.LoadFromEnumerable(rows);
-        var options = new MixtureOfExpertsTrainerOptions { LabelColumnName = "Key", Training = new MixtureOfExpertsEstimatorOptions { Experts = 8, ExpertHiddenSizes = [64], Epochs = 2, Seed = 1 } };
+        var options = new MixtureOfExpertsTrainerOptions { LabelColumnName = "Key", Training = new MixtureOfExpertsModelOptions { Experts = 8, ExpertHiddenSizes = [64], Epochs = 2, Seed = 1 } };
         var model = ml.Transforms.Conversion.MapValueToKey("Key", "Label").Append(ml.MulticlassClassification.Trainers.MixtureOfExperts(options)).Fit(data);
         string path = Path.Combine(folder, "moe.zip");
         ml.Model.Save(model, data.Schema, path);
@@ -76,7 +75,7 @@ internal static class LoadedPipelineThroughputBenchmark
         var values = ToyDensities2D.Sample(ToyDensity2D.EightGaussians, 2000, seed: 1);
         var points = Enumerable.Range(0, 2000).Select(i => new Point { Features = [values[2 * i], values[(2 * i) + 1]] }).ToArray();
         var data = ml.Data.LoadFromEnumerable(points);
-        var options = new FlowDensityEstimatorOptions { Training = new MixtureDensityFlowOptions { FlowType = FlowType.SplineCoupling, Layers = 4, Components = 8, Epochs = 2, Seed = 1 } };
+        var options = new MixtureDensityFlowEstimatorOptions { Training = new MixtureDensityFlowOptions { FlowType = FlowType.SplineCoupling, Layers = 4, Components = 8, Epochs = 2, Seed = 1 } };
         var model = ml.Transforms.MixtureDensityFlow(options).Fit(data);
         string path = Path.Combine(folder, "flow.zip");
         ml.Model.Save(model, data.Schema, path);

@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using MLNetMixture.Cli.Benchmarks;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Layers;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
 
 namespace MLNetMixture.Benchmarks;
 
@@ -66,7 +65,7 @@ public static class MixtureOfExpertsRuns
 
                 var clock = Stopwatch.StartNew();
                 var progress = verbose ? new SynchronousProgress(p => Console.WriteLine("    " + MixtureOfExpertsStatistics.Describe(p))) : null;
-                var model = new MixtureOfExpertsEstimator(options).Fit(train, progress: progress);
+                var model = MixtureOfExpertsModel.Fit(train, options, progress: progress);
                 double seconds = clock.Elapsed.TotalSeconds;
                 var soft = model.Evaluate(test);
                 var top1 = model.WithTopK(1).Evaluate(test);
@@ -96,7 +95,7 @@ public static class MixtureOfExpertsRuns
     }
 
     /// <summary>Sets the objective (and K = 1 for <c>k1</c>) that a run name stands for.</summary>
-    internal static void ApplyRun(MixtureOfExpertsEstimatorOptions options, string run)
+    internal static void ApplyRun(MixtureOfExpertsModelOptions options, string run)
     {
         switch (run)
         {
@@ -137,9 +136,9 @@ public static class MixtureOfExpertsRuns
         }
     }
 
-    internal static MixtureOfExpertsEstimatorOptions Options(Dictionary<string, string> flags)
+    internal static MixtureOfExpertsModelOptions Options(Dictionary<string, string> flags)
     {
-        var o = new MixtureOfExpertsEstimatorOptions();
+        var o = new MixtureOfExpertsModelOptions();
         if (flags.TryGetValue("experts", out string? v))
         {
             o.Experts = int.Parse(v, Inv);

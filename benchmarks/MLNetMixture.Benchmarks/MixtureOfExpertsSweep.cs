@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Randomness;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
 
 namespace MLNetMixture.Benchmarks;
 
@@ -87,7 +87,7 @@ internal static class MixtureOfExpertsSweep
                         var options = OptionsFor(baseFlags, setting, run);
                         options.Seed += (ulong)f;
                         var trainRows = foldRows.Where((_, g) => g != f).SelectMany(r => r).Order().ToArray();
-                        var model = new MixtureOfExpertsEstimator(options).Fit(train.Select(trainRows));
+                        var model = MixtureOfExpertsModel.Fit(train.Select(trainRows), options);
                         var held = model.Evaluate(train.Select(foldRows[f]));
                         (accuracies[f], logLosses[f]) = (held.Accuracy, held.LogLoss);
                         epochs += model.Training!.BestEpoch / (double)folds; // the kept epoch of the inner hold-out
@@ -122,10 +122,10 @@ internal static class MixtureOfExpertsSweep
 
     private const string FinalHeader = "dataset    run        cv-acc  cv-loss  val-acc  test-acc  top1-acc  macro-F1  log-loss  used  epochs(best)  seconds  setting";
 
-    private static string Final(string root, string dataset, FeatureTable train, string run, MixtureOfExpertsEstimatorOptions options, double cvAccuracy, double cvLogLoss, string setting)
+    private static string Final(string root, string dataset, FeatureTable train, string run, MixtureOfExpertsModelOptions options, double cvAccuracy, double cvLogLoss, string setting)
     {
         var clock = Stopwatch.StartNew();
-        var model = new MixtureOfExpertsEstimator(options).Fit(train);
+        var model = MixtureOfExpertsModel.Fit(train, options);
         double seconds = clock.Elapsed.TotalSeconds;
         var test = CsvFeatureReader.Read(Path.Combine(root, "data", $"{dataset}_test.csv"), label: "label");
         var soft = model.Evaluate(test);
@@ -135,7 +135,7 @@ internal static class MixtureOfExpertsSweep
         return string.Create(Inv, $"{dataset,-10} {run,-10} {cvAccuracy:F4}  {cvLogLoss:F4}   {validationAccuracy:F4}   {soft.Accuracy:F4}    {top1.Accuracy:F4}    {soft.MacroF1:F4}    {soft.LogLoss:F4}  {options.Experts - soft.UnusedExperts}/{options.Experts,-3} {training.EpochsRun,4}({training.BestEpoch,3})  {seconds,7:F1}  {setting}");
     }
 
-    private static MixtureOfExpertsEstimatorOptions OptionsFor(Dictionary<string, string> baseFlags, Dictionary<string, string> setting, string run)
+    private static MixtureOfExpertsModelOptions OptionsFor(Dictionary<string, string> baseFlags, Dictionary<string, string> setting, string run)
     {
         var merged = new Dictionary<string, string>(baseFlags, StringComparer.Ordinal);
         foreach (var (key, value) in setting)

@@ -1,7 +1,6 @@
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
 
 namespace MLNetMixture.Samples.ExpertsSatellite;
 
@@ -28,7 +27,7 @@ public static class Program
         {
             // One progress line every 20 epochs, so a long run is not silent.
             var progress = new EpochReporter(p => Console.WriteLine($"  {objective}, K = {experts}: epoch {p.Epoch}/{p.Epochs}, loss {p.TrainingLoss:F4}, {p.SamplesPerSecond:N0} samples/s"), every: 20);
-            var model = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Objective = objective, Experts = experts, Epochs = quick ? 2 : 100 }).Fit(train, progress: progress);
+            var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Objective = objective, Experts = experts, Epochs = quick ? 2 : 100 }, progress: progress);
             var m = model.Evaluate(test);
             table.Add($"{objective,-16} {experts,7} {m.Accuracy,9:P2} {m.MacroF1,9:F3} {experts - m.UnusedExperts,5} {m.MeanGateEntropy,13:F3}");
         }

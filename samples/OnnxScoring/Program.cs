@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Onnx;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Samples.OnnxScoring;
@@ -28,7 +28,7 @@ public static class Program
             train = train.Slice(0, 2000);
         }
 
-        var model = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Experts = 8, Epochs = quick ? 2 : 40 }).Fit(train);
+        var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Experts = 8, Epochs = quick ? 2 : 40 });
         string onnx = Path.Combine(Path.GetTempPath(), "letter-moe.onnx");
         new MixtureOfExpertsOnnxExporter().WriteFile(model.Standardizer, model.Model, model.ClassLabels, model.FeatureNames, onnx);
         Console.WriteLine($"exported {onnx} ({new FileInfo(onnx).Length:N0} bytes)");

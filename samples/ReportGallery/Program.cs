@@ -1,7 +1,7 @@
-// Writes an HTML report with every chart kind of MLNetMixture.Transforms.Reporting, on synthetic data:
+// Writes an HTML report with every chart kind of MLNetMixture.Reporting, on synthetic data:
 //   dotnet run --project samples/ReportGallery -- [out.html]   (default: the temp folder)
 using System.Globalization;
-using MLNetMixture.Transforms.Reporting;
+using MLNetMixture.Reporting;
 
 string output = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "mlnetmixture-report-gallery.html");
 var rng = new Random(7);

@@ -8,14 +8,14 @@ namespace MLNetMixture.Cli;
 public sealed class CliContext
 {
     /// <summary>Creates a context.</summary>
-    public CliContext(TextWriter output, TextWriter error, bool json, CancellationToken cancellation, bool quiet = false)
+    public CliContext(TextWriter output, TextWriter error, bool json, CancellationToken cancellationToken, bool quiet = false)
     {
         ArgumentNullException.ThrowIfNull(output);
         Output = output;
         Error = error;
         Json = json;
         Quiet = quiet;
-        Cancellation = cancellation;
+        Cancellation = cancellationToken;
         var consoleWriter = json ? error : output;
         bool toTerminal = json
             ? ReferenceEquals(consoleWriter, System.Console.Error) && !System.Console.IsErrorRedirected

@@ -1,4 +1,4 @@
-using MLNetMixture.Transforms.Data;
+using MLNetMixture.Training.Data;
 
 namespace MLNetMixture.Cli;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using MLNetMixture.Cli.Commands;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Persistence;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Persistence;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Cli;
@@ -20,7 +20,7 @@ public static class Program
     }
 
     /// <summary>Runs the command line with the given writers (used by tests).</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancellation = default)
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         var json = new Option<bool>("--json") { Description = "Print one machine-readable JSON result object on stdout.", Recursive = true };
@@ -40,7 +40,7 @@ public static class Program
         };
         foreach (var c in commands)
         {
-            root.Subcommands.Add(c.Build(pr => new CliContext(output, error, pr.GetValue(json), cancellation, pr.GetValue(quiet))));
+            root.Subcommands.Add(c.Build(pr => new CliContext(output, error, pr.GetValue(json), cancellationToken, pr.GetValue(quiet))));
         }
 
         var parse = root.Parse(args);
@@ -53,7 +53,7 @@ public static class Program
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             error.WriteLine("Stopped by Ctrl+C before the command finished.");
             return ExitCodes.Cancelled;

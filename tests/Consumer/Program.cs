@@ -3,7 +3,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetMixture.MLNet;
+using MLNetMixture.Transforms;
 
 string data = args.Length > 0 ? args[0] : "data";
 string trainPath = Path.Combine(data, "letter_train.csv");

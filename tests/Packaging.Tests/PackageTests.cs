@@ -8,7 +8,7 @@ namespace MLNetMixture.Packaging.Tests;
 
 /// <summary>
 /// What `dotnet pack -c Release` makes, checked as a user meets it: the package files, a console app that restores
-/// MLNetMixture.MLNet from the packed feed and runs an ML.NET pipeline, and `dotnet tool install` of mlmix.
+/// MLNetMixture.Transforms from the packed feed and runs an ML.NET pipeline, and `dotnet tool install` of mlmix.
 /// </summary>
 public sealed partial class PackageTests(PackedFeed feed, ITestOutputHelper output) : IClassFixture<PackedFeed>
 {
@@ -32,8 +32,8 @@ public sealed partial class PackageTests(PackedFeed feed, ITestOutputHelper outp
 
     [Theory]
     [InlineData("MLNetMixture.Training")]
+    [InlineData("MLNetMixture.Reporting")]
     [InlineData("MLNetMixture.Transforms")]
-    [InlineData("MLNetMixture.MLNet")]
     public void Library_package_has_its_assembly_xml_docs_readme_mit_licence_and_symbols(string id)
     {
         using var zip = ZipFile.OpenRead(feed.Package(id));
@@ -50,14 +50,14 @@ public sealed partial class PackageTests(PackedFeed feed, ITestOutputHelper outp
     [Fact]
     public void Library_packages_depend_on_each_other_at_the_packed_version_and_on_their_third_party_packages()
     {
-        Assert.Equal(["System.Numerics.Tensors"], Dependencies("MLNetMixture.Training").Keys);
+        Assert.Equal(["Google.Protobuf", "System.Numerics.Tensors"], Dependencies("MLNetMixture.Training").Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(feed.Version, Dependencies("MLNetMixture.Reporting")["MLNetMixture.Training"]);
         var transforms = Dependencies("MLNetMixture.Transforms");
         Assert.Equal(feed.Version, transforms["MLNetMixture.Training"]);
         Assert.Contains("Microsoft.ML.OnnxRuntime", transforms.Keys);
-        var mlnet = Dependencies("MLNetMixture.MLNet");
-        Assert.Equal(feed.Version, mlnet["MLNetMixture.Transforms"]);
-        Assert.Contains("Microsoft.ML", mlnet.Keys);
-        Assert.Contains("Microsoft.ML.OnnxTransformer", mlnet.Keys);
+        Assert.Contains("Microsoft.ML", transforms.Keys);
+        Assert.Contains("Microsoft.ML.OnnxTransformer", transforms.Keys);
+        Assert.DoesNotContain("MLNetMixture.Reporting", transforms.Keys);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed partial class PackageTests(PackedFeed feed, ITestOutputHelper outp
     }
 
     [Fact]
-    public void Consumer_app_restores_mlnet_package_and_trains_saves_loads_and_evaluates_letter()
+    public void Consumer_app_restores_transforms_package_and_trains_saves_loads_and_evaluates_letter()
     {
         // A copy of tests/Consumer in a temporary folder (its files only: no bin/ or obj/), with a NuGet.config
         // that lists the packed feed and nuget.org, as a user's project would after `dotnet add package`.
@@ -119,7 +119,8 @@ public sealed partial class PackageTests(PackedFeed feed, ITestOutputHelper outp
         output.WriteLine($"consumer build: {build.Elapsed.TotalSeconds:F0} s");
         Assert.True(build.ExitCode == 0, build.Describe());
         string assets = File.ReadAllText(Path.Combine(app, "obj", "project.assets.json"));
-        foreach (string id in PackedFeed.PackageIds.Where(id => id != "mlmix"))
+        // The ML.NET package brings the core with it; the reports and the tool are installed on their own.
+        foreach (string id in PackedFeed.PackageIds.Where(id => id is not ("mlmix" or "MLNetMixture.Reporting")))
         {
             Assert.True(assets.Contains($"\"{id}/{feed.Version}\"", StringComparison.Ordinal), $"{id} {feed.Version} is not in the consumer's restore graph:\n{build.Describe()}");
         }

@@ -10,7 +10,7 @@ namespace MLNetMixture.Packaging.Tests;
 public sealed class PackedFeed : IDisposable
 {
     /// <summary>The packages a user installs: the three libraries and the mlmix tool.</summary>
-    public static readonly string[] PackageIds = ["MLNetMixture.Training", "MLNetMixture.Transforms", "MLNetMixture.MLNet", "mlmix"];
+    public static readonly string[] PackageIds = ["MLNetMixture.Training", "MLNetMixture.Reporting", "MLNetMixture.Transforms", "mlmix"];
 
     public PackedFeed()
     {

@@ -2,10 +2,10 @@ using System.Globalization;
 using MLNetMixture.Training.Autodiff;
 using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Layers;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Training.Optimization;
 using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Tensors;
-using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Cli.Benchmarks;
@@ -94,8 +94,8 @@ public sealed class FlowThroughputBenchmark
     /// <param name="threads">Threads of the matrix products (at least 1).</param>
     /// <param name="batch">Rows per step.</param>
     /// <param name="plan">How long and how often to measure.</param>
-    /// <param name="cancellation">Checked between steps.</param>
-    public Throughput MeasureTraining(int threads, int batch, MeasurementPlan plan, CancellationToken cancellation = default)
+    /// <param name="cancellationToken">Checked between steps.</param>
+    public Throughput MeasureTraining(int threads, int batch, MeasurementPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         var rows = new Tensor(RowBatches.Cut(_pool, Architecture.Dimension, batch, maximumBatches: 1)[0], batch, Architecture.Dimension);
@@ -112,7 +112,7 @@ public sealed class FlowThroughputBenchmark
             },
             batch,
             plan,
-            cancellation);
+            cancellationToken);
     }
 
     /// <summary>
@@ -123,10 +123,10 @@ public sealed class FlowThroughputBenchmark
     /// <param name="batch">Rows per batch.</param>
     /// <param name="threads">Threads (at least 1).</param>
     /// <param name="plan">How long and how often to measure.</param>
-    /// <param name="cancellation">Checked between calls.</param>
+    /// <param name="cancellationToken">Checked between calls.</param>
     /// <param name="withPosterior">Whether the component posterior is computed too.</param>
     /// <param name="batchesPerCall">Batches scored by one call.</param>
-    public Throughput MeasureLogDensity(int batch, int threads, MeasurementPlan plan, CancellationToken cancellation = default, bool withPosterior = false, int batchesPerCall = 1)
+    public Throughput MeasureLogDensity(int batch, int threads, MeasurementPlan plan, CancellationToken cancellationToken = default, bool withPosterior = false, int batchesPerCall = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
@@ -140,7 +140,7 @@ public sealed class FlowThroughputBenchmark
             i => inference.LogDensityAndPosterior(inputs[i % inputs.Length], logDensity, posterior),
             rowsPerCall,
             plan,
-            cancellation);
+            cancellationToken);
     }
 
     /// <summary>
@@ -150,9 +150,9 @@ public sealed class FlowThroughputBenchmark
     /// <param name="batch">Rows per run.</param>
     /// <param name="threads">ONNX Runtime intra-op threads (at least 1).</param>
     /// <param name="plan">How long and how often to measure.</param>
-    /// <param name="cancellation">Checked between calls.</param>
+    /// <param name="cancellationToken">Checked between calls.</param>
     /// <param name="withPosterior">Whether the component posterior output is fetched too.</param>
-    public Throughput MeasureOnnxLogDensity(int batch, int threads, MeasurementPlan plan, CancellationToken cancellation = default, bool withPosterior = false)
+    public Throughput MeasureOnnxLogDensity(int batch, int threads, MeasurementPlan plan, CancellationToken cancellationToken = default, bool withPosterior = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
@@ -162,7 +162,7 @@ public sealed class FlowThroughputBenchmark
             ? [MixtureDensityFlowOnnxExporter.LogDensityOutput, MixtureDensityFlowOnnxExporter.ComponentPosteriorOutput]
             : [MixtureDensityFlowOnnxExporter.LogDensityOutput];
         using var scorer = OnnxScorer.Load(onnxModel, new OnnxScoringOptions { BatchSize = batch, IntraOpThreads = threads });
-        return ThroughputMeter.Measure(i => scorer.Score(inputs[i % inputs.Length], batch, outputs), batch, plan, cancellation);
+        return ThroughputMeter.Measure(i => scorer.Score(inputs[i % inputs.Length], batch, outputs), batch, plan, cancellationToken);
     }
 
     private static string ActivationName(Activation activation) => activation switch

@@ -1,12 +1,11 @@
 using System.Diagnostics;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Layers;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Tensors;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Cli.Benchmarks;
@@ -96,8 +95,8 @@ public sealed class MixtureOfExpertsThroughputBenchmark
     /// <param name="threads">Training and inference threads (at least 1).</param>
     /// <param name="minimumEpochs">Epochs to train at the least (at least 1).</param>
     /// <param name="seconds">Least training time; 0 trains exactly <paramref name="minimumEpochs"/> epochs.</param>
-    /// <param name="cancellation">Stops training (then <see cref="OperationCanceledException"/> is thrown).</param>
-    public static MixtureOfExpertsThroughputBenchmark TrainOnLetter(string dataDirectory, int threads, int minimumEpochs, double seconds, CancellationToken cancellation = default)
+    /// <param name="cancellationToken">Stops training (then <see cref="OperationCanceledException"/> is thrown).</param>
+    public static MixtureOfExpertsThroughputBenchmark TrainOnLetter(string dataDirectory, int threads, int minimumEpochs, double seconds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataDirectory);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
@@ -109,7 +108,7 @@ public sealed class MixtureOfExpertsThroughputBenchmark
 
         var train = CsvFeatureReader.Read(Path.Combine(dataDirectory, "letter_train.csv"), label: "label");
         var test = CsvFeatureReader.Read(Path.Combine(dataDirectory, "letter_test.csv"), label: "label");
-        var options = new MixtureOfExpertsEstimatorOptions
+        var options = new MixtureOfExpertsModelOptions
         {
             Experts = Experts,
             ExpertHiddenSizes = [ExpertHidden],
@@ -119,21 +118,18 @@ public sealed class MixtureOfExpertsThroughputBenchmark
             LoadBalancingWeight = 0,
             Threads = threads,
         };
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var rates = new List<double>();
         var clock = Stopwatch.StartNew();
-        var model = new MixtureOfExpertsEstimator(options).Fit(
-            train,
-            progress: new EpochReporter(p =>
+        var model = MixtureOfExpertsModel.Fit(train, options, progress: new EpochReporter(p =>
             {
                 rates.Add(p.SamplesPerSecond);
                 if (p.Epoch >= minimumEpochs && clock.Elapsed.TotalSeconds >= seconds)
                 {
                     stop.Cancel();
                 }
-            }),
-            cancellation: stop.Token);
-        cancellation.ThrowIfCancellationRequested();
+            }), cancellationToken: stop.Token);
+        cancellationToken.ThrowIfCancellationRequested();
 
         var steady = (rates.Count > 1 ? rates.Skip(1) : rates).Order().ToArray();
         var rows = test.Features.ToArray();
@@ -149,24 +145,24 @@ public sealed class MixtureOfExpertsThroughputBenchmark
     /// <param name="batch">Rows per call.</param>
     /// <param name="threads">Threads of the matrix products (at least 1).</param>
     /// <param name="plan">How long and how often to measure.</param>
-    /// <param name="cancellation">Checked between calls.</param>
-    public Throughput MeasureSoft(int batch, int threads, MeasurementPlan plan, CancellationToken cancellation = default)
+    /// <param name="cancellationToken">Checked between calls.</param>
+    public Throughput MeasureSoft(int batch, int threads, MeasurementPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         var inputs = Tensors(batch);
-        return ThroughputMeter.Measure(i => Model.Predict(inputs[i % inputs.Length], threads), batch, plan, cancellation);
+        return ThroughputMeter.Measure(i => Model.Predict(inputs[i % inputs.Length], threads), batch, plan, cancellationToken);
     }
 
     /// <summary>Native top-1 routing rows/s (each row evaluated by its most probable expert only), one batch per call.</summary>
     /// <param name="batch">Rows per call.</param>
     /// <param name="threads">Threads of the matrix products (at least 1).</param>
     /// <param name="plan">How long and how often to measure.</param>
-    /// <param name="cancellation">Checked between calls.</param>
-    public Throughput MeasureTopOne(int batch, int threads, MeasurementPlan plan, CancellationToken cancellation = default)
+    /// <param name="cancellationToken">Checked between calls.</param>
+    public Throughput MeasureTopOne(int batch, int threads, MeasurementPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         var inputs = Tensors(batch);
-        return ThroughputMeter.Measure(i => Model.PredictTopK(inputs[i % inputs.Length], 1, threads), batch, plan, cancellation);
+        return ThroughputMeter.Measure(i => Model.PredictTopK(inputs[i % inputs.Length], 1, threads), batch, plan, cancellationToken);
     }
 
     /// <summary>
@@ -176,15 +172,15 @@ public sealed class MixtureOfExpertsThroughputBenchmark
     /// <param name="batch">Rows per run.</param>
     /// <param name="threads">ONNX Runtime intra-op threads (at least 1).</param>
     /// <param name="plan">How long and how often to measure.</param>
-    /// <param name="cancellation">Checked between calls.</param>
-    public Throughput MeasureOnnxSoft(int batch, int threads, MeasurementPlan plan, CancellationToken cancellation = default)
+    /// <param name="cancellationToken">Checked between calls.</param>
+    public Throughput MeasureOnnxSoft(int batch, int threads, MeasurementPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         var onnxModel = new MixtureOfExpertsOnnxExporter().ToBytes(null, Model, _classLabels, Enumerable.Range(0, Model.Inputs).Select(j => $"f{j}").ToArray());
         var inputs = RowBatches.Cut(_pool, Model.Inputs, batch);
         using var scorer = OnnxScorer.Load(onnxModel, new OnnxScoringOptions { BatchSize = batch, IntraOpThreads = threads });
-        return ThroughputMeter.Measure(i => scorer.Score(inputs[i % inputs.Length], batch), batch, plan, cancellation);
+        return ThroughputMeter.Measure(i => scorer.Score(inputs[i % inputs.Length], batch), batch, plan, cancellationToken);
     }
 
     private Tensor[] Tensors(int batch) =>

@@ -12,8 +12,8 @@ public static class ThroughputMeter
     /// <param name="call">The work of one call; its argument counts the calls made so far.</param>
     /// <param name="rowsPerCall">Rows (or samples) one call processes.</param>
     /// <param name="plan">How long and how often to measure.</param>
-    /// <param name="cancellation">Checked between calls.</param>
-    public static Throughput Measure(Action<int> call, int rowsPerCall, MeasurementPlan plan, CancellationToken cancellation = default)
+    /// <param name="cancellationToken">Checked between calls.</param>
+    public static Throughput Measure(Action<int> call, int rowsPerCall, MeasurementPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(plan);
@@ -24,7 +24,7 @@ public static class ThroughputMeter
         var warmup = Stopwatch.StartNew();
         while (calls < plan.WarmupCalls || warmup.Elapsed.TotalSeconds < plan.WarmupSeconds)
         {
-            cancellation.ThrowIfCancellationRequested();
+            cancellationToken.ThrowIfCancellationRequested();
             call(calls++);
         }
 
@@ -35,7 +35,7 @@ public static class ThroughputMeter
             var clock = Stopwatch.StartNew();
             while (done < plan.MinimumCallsPerRound || clock.Elapsed.TotalSeconds < plan.SecondsPerRound)
             {
-                cancellation.ThrowIfCancellationRequested();
+                cancellationToken.ThrowIfCancellationRequested();
                 call(calls++);
                 done++;
             }

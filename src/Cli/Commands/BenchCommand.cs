@@ -1,8 +1,7 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using MLNetMixture.Training.Compute;
+using MLNetMixture.Cli.Benchmarks;
 using Spectre.Console;
 
 namespace MLNetMixture.Cli.Commands;
@@ -29,50 +28,6 @@ public sealed class BenchCommand : ICliCommand
         return cmd;
     }
 
-    /// <summary>Measures GEMM throughput at (M,K,N) sizes; returns rows of (m, k, n, GFLOP/s).</summary>
-    public static IReadOnlyList<(int M, int K, int N, double Gflops)> MeasureGemm(IEnumerable<(int M, int K, int N)> sizes, int threads, double seconds, CancellationToken cancellation)
-    {
-        ArgumentNullException.ThrowIfNull(sizes);
-        var rows = new List<(int, int, int, double)>();
-        var rng = new Random(1);
-        foreach (var (m, k, n) in sizes)
-        {
-            var a = new float[m * k];
-            var b = new float[k * n];
-            var c = new float[m * n];
-            for (int i = 0; i < a.Length; i++)
-            {
-                a[i] = (float)rng.NextDouble() - 0.5f;
-            }
-
-            for (int i = 0; i < b.Length; i++)
-            {
-                b[i] = (float)rng.NextDouble() - 0.5f;
-            }
-
-            Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, threads); // warm-up
-            double best = 0;
-            var total = Stopwatch.StartNew();
-            while (total.Elapsed.TotalSeconds < seconds || best == 0)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                var sw = Stopwatch.StartNew();
-                int reps = 0;
-                do
-                {
-                    Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, threads);
-                    reps++;
-                }
-                while (sw.Elapsed.TotalMilliseconds < 50);
-                best = Math.Max(best, 2.0 * m * n * k * reps / sw.Elapsed.TotalSeconds / 1e9);
-            }
-
-            rows.Add((m, k, n, best));
-        }
-
-        return rows;
-    }
-
     private static int RunGemm(CliContext ctx, BenchSettings settings)
     {
         (int, int, int)[] sizes = [(512, 43, 128), (512, 128, 128), (1024, 256, 256), (4096, 1024, 1024)];
@@ -80,7 +35,7 @@ public sealed class BenchCommand : ICliCommand
         var json = new JsonArray();
         foreach (int threads in settings.Threads)
         {
-            foreach (var (m, k, n, g) in MeasureGemm(sizes, threads, settings.Seconds, ctx.Cancellation))
+            foreach (var (m, k, n, g) in GemmThroughputBenchmark.Measure(sizes, threads, settings.Seconds, ctx.Cancellation))
             {
                 table.AddRow(BenchReport.Count(threads), BenchReport.Count(m), BenchReport.Count(k), BenchReport.Count(n), g.ToString("F1", CultureInfo.InvariantCulture));
                 json.Add(new JsonObject { ["threads"] = threads, ["m"] = m, ["k"] = k, ["n"] = n, ["gflops"] = Math.Round(g, 2) });

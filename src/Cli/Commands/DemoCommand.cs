@@ -4,14 +4,13 @@ using System.Globalization;
 using System.Runtime.Intrinsics;
 using System.Text.Json.Nodes;
 using MLNetMixture.Cli.Output;
+using MLNetMixture.Reporting;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Datasets;
+using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Flows;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Flows;
-using MLNetMixture.Transforms.Onnx;
-using MLNetMixture.Transforms.Reporting;
 using MLNetMixture.Transforms.Scoring;
 using Spectre.Console;
 
@@ -129,8 +128,8 @@ public sealed class DemoCommand : ICliCommand
         }
 
         var sw = Stopwatch.StartNew();
-        var model = new MixtureOfExpertsEstimator(new MixtureOfExpertsEstimatorOptions { Experts = 8, ExpertHiddenSizes = [64], Epochs = quick ? 5 : 60, Threads = threads, Seed = 1 })
-            .Fit(train, progress: EpochPrinter(ctx, "moe"), cancellation: ctx.Cancellation);
+        var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Experts = 8, ExpertHiddenSizes = [64], Epochs = quick ? 5 : 60, Threads = threads, Seed = 1 },
+            progress: EpochPrinter(ctx, "moe"), cancellationToken: ctx.Cancellation);
         double fitSeconds = sw.Elapsed.TotalSeconds;
         var metrics = model.Evaluate(test);
         model.Save(Path.Combine(outputDir, "moe-digits.mlmix"));
@@ -177,7 +176,7 @@ public sealed class DemoCommand : ICliCommand
         var train = new FeatureTable(ToyDensities2D.Sample(ToyDensity2D.EightGaussians, n, seed: 1), n, ["x", "y"], source: "8gaussians (train)");
         var test = new FeatureTable(ToyDensities2D.Sample(ToyDensity2D.EightGaussians, 2000, seed: 2), 2000, ["x", "y"], source: "8gaussians (test)");
         var sw = Stopwatch.StartNew();
-        var model = new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions
+        var model = MixtureDensityFlowModel.Fit(train, new MixtureDensityFlowOptions
         {
             FlowType = FlowType.SplineCoupling,
             Layers = 4,
@@ -188,7 +187,7 @@ public sealed class DemoCommand : ICliCommand
             LearningRate = 3e-3f,
             Threads = threads,
             Seed = 1,
-        }).Fit(train, progress: EpochPrinter(ctx, "flow"), cancellationToken: ctx.Cancellation);
+        }, progress: EpochPrinter(ctx, "flow"), cancellationToken: ctx.Cancellation);
         double fitSeconds = sw.Elapsed.TotalSeconds;
         model.Save(Path.Combine(outputDir, "flow-8gaussians.mlmix"));
         var (nativeLl, ortLl, maxDiff, nativeSeconds, ortSeconds) = DensityParity(model, test, Path.Combine(outputDir, "flow-8gaussians.onnx"));
@@ -213,7 +212,7 @@ public sealed class DemoCommand : ICliCommand
         var train = all.Slice(0, quick ? 600 : 2955);
         var validation = all.Slice(2955, 329);
         var sw = Stopwatch.StartNew();
-        var model = new MixtureDensityFlowEstimator(new MixtureDensityFlowOptions
+        var model = MixtureDensityFlowModel.Fit(train, new MixtureDensityFlowOptions
         {
             FlowType = FlowType.AffineCoupling,
             Layers = 6,
@@ -226,7 +225,7 @@ public sealed class DemoCommand : ICliCommand
             Standardize = false,
             Threads = threads,
             Seed = 1,
-        }).Fit(train, validation, EpochPrinter(ctx, "flow"), ctx.Cancellation);
+        }, validation, EpochPrinter(ctx, "flow"), ctx.Cancellation);
         double fitSeconds = sw.Elapsed.TotalSeconds;
         model.Save(Path.Combine(outputDir, "flow-miniboone.mlmix"));
         var (nativeLl, ortLl, maxDiff, nativeSeconds, ortSeconds) = DensityParity(model, validation, Path.Combine(outputDir, "flow-miniboone.onnx"));
@@ -244,7 +243,7 @@ public sealed class DemoCommand : ICliCommand
         json["miniboone"] = new JsonObject { ["validationLogLikelihood"] = mean, ["twoStandardErrors"] = 2 * se, ["median"] = sorted[sorted.Length / 2], ["worst"] = sorted[0], ["maxLogDensityDiff"] = maxDiff, ["fitSeconds"] = fitSeconds };
     }
 
-    private static (float[] Native, float[] Onnx, double MaxDiff, double NativeSeconds, double OnnxSeconds) DensityParity(MixtureDensityFlowTransformer model, FeatureTable data, string onnxPath)
+    private static (float[] Native, float[] Onnx, double MaxDiff, double NativeSeconds, double OnnxSeconds) DensityParity(MixtureDensityFlowModel model, FeatureTable data, string onnxPath)
     {
         new MixtureDensityFlowOnnxExporter().WriteFile(model.Model, model.FeatureNames, onnxPath);
         var sw = Stopwatch.StartNew();

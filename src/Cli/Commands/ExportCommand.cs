@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Flows;
-using MLNetMixture.Transforms.Onnx;
-using MLNetMixture.Transforms.Persistence;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Flows;
+using MLNetMixture.Training.Onnx;
+using MLNetMixture.Training.Persistence;
 
 namespace MLNetMixture.Cli.Commands;
 
@@ -32,11 +32,11 @@ public sealed class ExportCommand : ICliCommand
         {
             string path = pr.GetValue(model)!;
             string kind = ModelFile.Load(path, expectedKind: null).Kind;
-            if (kind == MixtureDensityFlowTransformer.ModelKind)
+            if (kind == MixtureDensityFlowModel.ModelKind)
             {
                 RejectOptionOfOtherKind(pr, gate, path, "mixture-of-experts", "a flow");
             }
-            else if (kind == MixtureOfExpertsTransformer.ModelKind)
+            else if (kind == MixtureOfExpertsModel.ModelKind)
             {
                 RejectOptionOfOtherKind(pr, mode, path, "flow", "a mixture-of-experts");
             }
@@ -57,17 +57,17 @@ public sealed class ExportCommand : ICliCommand
 
     private static int Run(CliContext ctx, string modelPath, string kind, string outputPath, int opset, string gate, string flowMode, float? seed)
     {
-        if (kind == MixtureDensityFlowTransformer.ModelKind)
+        if (kind == MixtureDensityFlowModel.ModelKind)
         {
             return RunFlow(ctx, modelPath, outputPath, opset, flowMode, seed);
         }
 
-        if (kind != MixtureOfExpertsTransformer.ModelKind)
+        if (kind != MixtureOfExpertsModel.ModelKind)
         {
-            throw new UsageException($"{modelPath} holds a {kind} model; export supports {MixtureOfExpertsTransformer.ModelKind} and {MixtureDensityFlowTransformer.ModelKind} models.");
+            throw new UsageException($"{modelPath} holds a {kind} model; export supports {MixtureOfExpertsModel.ModelKind} and {MixtureDensityFlowModel.ModelKind} models.");
         }
 
-        var model = MixtureOfExpertsTransformer.Load(modelPath);
+        var model = MixtureOfExpertsModel.Load(modelPath);
         var mode = gate switch
         {
             "hard" => MixtureOfExpertsGateMode.HardTop1,
@@ -109,7 +109,7 @@ public sealed class ExportCommand : ICliCommand
 
     private static int RunFlow(CliContext ctx, string modelPath, string outputPath, int opset, string flowMode, float? seed)
     {
-        var model = MixtureDensityFlowTransformer.Load(modelPath);
+        var model = MixtureDensityFlowModel.Load(modelPath);
         var options = new MixtureDensityFlowOnnxExportOptions
         {
             Opset = opset,
@@ -132,7 +132,7 @@ public sealed class ExportCommand : ICliCommand
         {
             ["command"] = "export",
             ["model"] = modelPath,
-            ["modelKind"] = MixtureDensityFlowTransformer.ModelKind,
+            ["modelKind"] = MixtureDensityFlowModel.ModelKind,
             ["output"] = outputPath,
             ["bytes"] = bytes,
             ["opset"] = opset,

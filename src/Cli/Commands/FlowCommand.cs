@@ -2,11 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MLNetMixture.Cli.Output;
+using MLNetMixture.Reporting;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Flows;
-using MLNetMixture.Transforms.Reporting;
 
 namespace MLNetMixture.Cli.Commands;
 
@@ -114,18 +113,17 @@ public sealed class FlowCommand : ICliCommand
     private static int Fit(CliContext ctx, MixtureDensityFlowOptions options, string trainPath, string? validationPath, string? features, string modelPath, string? reportPath)
     {
         BadInputGuard.Run(options.Validate);
-        var estimator = new MixtureDensityFlowEstimator(options);
         var file = CsvFeatureReader.Read(trainPath, features);
-        var (training, validation) = validationPath is null ? estimator.HoldOut(file) : (file, CsvFeatureReader.Read(validationPath, features));
+        var (training, validation) = validationPath is null ? MixtureDensityFlowModel.HoldOut(file, options) : (file, CsvFeatureReader.Read(validationPath, features));
         string validationName = validationPath is null
             ? string.Create(CultureInfo.InvariantCulture, $"the {options.ValidationFraction:0%} of {trainPath} held out for validation")
             : $"validation file {validationPath}";
         ctx.WriteProgressLine($"Fitting a {options.FlowType} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}"
             + (validation is null ? " (no validation rows)." : $"; validating on {validation.Rows:N0} rows, {validationName}."));
-        MixtureDensityFlowTransformer model;
+        MixtureDensityFlowModel model;
         try
         {
-            model = BadInputGuard.Run(() => TrainingProgressDisplay.Run(ctx, "flow", options.Epochs, Describe, Describe, progress => estimator.Fit(training, validation, progress, ctx.Cancellation)));
+            model = BadInputGuard.Run(() => TrainingProgressDisplay.Run(ctx, "flow", options.Epochs, Describe, Describe, progress => MixtureDensityFlowModel.Fit(training, options, validation, progress, ctx.Cancellation)));
         }
         catch (TrainingDivergedException e)
         {
@@ -190,7 +188,7 @@ public sealed class FlowCommand : ICliCommand
 
     private static int Score(CliContext ctx, string modelPath, string dataPath, string outputPath, string? features)
     {
-        var model = MixtureDensityFlowTransformer.Load(modelPath);
+        var model = MixtureDensityFlowModel.Load(modelPath);
         var table = ModelDataReader.Read(dataPath, model.FeatureNames, features, label: null);
         var scored = BadInputGuard.Run(() => model.Transform(table));
         int first = table.Columns; // Transform appends LogDensity and the posteriors after the input columns
@@ -222,9 +220,9 @@ public sealed class FlowCommand : ICliCommand
             throw new UsageException($"--count must be at least 1; got {count}.");
         }
 
-        var model = MixtureDensityFlowTransformer.Load(modelPath);
+        var model = MixtureDensityFlowModel.Load(modelPath);
         var (samples, logDensity) = model.SampleWithLogDensity(count, seed);
-        string[] header = [.. model.FeatureNames, MixtureDensityFlowTransformer.LogDensityColumn];
+        string[] header = [.. model.FeatureNames, MixtureDensityFlowModel.LogDensityColumn];
         CsvOutputFile.Write(
             outputPath,
             header,

@@ -2,11 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MLNetMixture.Cli.Output;
+using MLNetMixture.Reporting;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Trainers;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Reporting;
 using Spectre.Console;
 
 namespace MLNetMixture.Cli.Commands;
@@ -29,7 +28,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
 
     private static Command BuildFit(Func<ParseResult, CliContext> context)
     {
-        var defaults = new MixtureOfExpertsEstimatorOptions();
+        var defaults = new MixtureOfExpertsModelOptions();
         var cmd = new Command("fit", "Train a mixture-of-experts classifier on a labelled CSV file and save it.");
         var train = new Option<string>("--train") { Description = "Training CSV (.csv or .csv.gz) with a header row.", Required = true };
         var validation = new Option<string?>("--validation") { Description = "Validation CSV for early stopping and the reported metrics; default: hold out 10% of the training rows (stratified)." };
@@ -56,7 +55,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
 
         cmd.SetAction(pr =>
         {
-            var options = new MixtureOfExpertsEstimatorOptions
+            var options = new MixtureOfExpertsModelOptions
             {
                 Experts = pr.GetValue(experts),
                 ExpertHiddenSizes = ParseWidths(hidden.GetValue(pr)!, "--hidden"),
@@ -108,12 +107,12 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         return cmd;
     }
 
-    private static int Fit(CliContext ctx, MixtureOfExpertsEstimatorOptions options, string trainPath, string? validationPath, string? features, string modelPath, string? reportPath)
+    private static int Fit(CliContext ctx, MixtureOfExpertsModelOptions options, string trainPath, string? validationPath, string? features, string modelPath, string? reportPath)
     {
-        var estimator = BadInputGuard.Run(() => new MixtureOfExpertsEstimator(options));
+        BadInputGuard.Run(options.Validate);
         var file = CsvFeatureReader.Read(trainPath, features, options.LabelColumn);
         var (training, validation) = validationPath is null
-            ? BadInputGuard.Run(() => estimator.HoldOut(file))
+            ? BadInputGuard.Run(() => MixtureOfExpertsModel.HoldOut(file, options))
             : (file, CsvFeatureReader.Read(validationPath, features, options.LabelColumn));
         string validationName = validationPath is null
             ? string.Create(CultureInfo.InvariantCulture, $"the {options.ValidationFraction:0%} of {trainPath} held out for validation")
@@ -128,7 +127,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
             options.Epochs,
             Summary,
             MixtureOfExpertsStatistics.Describe,
-            progress => estimator.Fit(training, validation, progress, ctx.Cancellation)));
+            progress => MixtureOfExpertsModel.Fit(training, options, validation, progress, ctx.Cancellation)));
         var result = model.Training!;
         if (result.Cancelled && result.EpochsRun == 0)
         {
@@ -187,7 +186,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
 
     private static int Evaluate(CliContext ctx, string modelPath, string dataPath, string? label, string? features, int? topK)
     {
-        var model = WithTopK(MixtureOfExpertsTransformer.Load(modelPath), topK);
+        var model = WithTopK(MixtureOfExpertsModel.Load(modelPath), topK);
         var table = ModelDataReader.Read(dataPath, model.FeatureNames, features, label ?? model.Options.LabelColumn);
         var metrics = BadInputGuard.Run(() => model.Evaluate(table));
         WriteMetrics(ctx, metrics, dataPath);
@@ -203,7 +202,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
 
     private static int Predict(CliContext ctx, string modelPath, string dataPath, string outputPath, string? features, int? topK)
     {
-        var model = WithTopK(MixtureOfExpertsTransformer.Load(modelPath), topK);
+        var model = WithTopK(MixtureOfExpertsModel.Load(modelPath), topK);
         var table = ModelDataReader.Read(dataPath, model.FeatureNames, features, label: null);
         var scores = BadInputGuard.Run(() => model.Transform(table));
         var header = ScoreColumns(model.ClassLabels, model.ExpertCount);
@@ -251,7 +250,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         return fields;
     }
 
-    private static MixtureOfExpertsTransformer WithTopK(MixtureOfExpertsTransformer model, int? topK) =>
+    private static MixtureOfExpertsModel WithTopK(MixtureOfExpertsModel model, int? topK) =>
         topK is null ? model : BadInputGuard.Run(() => model.WithTopK(topK));
 
     private static string Summary(TrainingProgress p)

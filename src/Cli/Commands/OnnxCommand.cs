@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLNetMixture.Cli.Output;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Onnx;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Cli.Commands;

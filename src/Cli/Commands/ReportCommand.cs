@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using MLNetMixture.Transforms.Data;
-using MLNetMixture.Transforms.Experts;
-using MLNetMixture.Transforms.Flows;
-using MLNetMixture.Transforms.Persistence;
-using MLNetMixture.Transforms.Reporting;
+using MLNetMixture.Reporting;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Flows;
+using MLNetMixture.Training.Persistence;
 
 namespace MLNetMixture.Cli.Commands;
 
@@ -43,9 +43,9 @@ public sealed class ReportCommand : ICliCommand
         string kind = ModelFile.Load(modelPath, expectedKind: null).Kind;
         var metadata = new List<KeyValuePair<string, string>> { new("model file", modelPath) };
         int? rows;
-        if (kind == MixtureOfExpertsTransformer.ModelKind)
+        if (kind == MixtureOfExpertsModel.ModelKind)
         {
-            var model = MixtureOfExpertsTransformer.Load(modelPath);
+            var model = MixtureOfExpertsModel.Load(modelPath);
             MixtureOfExpertsReport report;
             if (dataPath is null)
             {
@@ -62,14 +62,14 @@ public sealed class ReportCommand : ICliCommand
 
             report.Save(outputPath);
         }
-        else if (kind == MixtureDensityFlowTransformer.ModelKind)
+        else if (kind == MixtureDensityFlowModel.ModelKind)
         {
             if (label is not null)
             {
                 throw new UsageException($"--label applies to mixture-of-experts models only, and {modelPath} holds a flow; leave --label out.");
             }
 
-            var model = MixtureDensityFlowTransformer.Load(modelPath);
+            var model = MixtureDensityFlowModel.Load(modelPath);
             FeatureTable table = dataPath is null
                 ? model.Sample(FlowSampleRows, seed: 1)
                 : ModelDataReader.Read(dataPath, model.FeatureNames, features, label: null);
@@ -83,7 +83,7 @@ public sealed class ReportCommand : ICliCommand
         }
         else
         {
-            throw new UsageException($"{modelPath} holds a {kind} model; report supports {MixtureOfExpertsTransformer.ModelKind} and {MixtureDensityFlowTransformer.ModelKind} models.");
+            throw new UsageException($"{modelPath} holds a {kind} model; report supports {MixtureOfExpertsModel.ModelKind} and {MixtureDensityFlowModel.ModelKind} models.");
         }
 
         ctx.WriteResultLine(dataPath is null ? $"Wrote {outputPath}: the report of {modelPath}." : $"Wrote {outputPath}: the report of {modelPath} on {rows:N0} rows of {dataPath}.");

@@ -10,7 +10,7 @@ namespace MLNetMixture.Cli.Output;
 internal static class CsvOutputFile
 {
     /// <summary>Writes a header and rows; fields with commas, quotes or line breaks are quoted.</summary>
-    public static void Write(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, CancellationToken cancellation = default)
+    public static void Write(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, CancellationToken cancellationToken = default)
     {
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? throw new UsageException($"'{path}' has no parent folder.");
@@ -25,7 +25,7 @@ internal static class CsvOutputFile
                 WriteLine(writer, header);
                 foreach (var row in rows)
                 {
-                    cancellation.ThrowIfCancellationRequested();
+                    cancellationToken.ThrowIfCancellationRequested();
                     WriteLine(writer, row);
                 }
             }

@@ -16,9 +16,9 @@ public static class MinibatchTrainer
     /// <param name="objective">The model's loss and validation score.</param>
     /// <param name="options">Trainer settings.</param>
     /// <param name="progress">Receives a report after every epoch; may be null.</param>
-    /// <param name="cancellation">Stops training after the current step; the best parameters are kept.</param>
+    /// <param name="cancellationToken">Stops training after the current step; the best parameters are kept.</param>
     /// <exception cref="TrainingDivergedException">The loss or gradients became non-finite; the best parameters so far are restored first.</exception>
-    public static TrainingResult Fit(ITrainingObjective objective, TrainerOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    public static TrainingResult Fit(ITrainingObjective objective, TrainerOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(options);
@@ -63,7 +63,7 @@ public static class MinibatchTrainer
             long epochStart = clock.ElapsedTicks;
             for (int s = 0; s < stepsPerEpoch; s++)
             {
-                if (cancellation.IsCancellationRequested)
+                if (cancellationToken.IsCancellationRequested)
                 {
                     cancelled = true;
                     break;

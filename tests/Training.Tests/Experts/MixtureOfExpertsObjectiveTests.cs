@@ -18,7 +18,7 @@ public sealed class MixtureOfExpertsObjectiveTests
         var model = new MixtureOfExperts(new MixtureOfExpertsOptions(2, Classes, 4) { ExpertHiddenSizes = [8], Seed = 12 });
         var objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsTrainingOptions { Objective = GateObjective.GumbelSoftmax, LoadBalancingWeight = 0.01f }) { Threads = 1 };
         var reports = new List<TrainingProgress>();
-        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 60, BatchSize = 32, LearningRate = 0.01f, Threads = 1 }, new ListProgress(reports), cancellation: TestContext.Current.CancellationToken);
+        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 60, BatchSize = 32, LearningRate = 0.01f, Threads = 1 }, new ListProgress(reports), cancellationToken: TestContext.Current.CancellationToken);
 
         // 180 rows / 32 = 5 steps an epoch, 300 steps in all: far fewer than a fixed per-step rate needs.
         Assert.Equal(300, result.Steps);

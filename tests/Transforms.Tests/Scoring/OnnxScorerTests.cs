@@ -1,6 +1,6 @@
 using Google.Protobuf;
-using MLNetMixture.Transforms.Onnx;
-using MLNetMixture.Transforms.Onnx.Proto;
+using MLNetMixture.Training.Onnx;
+using MLNetMixture.Training.Onnx.Proto;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Transforms.Tests.Scoring;

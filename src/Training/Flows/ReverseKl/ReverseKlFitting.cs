@@ -35,15 +35,15 @@ public static class ReverseKlFitting
     /// <param name="target">The unnormalised target density.</param>
     /// <param name="options">Settings; null for the defaults.</param>
     /// <param name="progress">Receives a report after every evaluation; may be null.</param>
-    /// <param name="cancellation">Stops after the current step; the best parameters so far are kept.</param>
+    /// <param name="cancellationToken">Stops after the current step; the best parameters so far are kept.</param>
     /// <exception cref="TrainingDivergedException">The loss or gradient became non-finite; the best parameters so far are restored first.</exception>
-    public static ReverseKlResult FitToTarget(IUnnormalizedDensity target, ReverseKlOptions? options = null, IProgress<ReverseKlProgress>? progress = null, CancellationToken cancellation = default)
+    public static ReverseKlResult FitToTarget(IUnnormalizedDensity target, ReverseKlOptions? options = null, IProgress<ReverseKlProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
         options ??= new ReverseKlOptions();
         options.Validate();
         var model = CreateModel(target.Dimension, options, new RandomSource(options.Seed).Fork(1));
-        return FitToTarget(model, target, options, progress, cancellation);
+        return FitToTarget(model, target, options, progress, cancellationToken);
     }
 
     /// <summary>Fits a new flow to the unnormalised log-density <paramref name="target"/> over R^<paramref name="dimension"/>.</summary>
@@ -51,10 +51,10 @@ public static class ReverseKlFitting
     /// <param name="dimension">D ≥ 1.</param>
     /// <param name="options">Settings; null for the defaults.</param>
     /// <param name="progress">Receives a report after every evaluation; may be null.</param>
-    /// <param name="cancellation">Stops after the current step; the best parameters so far are kept.</param>
+    /// <param name="cancellationToken">Stops after the current step; the best parameters so far are kept.</param>
     /// <exception cref="TrainingDivergedException">The loss or gradient became non-finite; the best parameters so far are restored first.</exception>
-    public static ReverseKlResult FitToTarget(TargetLogDensity target, int dimension, ReverseKlOptions? options = null, IProgress<ReverseKlProgress>? progress = null, CancellationToken cancellation = default) =>
-        FitToTarget(UnnormalizedDensity.FromDelegate(target, dimension), options, progress, cancellation);
+    public static ReverseKlResult FitToTarget(TargetLogDensity target, int dimension, ReverseKlOptions? options = null, IProgress<ReverseKlProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        FitToTarget(UnnormalizedDensity.FromDelegate(target, dimension), options, progress, cancellationToken);
 
     /// <summary>
     /// Continues fitting an existing <paramref name="model"/> in place (the architecture settings of
@@ -64,9 +64,9 @@ public static class ReverseKlFitting
     /// <param name="target">The unnormalised target density, of the model's dimension.</param>
     /// <param name="options">Settings; null for the defaults.</param>
     /// <param name="progress">Receives a report after every evaluation; may be null.</param>
-    /// <param name="cancellation">Stops after the current step; the best parameters so far are kept.</param>
+    /// <param name="cancellationToken">Stops after the current step; the best parameters so far are kept.</param>
     /// <exception cref="TrainingDivergedException">The loss or gradient became non-finite; the best parameters so far are restored first.</exception>
-    public static ReverseKlResult FitToTarget(MixtureDensityFlow model, IUnnormalizedDensity target, ReverseKlOptions? options = null, IProgress<ReverseKlProgress>? progress = null, CancellationToken cancellation = default)
+    public static ReverseKlResult FitToTarget(MixtureDensityFlow model, IUnnormalizedDensity target, ReverseKlOptions? options = null, IProgress<ReverseKlProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(target);
@@ -115,7 +115,7 @@ public static class ReverseKlFitting
 
         while (step < options.Steps)
         {
-            if (cancellation.IsCancellationRequested)
+            if (cancellationToken.IsCancellationRequested)
             {
                 cancelled = true;
                 break;

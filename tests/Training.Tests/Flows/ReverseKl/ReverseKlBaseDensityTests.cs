@@ -96,7 +96,7 @@ public sealed class ReverseKlBaseDensityTests(ITestOutputHelper output)
         var target = new CircularGaussianMixtureDensity(modes: 4, radius: 2.5, sigma: 0.6);
         var options = new ReverseKlOptions { Components = 4, CouplingLayers = 2, HiddenSizes = [8], Steps = 40, SamplesPerStep = 64, InitialOutputScale = 2f, EvaluationSamples = 128, FinalEvaluationSamples = 128, Seed = 3 };
         var model = ReverseKlFitting.CreateModel(2, options, new RandomSource(3));
-        ReverseKlFitting.FitToTarget(model, target, options, cancellation: TestContext.Current.CancellationToken); // a few steps so every parameter is away from its start
+        ReverseKlFitting.FitToTarget(model, target, options, cancellationToken: TestContext.Current.CancellationToken); // a few steps so every parameter is away from its start
 
         var groups = new[] { model.Base.WeightLogits, model.Base.Means, model.Base.LogSigmas, model.Flow.Layers[1].Parameters[^2] };
         var exact = GradientVariance(model, target, groups, ReverseKlBaseDensity.Exact, 1);

@@ -23,7 +23,7 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
             Seed = 7,
         };
 
-        var result = ReverseKlFitting.FitToTarget(target, options, cancellation: TestContext.Current.CancellationToken);
+        var result = ReverseKlFitting.FitToTarget(target, options, cancellationToken: TestContext.Current.CancellationToken);
         var d = result.Diagnostics;
         output.WriteLine($"log Z (grid) {logZ:F4}; ELBO {d.Elbo:F4} ± {d.ElboStandardError:F4}; IS log Z {d.LogNormalizer:F4} ± {d.LogNormalizerStandardError:F4}; ESS {d.EffectiveSampleFraction:P1}; best step {result.BestStep}");
         Assert.InRange(logZ - d.Elbo, 0, 0.1);
@@ -50,7 +50,7 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
         }
 
         var options = new ReverseKlOptions { Components = 1, CouplingLayers = 2, HiddenSizes = [8], Steps = 300, SamplesPerStep = 64, LearningRate = 1e-2f, Seed = 2 };
-        var result = ReverseKlFitting.FitToTarget(Gaussian, 2, options, cancellation: TestContext.Current.CancellationToken);
+        var result = ReverseKlFitting.FitToTarget(Gaussian, 2, options, cancellationToken: TestContext.Current.CancellationToken);
         var d = result.Diagnostics;
         output.WriteLine($"ELBO {d.Elbo:F5}, IS {d.LogNormalizer:F5}, ESS {d.EffectiveSampleFraction:P2}; log 2π = {Math.Log(2 * Math.PI):F5}");
         Assert.InRange(Math.Log(2 * Math.PI) - d.Elbo, 0, 0.01);
@@ -74,7 +74,7 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
         var target = new RezendeMohamedDensity(RezendeMohamedEnergy.U3);
         var options = new ReverseKlOptions { Components = 3, CouplingLayers = 2, HiddenSizes = [8], Steps = 3, SamplesPerStep = 32, EvaluationSamples = 64, FinalEvaluationSamples = 64, Seed = 4 };
         var model = ReverseKlFitting.CreateModel(2, options, new RandomSource(4));
-        ReverseKlFitting.FitToTarget(model, target, options, cancellation: TestContext.Current.CancellationToken); // leaves the zero-initialised last layers, so gradients reach the hidden ones
+        ReverseKlFitting.FitToTarget(model, target, options, cancellationToken: TestContext.Current.CancellationToken); // leaves the zero-initialised last layers, so gradients reach the hidden ones
 
         foreach (var p in model.Parameters)
         {
@@ -102,7 +102,7 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
         var target = new RezendeMohamedDensity(RezendeMohamedEnergy.U1);
         var options = new ReverseKlOptions { Components = 3, CouplingLayers = 2, HiddenSizes = [8], Steps = 10, SamplesPerStep = 48, InitialOutputScale = 2f, EvaluationSamples = 64, FinalEvaluationSamples = 64, Seed = 6, Selection = ComponentSelection.Stratified };
         var model = ReverseKlFitting.CreateModel(2, options, new RandomSource(6));
-        ReverseKlFitting.FitToTarget(model, target, options, cancellation: TestContext.Current.CancellationToken);
+        ReverseKlFitting.FitToTarget(model, target, options, cancellationToken: TestContext.Current.CancellationToken);
         var tape = new Tape(1);
         double Loss(bool backward)
         {
@@ -175,8 +175,8 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     {
         var target = new CircularGaussianMixtureDensity();
         var options = new ReverseKlOptions { Components = 2, CouplingLayers = 2, HiddenSizes = [8], Steps = 20, SamplesPerStep = 32, EvaluationSamples = 64, FinalEvaluationSamples = 64, Seed = 12 };
-        var a = ReverseKlFitting.FitToTarget(target, options, cancellation: TestContext.Current.CancellationToken);
-        var b = ReverseKlFitting.FitToTarget(target, options, cancellation: TestContext.Current.CancellationToken);
+        var a = ReverseKlFitting.FitToTarget(target, options, cancellationToken: TestContext.Current.CancellationToken);
+        var b = ReverseKlFitting.FitToTarget(target, options, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(a.Diagnostics, b.Diagnostics);
         for (int i = 0; i < a.Model.Parameters.Count; i++)
         {
@@ -212,12 +212,12 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     public void Options_are_validated()
     {
         var target = new CircularGaussianMixtureDensity();
-        Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Components = 0 }, cancellation: TestContext.Current.CancellationToken));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { MinimumTemperature = 2f }, cancellation: TestContext.Current.CancellationToken));
-        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { HiddenSizes = [0] }, cancellation: TestContext.Current.CancellationToken));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { InitialTargetExponent = 0f }, cancellation: TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Components = 0 }, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { MinimumTemperature = 2f }, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { HiddenSizes = [0] }, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { InitialTargetExponent = 0f }, cancellationToken: TestContext.Current.CancellationToken));
         var model = ReverseKlFitting.CreateModel(3, new ReverseKlOptions(), new RandomSource(1));
-        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(model, target, cancellation: TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(model, target, cancellationToken: TestContext.Current.CancellationToken));
     }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>

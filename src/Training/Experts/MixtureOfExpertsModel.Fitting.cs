@@ -1,0 +1,210 @@
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Layers;
+using MLNetMixture.Training.Tensors;
+using MLNetMixture.Training.Trainers;
+
+namespace MLNetMixture.Training.Experts;
+
+/// <content>Fitting: <see cref="Fit(FeatureTable, MixtureOfExpertsModelOptions?, FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/> trains a classifier on a <see cref="FeatureTable"/> or CSV files.</content>
+public sealed partial class MixtureOfExpertsModel
+{
+    /// <summary>
+    /// Trains a mixture-of-experts classifier with a (Gumbel-softmax) gate on <paramref name="training"/>. Progress
+    /// reports after every epoch carry the epoch, training loss, samples/s and, in <see cref="TrainingProgress.Statistics"/> (keys in <see cref="MixtureOfExpertsStatistics"/>),
+    /// validation accuracy and log-loss, the gate temperature and the expert utilisation.
+    /// </summary>
+    /// <param name="training">Labelled training rows.</param>
+    /// <param name="options">The settings; null uses the defaults. They are copied; the fitted model keeps the copy in <see cref="Options"/>.</param>
+    /// <param name="validation">Labelled validation rows for early stopping, or null to hold out a stratified split of <paramref name="training"/>.</param>
+    /// <param name="progress">Receives a report after every epoch.</param>
+    /// <param name="cancellationToken">
+    /// Stops training after the current step. Fit then still returns a usable model, with the best parameters
+    /// seen (<see cref="TrainingResult.Cancelled"/> is true in <see cref="MixtureOfExpertsModel.Training"/>).
+    /// </param>
+    /// <remarks>
+    /// <para>
+    /// Fit learns a per-feature standardisation from the training rows (stored with the model), maps the labels to
+    /// classes, holds out a stratified validation split when no validation table is given
+    /// (<see cref="MixtureOfExpertsModelOptions.ValidationFraction"/>), and trains with AdamW, early stopping on
+    /// the validation score and keeping the best parameters.
+    /// </para>
+    /// <para>
+    /// Labels are strings; the classes are in sorted order, numerically when every label is an integer (so the labels
+    /// "0".."9" are classes 0..9 and stay "0".."9" in predictions), otherwise by ordinal string comparison. The order
+    /// does not depend on the order of the rows.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="ArgumentException">Empty training set, missing labels, NaN or infinite features, fewer than two classes, a class too small for the validation split, or a validation label unknown to the training set.</exception>
+    public static MixtureOfExpertsModel Fit(FeatureTable training, MixtureOfExpertsModelOptions? options = null, FeatureTable? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        var o = options?.Clone() ?? new MixtureOfExpertsModelOptions();
+        o.Validate();
+        if (training.Rows == 0)
+        {
+            throw new ArgumentException($"The training set {training.Source} is empty.", nameof(training));
+        }
+
+        if (training.Labels is null)
+        {
+            throw new ArgumentException($"The training set {training.Source} has no labels; read it with its label column (e.g. CsvFeatureReader.Read(path, label: \"{o.LabelColumn}\")).", nameof(training));
+        }
+
+        var featureNames = o.FeatureColumns ?? training.FeatureNames;
+        var features = FeatureMatrix.FromTable(training, featureNames, "training set");
+        var encoding = new ClassLabelEncoding(training.Labels);
+        if (encoding.Count < 2)
+        {
+            throw new ArgumentException($"The training set {training.Source} has a single class ('{encoding.Labels[0]}'); a classifier needs at least two.", nameof(training));
+        }
+
+        var classes = encoding.Encode(training, "training set");
+        int d = featureNames.Count;
+        float[] trainFeatures, validationFeatures;
+        int[] trainClasses, validationClasses;
+        if (validation is not null)
+        {
+            if (validation.Rows == 0)
+            {
+                throw new ArgumentException($"The validation set {validation.Source} is empty; pass null to hold out part of the training set instead.", nameof(validation));
+            }
+
+            if (validation.Labels is null)
+            {
+                throw new ArgumentException($"The validation set {validation.Source} has no labels.", nameof(validation));
+            }
+
+            trainFeatures = features;
+            trainClasses = classes;
+            validationFeatures = FeatureMatrix.FromTable(validation, featureNames, "validation set");
+            validationClasses = encoding.Encode(validation, "validation set");
+        }
+        else if (o.ValidationFraction > 0)
+        {
+            var (trainRows, validationRows) = StratifiedSplit.Split(classes, encoding.Labels, o.ValidationFraction, o.Seed, training.Source);
+            (trainFeatures, trainClasses) = Gather(features, classes, trainRows, d);
+            (validationFeatures, validationClasses) = Gather(features, classes, validationRows, d);
+        }
+        else
+        {
+            trainFeatures = features;
+            trainClasses = classes;
+            validationFeatures = [];
+            validationClasses = [];
+        }
+
+        var standardizer = new Standardizer("standardizer", d);
+        standardizer.Fit(trainFeatures, trainClasses.Length);
+        standardizer.Apply(trainFeatures);
+        bool hasValidation = validationClasses.Length > 0;
+        if (hasValidation)
+        {
+            standardizer.Apply(validationFeatures);
+        }
+
+        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(d, encoding.Count, o.Experts)
+        {
+            GateHiddenSizes = [.. o.GateHiddenSizes],
+            ExpertHiddenSizes = [.. o.ExpertHiddenSizes],
+            Activation = o.Activation,
+            Seed = o.Seed,
+        });
+        var objective = new MixtureOfExpertsObjective(
+            model,
+            new Tensor(trainFeatures, trainClasses.Length, d),
+            trainClasses,
+            new MixtureOfExpertsTrainingOptions
+            {
+                Objective = o.Objective,
+                Temperature = o.InitialTemperature,
+                LoadBalancingWeight = o.Experts > 1 ? o.LoadBalancingWeight : 0f,
+                GateEntropyWeight = o.Experts > 1 ? o.GateEntropyWeight : 0f,
+            },
+            hasValidation ? new Tensor(validationFeatures, validationClasses.Length, d) : null,
+            hasValidation ? validationClasses : null)
+        {
+            TemperatureSchedule = o.TemperatureSchedule,
+            PlannedTemperatureSchedule = o.TemperatureScheduleFor,
+            ValidationMetric = o.ValidationMetric,
+            Threads = o.Threads,
+        };
+        var trainer = new TrainerOptions
+        {
+            Epochs = o.Epochs,
+            BatchSize = o.BatchSize,
+            LearningRate = o.LearningRate,
+            WeightDecay = o.WeightDecay,
+            Schedule = o.LearningRateSchedule,
+            EarlyStoppingPatience = o.EarlyStoppingPatience,
+            Seed = o.Seed,
+            Threads = o.Threads,
+        };
+        var result = MinibatchTrainer.Fit(objective, trainer, progress, cancellationToken);
+        var used = o.Clone();
+        used.FeatureColumns = [.. featureNames];
+        return new MixtureOfExpertsModel(model, standardizer, encoding, featureNames, used, result, topK: null);
+    }
+
+    /// <summary>
+    /// The rows <see cref="Fit(FeatureTable, MixtureOfExpertsModelOptions?, FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/>
+    /// holds out for validation when it is given no validation table: a stratified, seeded
+    /// <see cref="MixtureOfExpertsModelOptions.ValidationFraction"/> of every class. <c>Fit(training, options)</c> trains
+    /// exactly as <c>Fit(split.Training, options, split.Validation)</c> does, so a caller can evaluate the model on the very rows
+    /// that chose its parameters. Both parts keep the rows' original order.
+    /// </summary>
+    /// <param name="training">Labelled training rows.</param>
+    /// <param name="options">The settings Fit is given (their <see cref="MixtureOfExpertsModelOptions.ValidationFraction"/> and <see cref="MixtureOfExpertsModelOptions.Seed"/>); null uses the defaults.</param>
+    /// <returns>The rows trained on and the held-out rows; all rows and null when ValidationFraction is 0.</returns>
+    /// <exception cref="ArgumentException">An option is invalid, the table has no labels, or a class has a single row.</exception>
+    public static (FeatureTable Training, FeatureTable? Validation) HoldOut(FeatureTable training, MixtureOfExpertsModelOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        options ??= new MixtureOfExpertsModelOptions();
+        options.Validate();
+        if (options.ValidationFraction <= 0)
+        {
+            return (training, null);
+        }
+
+        if (training.Labels is null)
+        {
+            throw new ArgumentException($"The training set {training.Source} has no labels; a stratified split needs them.", nameof(training));
+        }
+
+        var encoding = new ClassLabelEncoding(training.Labels);
+        var classes = encoding.Encode(training, "training set");
+        var (trainRows, validationRows) = StratifiedSplit.Split(classes, encoding.Labels, options.ValidationFraction, options.Seed, training.Source);
+        return (training.Select(trainRows, $"{training.Source} (rows trained on)"), training.Select(validationRows, $"{training.Source} (held out for validation)"));
+    }
+
+    /// <summary>
+    /// Reads CSV files with <see cref="MixtureOfExpertsModelOptions.LabelColumn"/> as the label (and
+    /// <see cref="MixtureOfExpertsModelOptions.FeatureColumns"/>, or every other column, as features) and trains.
+    /// </summary>
+    /// <param name="trainingPath">The training CSV (.csv or .csv.gz).</param>
+    /// <param name="options">The settings, including the label and feature columns; null uses the defaults.</param>
+    /// <param name="validationPath">A validation CSV, or null to hold out a split of the training file.</param>
+    /// <param name="progress">Receives a report after every epoch.</param>
+    /// <param name="cancellationToken">Stops training after the current step; the best model so far is returned.</param>
+    public static MixtureOfExpertsModel Fit(string trainingPath, MixtureOfExpertsModelOptions? options = null, string? validationPath = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new MixtureOfExpertsModelOptions();
+        string? features = options.FeatureColumns is null ? null : string.Join(',', options.FeatureColumns);
+        var training = CsvFeatureReader.Read(trainingPath, features, options.LabelColumn);
+        var validation = validationPath is null ? null : CsvFeatureReader.Read(validationPath, features, options.LabelColumn);
+        return Fit(training, options, validation, progress, cancellationToken);
+    }
+
+    private static (float[] Features, int[] Classes) Gather(float[] features, int[] classes, int[] rows, int d)
+    {
+        var f = new float[rows.Length * d];
+        var c = new int[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            features.AsSpan(rows[i] * d, d).CopyTo(f.AsSpan(i * d, d));
+            c[i] = classes[rows[i]];
+        }
+
+        return (f, c);
+    }
+}

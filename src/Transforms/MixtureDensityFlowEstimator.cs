@@ -1,0 +1,74 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Flows;
+using MLNetMixture.Transforms.DataViews;
+
+namespace MLNetMixture.Transforms;
+
+/// <summary>
+/// Fits a mixture-density normalizing flow (<see cref="MixtureDensityFlowModel.Fit"/>) to a feature column and
+/// gives a <see cref="MixtureDensityFlowTransformer"/> that adds each row's log-density and component posterior. Made by
+/// <c>mlContext.Transforms.MixtureDensityFlow(...)</c>.
+/// </summary>
+/// <remarks>
+/// Rows with a non-finite feature are skipped in training. The feature vector's slot names (or f0, f1, ...) become
+/// the model's feature names. Validation rows for early stopping come from a seeded split of the training rows
+/// (<see cref="MixtureDensityFlowOptions.ValidationFraction"/>) or from <see cref="Fit(IDataView, IDataView?)"/>.
+/// </remarks>
+public sealed class MixtureDensityFlowEstimator : IEstimator<MixtureDensityFlowTransformer>
+{
+    private const string Name = "MixtureDensityFlow";
+
+    /// <summary>Creates the estimator.</summary>
+    /// <param name="options">The settings; null uses the defaults. Copied (shallowly) and checked.</param>
+    public MixtureDensityFlowEstimator(MixtureDensityFlowEstimatorOptions? options = null)
+    {
+        Options = options?.Clone() ?? new MixtureDensityFlowEstimatorOptions();
+        Options.Validate();
+    }
+
+    /// <summary>The settings.</summary>
+    public MixtureDensityFlowEstimatorOptions Options { get; }
+
+    /// <summary>Fits the flow to the feature column of <paramref name="input"/>.</summary>
+    public MixtureDensityFlowTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>Fits the flow, early-stopping on <paramref name="validationData"/> when given.</summary>
+    /// <param name="trainData">The training rows.</param>
+    /// <param name="validationData">Validation rows with the same feature column, or null for a split of the training rows.</param>
+    public MixtureDensityFlowTransformer Fit(IDataView trainData, IDataView? validationData)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        var train = Read(trainData, "training");
+        var validation = validationData is null ? null : Read(validationData, "validation");
+        var model = MixtureDensityFlowModel.Fit(train, Options.Training, validation, Options.Progress);
+        return new MixtureDensityFlowTransformer(model, Options);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        SchemaShapes.Require(inputSchema, Options.FeatureColumnName, c => c.Kind == SchemaShape.Column.VectorKind.Vector && !c.IsKey && c.ItemType == NumberDataViewType.Single, "a known-size vector of Single", Name);
+        return SchemaShapes.With(inputSchema, SchemaShapes.Single(Options.LogDensityColumnName), SchemaShapes.SingleVector(Options.ComponentPosteriorColumnName));
+    }
+
+    private FeatureTable Read(IDataView data, string role)
+    {
+        var column = data.Schema.GetColumnOrNull(Options.FeatureColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(data), $"{Name} needs feature column '{Options.FeatureColumnName}', which the {role} data does not have. Its columns: {BatchScoringSchema.Describe(data.Schema)}.");
+        if (column.Type is not VectorDataViewType { IsKnownSize: true } vector || vector.ItemType != NumberDataViewType.Single)
+        {
+            throw new ArgumentOutOfRangeException(nameof(data), $"{Name} needs feature column '{Options.FeatureColumnName}' to be a known-size vector of Single; it is {column.Type}.");
+        }
+
+        var rows = TrainingRows.Read(data, column, null);
+        if (rows.Rows == 0)
+        {
+            throw new ArgumentException($"{Name}: the {role} data has no usable rows ({rows.Skipped} skipped for a non-finite feature).", nameof(data));
+        }
+
+        return new FeatureTable(rows.Features, rows.Rows, ColumnNames.Features(column, vector.Size), null, $"the ML.NET {role} data");
+    }
+}

@@ -1,0 +1,166 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetMixture.Training.Data;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Onnx;
+using MLNetMixture.Transforms.DataViews;
+using MLNetMixture.Transforms.Experts;
+using MLNetMixture.Transforms.Scoring;
+
+namespace MLNetMixture.Transforms;
+
+/// <summary>
+/// A mixture-of-experts classifier as an ML.NET multiclass trainer. It reads a known-size vector of Single
+/// features and a key-typed label, trains MLNetMixture's native mixture of experts
+/// (<see cref="MixtureOfExpertsModel"/>), exports it to ONNX, and returns a transformer whose scoring and
+/// persistence are ML.NET's own ONNX transformer, so <c>mlContext.Model.Save</c> and <c>Load</c> work.
+/// </summary>
+/// <remarks>
+/// <para>Output columns, as an ML.NET multiclass trainer gives them (plus the gate's):</para>
+/// <list type="bullet">
+/// <item><description><see cref="ScoreColumnName"/>: vector of C Single, the class probabilities in the label's key order.</description></item>
+/// <item><description><see cref="PredictedLabelColumnName"/>: the label's own key type and key values (so <c>MapKeyToValue</c> works downstream).</description></item>
+/// <item><description><see cref="GateProbabilitiesColumnName"/>: vector of K Single, the gate's probabilities.</description></item>
+/// <item><description><see cref="ExpertColumnName"/>: UInt32, the index (0..K-1) of the expert the gate prefers.</description></item>
+/// </list>
+/// <para>
+/// Rows with a missing label or a non-finite feature are skipped. Every class of the label's key type must occur
+/// in the training rows. The features are standardised inside the model (the statistics are learned here), so a
+/// normaliser before the trainer is optional.
+/// </para>
+/// </remarks>
+public sealed class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpertsPredictionTransformer>
+{
+    /// <summary>The class-probabilities column.</summary>
+    public const string ScoreColumnName = MixtureOfExpertsOnnxExporter.ScoreOutput;
+
+    /// <summary>The predicted-label column.</summary>
+    public const string PredictedLabelColumnName = MixtureOfExpertsOnnxExporter.PredictedLabelOutput;
+
+    /// <summary>The gate-probabilities column.</summary>
+    public const string GateProbabilitiesColumnName = MixtureOfExpertsOnnxExporter.GateProbabilitiesOutput;
+
+    /// <summary>The chosen-expert column.</summary>
+    public const string ExpertColumnName = MixtureOfExpertsOnnxExporter.ExpertOutput;
+
+    private const string Name = "MixtureOfExperts trainer";
+
+    /// <summary>Creates the trainer.</summary>
+    /// <param name="options">The settings; null uses the defaults. They are copied and checked.</param>
+    public MixtureOfExpertsTrainer(MixtureOfExpertsTrainerOptions? options = null)
+    {
+        Options = options?.Clone() ?? new MixtureOfExpertsTrainerOptions();
+        Options.Validate();
+    }
+
+    /// <summary>The settings (a copy of those given).</summary>
+    public MixtureOfExpertsTrainerOptions Options { get; }
+
+    /// <summary>Trains on <paramref name="input"/>, holding out <see cref="MixtureOfExpertsModelOptions.ValidationFraction"/> of it for early stopping.</summary>
+    public MixtureOfExpertsPredictionTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>Trains on <paramref name="trainData"/>, early-stopping on <paramref name="validationData"/> when given.</summary>
+    /// <param name="trainData">The training rows.</param>
+    /// <param name="validationData">Validation rows with the same feature and label columns, or null to hold out a stratified split of the training rows.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type.</exception>
+    /// <exception cref="ArgumentException">No usable training rows, or a class of the label type without training rows.</exception>
+    /// <exception cref="ExecutionProviderUnavailableException">CUDA was requested without fallback and cannot be used.</exception>
+    public MixtureOfExpertsPredictionTransformer Fit(IDataView trainData, IDataView? validationData)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        var o = Options;
+        var (featureColumn, labelColumn, classes, width) = Columns(trainData.Schema);
+
+        // Settle the device before training, so that a CUDA request that cannot be met fails (or falls back) at once.
+        var device = MixtureOfExpertsPredictionTransformer.ChooseDevice(o.Scoring);
+        var train = TrainingRows.Read(trainData, featureColumn, labelColumn);
+        if (train.Rows == 0)
+        {
+            throw new ArgumentException($"{Name}: the training data has no usable rows ({train.Skipped} skipped for a missing label or a non-finite feature).", nameof(trainData));
+        }
+
+        var classLabels = ColumnNames.KeyValues(labelColumn, classes);
+        CheckEveryClassPresent(train.Classes!, classes, classLabels);
+        var featureNames = ColumnNames.Features(featureColumn, width);
+        var table = Table(train, featureNames, "the ML.NET training data");
+        FeatureTable? validation = null;
+        if (validationData is not null)
+        {
+            var (vf, vl, vc, vw) = Columns(validationData.Schema);
+            if (vc != classes || vw != width)
+            {
+                throw new ArgumentOutOfRangeException(nameof(validationData), $"{Name}: the validation data has {vw} features and {vc} label values; the training data has {width} and {classes}.");
+            }
+
+            var rows = TrainingRows.Read(validationData, vf, vl);
+            validation = rows.Rows == 0 ? throw new ArgumentException($"{Name}: the validation data has no usable rows.", nameof(validationData)) : Table(rows, featureNames, "the ML.NET validation data");
+        }
+
+        var training = o.Training.Clone();
+        training.FeatureColumns = null;
+        var native = MixtureOfExpertsModel.Fit(table, training, validation, o.Progress);
+        var onnx = new MixtureOfExpertsOnnxExporter(o.Export).ToBytes(native.Standardizer, native.Model, classLabels, featureNames);
+
+        var context = new MLContext(seed: unchecked((int)o.Training.Seed));
+        var chain = MixtureOfExpertsOnnxChain.Build(context, onnx, trainData.Schema, o.FeatureColumnName, labelColumn, classes, native.ExpertCount, device, o.Scoring.FallbackToCpu);
+        return new MixtureOfExpertsPredictionTransformer(native, onnx, chain, o.FeatureColumnName, labelColumn, classLabels, o.Scoring, train.Skipped);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var o = Options;
+        SchemaShapes.Require(inputSchema, o.FeatureColumnName, c => c.Kind == SchemaShape.Column.VectorKind.Vector && !c.IsKey && c.ItemType == NumberDataViewType.Single, "a known-size vector of Single", Name);
+        SchemaShapes.Require(inputSchema, o.LabelColumnName, c => c.Kind == SchemaShape.Column.VectorKind.Scalar && c.IsKey, "a scalar key (map it with MapValueToKey)", Name);
+        var added = new List<SchemaShape.Column>();
+        if (o.FeatureColumnName != MixtureOfExpertsOnnxChain.FeaturesColumn)
+        {
+            added.Add(SchemaShapes.CopyOf(inputSchema, o.FeatureColumnName, MixtureOfExpertsOnnxChain.FeaturesColumn));
+        }
+
+        added.Add(SchemaShapes.SingleVector(ScoreColumnName));
+        added.Add(SchemaShapes.CopyOf(inputSchema, o.LabelColumnName, PredictedLabelColumnName));
+        added.Add(SchemaShapes.SingleVector(GateProbabilitiesColumnName));
+        added.Add(SchemaShapes.UInt32(ExpertColumnName));
+        return SchemaShapes.With(inputSchema, [.. added]);
+    }
+
+    private (DataViewSchema.Column Features, DataViewSchema.Column Label, int Classes, int Width) Columns(DataViewSchema schema)
+    {
+        var o = Options;
+        var label = schema.GetColumnOrNull(o.LabelColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"{Name} needs label column '{o.LabelColumnName}', which the data does not have. Its columns: {BatchScoringSchema.Describe(schema)}.");
+        int classes = TrainingRows.ClassCount(label, Name);
+        var features = schema.GetColumnOrNull(o.FeatureColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"{Name} needs feature column '{o.FeatureColumnName}', which the data does not have (build it with Concatenate). Its columns: {BatchScoringSchema.Describe(schema)}.");
+        if (features.Type is not VectorDataViewType { IsKnownSize: true } vector || vector.ItemType != NumberDataViewType.Single)
+        {
+            throw new ArgumentOutOfRangeException(nameof(schema), $"{Name} needs feature column '{o.FeatureColumnName}' to be a known-size vector of Single; it is {features.Type}.");
+        }
+
+        int width = vector.Size;
+        return (features, label, classes, width);
+    }
+
+    private static FeatureTable Table(TrainingRows rows, string[] featureNames, string source) =>
+        new(rows.Features, rows.Rows, featureNames, rows.Classes!.Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray(), source);
+
+    private static void CheckEveryClassPresent(int[] classes, int count, IReadOnlyList<string> labels)
+    {
+        var seen = new bool[count];
+        foreach (int c in classes)
+        {
+            seen[c] = true;
+        }
+
+        var missing = Enumerable.Range(0, count).Where(c => !seen[c]).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new ArgumentException(
+                $"{Name}: the label key type has {count} values but {missing.Length} of them never occur in the training rows ({string.Join(", ", missing.Take(10).Select(c => $"'{labels[c]}' (key {c + 1})"))}{(missing.Length > 10 ? ", ..." : string.Empty)}). "
+                + "The model scores exactly the classes it was trained on; fit MapValueToKey on the training rows, or train on rows covering every class.");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using Microsoft.ML;
+using MLNetMixture.Training.Experts;
+using MLNetMixture.Transforms.Scoring;
+
+namespace MLNetMixture.Transforms.Tests;
+
+/// <summary>The trainer's checks and its device choice, on small fits.</summary>
+public sealed class MixtureOfExpertsTrainerTests
+{
+    private readonly MLContext _ml = new(seed: 3);
+
+    [Fact]
+    public void Label_that_is_not_a_key_is_rejected_with_a_hint()
+    {
+        var data = _ml.Transforms.Concatenate("Features", LetterData.FeatureNames).Append(_ml.Transforms.CopyColumns("Label", "label")).Fit(Small()).Transform(Small());
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Trainer().Fit(data));
+        Assert.Contains("MapValueToKey", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Feature_column_that_is_not_a_vector_is_rejected()
+    {
+        var data = Prepared(Small());
+        var trainer = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainerOptions { FeatureColumnName = "x_box", Training = Quick() });
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(data));
+        Assert.Contains("known-size vector of Single", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Class_of_the_key_type_without_training_rows_is_named()
+    {
+        // The key type has all 26 letters, the training rows lack letter 25.
+        var keys = _ml.Transforms.Conversion.MapValueToKey("Label", "label").Fit(Small());
+        var rows = _ml.Data.FilterRowsByColumn(Small(), "label", 0, 25);
+        var data = _ml.Transforms.Concatenate("Features", LetterData.FeatureNames).Fit(rows).Transform(keys.Transform(rows));
+        var error = Assert.Throws<ArgumentException>(() => Trainer().Fit(data));
+        Assert.Contains("never occur", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'25'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Requested_gpu_without_fallback_fails_before_training()
+    {
+        Assert.SkipWhen(CudaAvailability.Problem(0) is null, "needs a machine where CUDA cannot be used: CUDA device 0 is usable here, so there is nothing to fall back from");
+
+        var trainer = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainerOptions
+        {
+            Training = Quick(),
+            Scoring = new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, FallbackToCpu = false },
+        });
+        var error = Assert.Throws<ExecutionProviderUnavailableException>(() => trainer.Fit(Prepared(Small())));
+        Assert.Contains("FallbackToCpu", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Requested_gpu_with_fallback_warns_and_scores_on_the_cpu()
+    {
+        Assert.SkipWhen(CudaAvailability.Problem(0) is null, "needs a machine where CUDA cannot be used: CUDA device 0 is usable here, so there is nothing to fall back from");
+
+        var warnings = new List<string>();
+        var options = new MixtureOfExpertsTrainerOptions
+        {
+            Training = Quick(),
+            Scoring = new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, FallbackToCpu = true, Warning = warnings.Add },
+        };
+        var data = Prepared(Small());
+        var model = _ml.MulticlassClassification.Trainers.MixtureOfExperts(options).Fit(data);
+        var cpu = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainerOptions { Training = Quick() }).Fit(data);
+
+        Assert.Single(warnings);
+        Assert.Equal(ColumnReader.Vectors(cpu.Transform(data), "Score"), ColumnReader.Vectors(model.Transform(data), "Score"));
+    }
+
+    [Fact]
+    public void Separate_validation_data_is_used_for_early_stopping()
+    {
+        var data = Prepared(Small());
+        var validation = Prepared(_ml.Data.SkipRows(LetterData.MLNetTrain(_ml), 2500));
+        var training = Quick();
+        training.ValidationFraction = 0; // no split of the training rows: validation scores can only come from the validation data
+        var model = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainerOptions { Training = training }).Fit(data, validation);
+        Assert.NotNull(model.Training);
+        Assert.All(model.Training!.History, r => Assert.NotNull(r.Validation));
+        Assert.Equal(LetterData.Classes, model.ClassLabels.Count);
+        Assert.Equal("0", model.ClassLabels[0]);
+    }
+
+    private MixtureOfExpertsTrainer Trainer() => new(new MixtureOfExpertsTrainerOptions { Training = Quick() });
+
+    private IDataView Small() => _ml.Data.TakeRows(LetterData.MLNetTrain(_ml), 1000);
+
+    private IDataView Prepared(IDataView data) =>
+        _ml.Transforms.Conversion.MapValueToKey("Label", "label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+            .Append(_ml.Transforms.Concatenate("Features", LetterData.FeatureNames))
+            .Fit(data)
+            .Transform(data);
+
+    private static MixtureOfExpertsModelOptions Quick() => new() { Experts = 2, ExpertHiddenSizes = [8], Epochs = 2, Seed = 5, Threads = 1 };
+}
