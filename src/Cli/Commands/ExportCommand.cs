@@ -14,7 +14,7 @@ public sealed class ExportCommand : ICliCommand
     public Command Build(Func<ParseResult, CliContext> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var cmd = new Command("export", "Export a saved model (.mlmix from moe fit or flow fit) to ONNX; the graph standardises raw features itself and carries the feature names (and a classifier's class labels) as metadata.");
+        var cmd = new Command("export", "Export a saved model (.mlmix from moe fit or flow fit) to ONNX (--output) and/or a Triton model repository (--triton); the graph standardises raw features itself and carries the feature names (and a classifier's class labels) as metadata.");
         var model = new Option<string>("--model", "-m") { Description = "The model file saved by moe fit or flow fit.", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "The ONNX file to write (required unless --triton is given)." };
         var triton = new ExportTritonOptions();
