@@ -25,6 +25,7 @@ public sealed class BenchCommand : ICliCommand
         cmd.Subcommands.Add(BenchFlowCommand.Build(context));
         cmd.Subcommands.Add(BenchMixtureOfExpertsCommand.Build(context));
         cmd.Subcommands.Add(BenchOnnxCommand.Build(context));
+        cmd.Subcommands.Add(BenchStreamCommand.Build(context));
         return cmd;
     }
 

@@ -14,9 +14,10 @@ public sealed class ExportCommand : ICliCommand
     public Command Build(Func<ParseResult, CliContext> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var cmd = new Command("export", "Export a saved model (.mlmix from moe fit or flow fit) to ONNX; the graph standardises raw features itself and carries the feature names (and a classifier's class labels) as metadata.");
+        var cmd = new Command("export", "Export a saved model (.mlmix from moe fit or flow fit) to ONNX (--output) and/or a Triton model repository (--triton); the graph standardises raw features itself and carries the feature names (and a classifier's class labels) as metadata.");
         var model = new Option<string>("--model", "-m") { Description = "The model file saved by moe fit or flow fit.", Required = true };
-        var output = new Option<string>("--output", "-o") { Description = "The ONNX file to write.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "The ONNX file to write (required unless --triton is given)." };
+        var triton = new ExportTritonOptions();
         var opset = new Option<int>("--opset") { Description = $"ONNX opset ({OnnxGraphBuilder.MinimumOpset} to {OnnxGraphBuilder.MaximumOpset}).", DefaultValueFactory = _ => OnnxGraphBuilder.DefaultOpset };
         var gate = new Option<string>("--gate") { Description = "Mixture-of-experts models only: soft (full mixture), hard (each row to its arg-max expert) or gumbel (stochastic Gumbel-softmax gate with a Temperature input).", DefaultValueFactory = _ => "soft" };
         gate.AcceptOnlyFromAmong("soft", "hard", "gumbel");
@@ -27,6 +28,8 @@ public sealed class ExportCommand : ICliCommand
         {
             cmd.Options.Add(o);
         }
+
+        triton.AddTo(cmd);
 
         cmd.SetAction(pr =>
         {
@@ -41,7 +44,14 @@ public sealed class ExportCommand : ICliCommand
                 RejectOptionOfOtherKind(pr, mode, path, "flow", "a mixture-of-experts");
             }
 
-            return Run(context(pr), path, kind, pr.GetValue(output)!, pr.GetValue(opset), pr.GetValue(gate)!, pr.GetValue(mode)!, pr.GetValue(seed));
+            var repository = triton.Read(pr, path);
+            string? outputPath = pr.GetValue(output);
+            if (outputPath is null && repository is null)
+            {
+                throw new UsageException("Give --output FILE.onnx, --triton DIR, or both.");
+            }
+
+            return Run(context(pr), path, kind, outputPath, repository, pr.GetValue(opset), pr.GetValue(gate)!, pr.GetValue(mode)!, pr.GetValue(seed));
         });
         return cmd;
     }
@@ -55,11 +65,11 @@ public sealed class ExportCommand : ICliCommand
         }
     }
 
-    private static int Run(CliContext ctx, string modelPath, string kind, string outputPath, int opset, string gate, string flowMode, float? seed)
+    private static int Run(CliContext ctx, string modelPath, string kind, string? outputPath, TritonExportRequest? triton, int opset, string gate, string flowMode, float? seed)
     {
         if (kind == MixtureDensityFlowModel.ModelKind)
         {
-            return RunFlow(ctx, modelPath, outputPath, opset, flowMode, seed);
+            return RunFlow(ctx, modelPath, outputPath, triton, opset, flowMode, seed);
         }
 
         if (kind != MixtureOfExpertsModel.ModelKind)
@@ -82,14 +92,16 @@ public sealed class ExportCommand : ICliCommand
             RandomSeed = seed,
             Description = $"Mixture-of-experts classifier exported from {Path.GetFileName(modelPath)}",
         }));
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(outputPath));
-        if (directory is not null)
+        var onnx = exporter.ToBytes(model.Standardizer, model.Model, model.ClassLabels, model.FeatureNames);
+        var tritonResult = triton?.Write(ctx, onnx);
+        if (outputPath is null)
         {
-            Directory.CreateDirectory(directory);
+            ctx.WriteResult(new JsonObject { ["command"] = "export", ["model"] = modelPath, ["opset"] = opset, ["triton"] = tritonResult });
+            return ExitCodes.Success;
         }
 
-        exporter.WriteFile(model.Standardizer, model.Model, model.ClassLabels, model.FeatureNames, outputPath);
-        long bytes = new FileInfo(outputPath).Length;
+        WriteOnnxFile(outputPath, onnx);
+        long bytes = onnx.LongLength;
         ctx.WriteResultLine($"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {gate} gate): input Features [N, {model.FeatureNames.Count}]; outputs Score, PredictedLabel, GateProbabilities, Expert" +
             (mode == MixtureOfExpertsGateMode.GumbelSoftmax ? "; scalar input Temperature." : "."));
         ctx.WriteResult(new JsonObject
@@ -103,11 +115,12 @@ public sealed class ExportCommand : ICliCommand
             ["gate"] = gate,
             ["features"] = model.FeatureNames.Count,
             ["classes"] = model.ClassLabels.Count,
+            ["triton"] = tritonResult,
         });
         return ExitCodes.Success;
     }
 
-    private static int RunFlow(CliContext ctx, string modelPath, string outputPath, int opset, string flowMode, float? seed)
+    private static int RunFlow(CliContext ctx, string modelPath, string? outputPath, TritonExportRequest? triton, int opset, string flowMode, float? seed)
     {
         var model = MixtureDensityFlowModel.Load(modelPath);
         var options = new MixtureDensityFlowOnnxExportOptions
@@ -119,14 +132,16 @@ public sealed class ExportCommand : ICliCommand
             Description = $"Mixture-density flow exported from {Path.GetFileName(modelPath)}",
         };
         var exporter = BadInputGuard.Run(() => new MixtureDensityFlowOnnxExporter(options));
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(outputPath));
-        if (directory is not null)
+        var onnx = exporter.ToBytes(model.Model, model.FeatureNames);
+        var tritonResult = triton?.Write(ctx, onnx);
+        if (outputPath is null)
         {
-            Directory.CreateDirectory(directory);
+            ctx.WriteResult(new JsonObject { ["command"] = "export", ["model"] = modelPath, ["opset"] = opset, ["triton"] = tritonResult });
+            return ExitCodes.Success;
         }
 
-        exporter.WriteFile(model.Model, model.FeatureNames, outputPath);
-        long bytes = new FileInfo(outputPath).Length;
+        WriteOnnxFile(outputPath, onnx);
+        long bytes = onnx.LongLength;
         ctx.WriteResultLine($"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {flowMode} graph of a flow with D = {model.FeatureNames.Count}, K = {model.Model.Components}).");
         ctx.WriteResult(new JsonObject
         {
@@ -139,7 +154,32 @@ public sealed class ExportCommand : ICliCommand
             ["mode"] = flowMode,
             ["features"] = model.FeatureNames.Count,
             ["components"] = model.Model.Components,
+            ["triton"] = tritonResult,
         });
         return ExitCodes.Success;
+    }
+
+    /// <summary>Writes the model bytes to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
+    private static void WriteOnnxFile(string path, byte[] onnx)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(folder);
+        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(onnx);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
     }
 }

@@ -85,12 +85,13 @@ public sealed class FlowCommand : ICliCommand
         var data = new Option<string>("--data") { Description = "CSV to score (.csv or .csv.gz).", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "The CSV to write (written to a temporary file, then renamed).", Required = true };
         var features = new Option<string?>("--features") { Description = "Columns to use as the model's features, in order; default: the model's feature names." };
-        foreach (var o in new Option[] { model, data, output, features })
+        var rowsPerBatch = RowsPerBatchOption.Create();
+        foreach (var o in new Option[] { model, data, output, features, rowsPerBatch })
         {
             cmd.Options.Add(o);
         }
 
-        cmd.SetAction(pr => Score(context(pr), pr.GetValue(model)!, pr.GetValue(data)!, pr.GetValue(output)!, pr.GetValue(features)));
+        cmd.SetAction(pr => Score(context(pr), pr.GetValue(model)!, pr.GetValue(data)!, pr.GetValue(output)!, pr.GetValue(features), pr.GetValue(rowsPerBatch)));
         return cmd;
     }
 
@@ -186,27 +187,37 @@ public sealed class FlowCommand : ICliCommand
         return result.Cancelled ? ExitCodes.Cancelled : ExitCodes.Success;
     }
 
-    private static int Score(CliContext ctx, string modelPath, string dataPath, string outputPath, string? features)
+    /// <summary>Scores <paramref name="dataPath"/> batch by batch (<paramref name="rowsPerBatch"/> rows at a time), writing rows as they are scored.</summary>
+    internal static int Score(CliContext ctx, string modelPath, string dataPath, string outputPath, string? features, int rowsPerBatch)
     {
         var model = MixtureDensityFlowModel.Load(modelPath);
-        var table = ModelDataReader.Read(dataPath, model.FeatureNames, features, label: null);
-        var scored = BadInputGuard.Run(() => model.Transform(table));
-        int first = table.Columns; // Transform appends LogDensity and the posteriors after the input columns
-        var header = scored.FeatureNames.Skip(first).ToArray();
+        using var batches = ModelDataBatches.Open(dataPath, model.FeatureNames, features, rowsPerBatch);
+        int first = batches.FeatureNames.Count; // Transform appends LogDensity and the posteriors after the input columns
+        var (firstScored, scoredBatches) = ScoredBatches.Start(batches.ReadBatches(), table => BadInputGuard.Run(() => model.Transform(table)));
+        var header = firstScored.FeatureNames.Skip(first).ToArray();
+        double sum = 0;
+        long rows = 0;
         CsvOutputFile.Write(
             outputPath,
             header,
-            Enumerable.Range(0, scored.Rows).Select(r => (IReadOnlyList<string>)[.. scored.Row(r)[first..].ToArray().Select(CsvOutputFile.Format)]),
+            scoredBatches.SelectMany(scored => Enumerable.Range(0, scored.Rows).Select(r =>
+            {
+                var row = scored.Row(r)[first..];
+                sum += row[0];
+                rows++;
+                return (IReadOnlyList<string>)[.. row.ToArray().Select(CsvOutputFile.Format)];
+            })),
             ctx.Cancellation);
-        double mean = Enumerable.Range(0, scored.Rows).Average(r => (double)scored.Row(r)[first]);
-        ctx.WriteResultLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {scored.Rows:N0} rows to {outputPath}; mean log-density {mean:F4} nats/row."));
+        double mean = sum / rows;
+        ctx.WriteResultLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {rows:N0} rows to {outputPath}; mean log-density {mean:F4} nats/row."));
         ctx.WriteResult(new JsonObject
         {
             ["command"] = "flow score",
             ["model"] = modelPath,
             ["data"] = dataPath,
             ["output"] = outputPath,
-            ["rows"] = scored.Rows,
+            ["rows"] = rows,
+            ["batches"] = batches.BatchesRead,
             ["meanLogDensity"] = JsonNumbers.Of(mean),
             ["columns"] = new JsonArray([.. header.Select(h => (JsonNode)h)]),
         });

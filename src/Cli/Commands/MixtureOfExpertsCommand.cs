@@ -98,12 +98,13 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         var output = new Option<string>("--output", "-o") { Description = "The scores CSV to write (written to a temporary file, then renamed).", Required = true };
         var features = new Option<string?>("--features") { Description = "Columns to use as the model's features, in order; default: the model's feature names." };
         var topK = new Option<int?>("--top-k") { Description = "Route each row to its k most probable experts only; default: the soft mixture." };
-        foreach (var o in new Option[] { model, data, output, features, topK })
+        var rowsPerBatch = RowsPerBatchOption.Create();
+        foreach (var o in new Option[] { model, data, output, features, topK, rowsPerBatch })
         {
             cmd.Options.Add(o);
         }
 
-        cmd.SetAction(pr => Predict(context(pr), pr.GetValue(model)!, pr.GetValue(data)!, pr.GetValue(output)!, pr.GetValue(features), pr.GetValue(topK)));
+        cmd.SetAction(pr => Predict(context(pr), pr.GetValue(model)!, pr.GetValue(data)!, pr.GetValue(output)!, pr.GetValue(features), pr.GetValue(topK), pr.GetValue(rowsPerBatch)));
         return cmd;
     }
 
@@ -200,21 +201,32 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         return ExitCodes.Success;
     }
 
-    private static int Predict(CliContext ctx, string modelPath, string dataPath, string outputPath, string? features, int? topK)
+    private static int Predict(CliContext ctx, string modelPath, string dataPath, string outputPath, string? features, int? topK, int rowsPerBatch)
     {
         var model = WithTopK(MixtureOfExpertsModel.Load(modelPath), topK);
-        var table = ModelDataReader.Read(dataPath, model.FeatureNames, features, label: null);
-        var scores = BadInputGuard.Run(() => model.Transform(table));
+        using var batches = ModelDataBatches.Open(dataPath, model.FeatureNames, features, rowsPerBatch);
         var header = ScoreColumns(model.ClassLabels, model.ExpertCount);
-        CsvOutputFile.Write(outputPath, header, Enumerable.Range(0, scores.Rows).Select(r => PredictionRow(scores, r)), ctx.Cancellation);
-        ctx.WriteResultLine($"Wrote {scores.Rows:N0} predictions to {outputPath}.");
+        long rows = 0;
+        CsvOutputFile.Write(
+            outputPath,
+            header,
+            batches.ReadBatches()
+                .Select(table => BadInputGuard.Run(() => model.Transform(table)))
+                .SelectMany(scores => Enumerable.Range(0, scores.Rows).Select(r =>
+                {
+                    rows++;
+                    return (IReadOnlyList<string>)PredictionRow(scores, r);
+                })),
+            ctx.Cancellation);
+        ctx.WriteResultLine($"Wrote {rows:N0} predictions to {outputPath}.");
         ctx.WriteResult(new JsonObject
         {
             ["command"] = "moe predict",
             ["model"] = modelPath,
             ["data"] = dataPath,
             ["output"] = outputPath,
-            ["rows"] = scores.Rows,
+            ["rows"] = rows,
+            ["batches"] = batches.BatchesRead,
             ["routing"] = topK is int k ? $"top-{k}" : "soft",
             ["columns"] = new JsonArray([.. header.Select(h => (JsonNode)h)]),
         });

@@ -34,7 +34,8 @@ public sealed class OnnxCommand : ICliCommand
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
         var temperature = new Option<float>("--temperature") { Description = "Value of a scalar Temperature input (Gumbel-softmax gates).", DefaultValueFactory = _ => 1f };
         var seed = new Option<int>("--seed") { Description = "Seed of the uniforms fed to a GateUniforms input.", DefaultValueFactory = _ => 1 };
-        foreach (var o in new Option[] { model, data, output, features, device, fallback, batch, threads, temperature, seed })
+        var rowsPerBatch = RowsPerBatchOption.Create();
+        foreach (var o in new Option[] { model, data, output, features, device, fallback, batch, threads, temperature, seed, rowsPerBatch })
         {
             score.Options.Add(o);
         }
@@ -50,12 +51,13 @@ public sealed class OnnxCommand : ICliCommand
             pr.GetValue(batch),
             pr.GetValue(threads),
             pr.GetValue(temperature),
-            pr.GetValue(seed)));
+            pr.GetValue(seed),
+            pr.GetValue(rowsPerBatch)));
         cmd.Subcommands.Add(score);
         return cmd;
     }
 
-    private static int Score(CliContext ctx, string modelPath, string dataPath, string outputPath, string? featureSpec, string deviceText, bool fallback, int batchSize, int threads, float temperature, int seed)
+    private static int Score(CliContext ctx, string modelPath, string dataPath, string outputPath, string? featureSpec, string deviceText, bool fallback, int batchSize, int threads, float temperature, int seed, int rowsPerBatch)
     {
         var (device, deviceId) = ExecutionDeviceSpec.Parse(deviceText);
         if (batchSize < 1)
@@ -80,41 +82,54 @@ public sealed class OnnxCommand : ICliCommand
         using var scorer = Load(modelPath, options);
         string featuresInput = FeaturesInputName(scorer, modelPath);
         var featureNames = MetadataList(scorer, OnnxMetadataKeys.FeatureNames);
-        FeatureTable table = featureNames is not null
-            ? ModelDataReader.Read(dataPath, featureNames, featureSpec, label: null)
-            : CsvFeatureReader.Read(dataPath, featureSpec, label: null);
+        using var batches = ModelDataBatches.Open(dataPath, featureNames, featureSpec, rowsPerBatch);
         long width = scorer.InputWidth(featuresInput);
-        if (width > 0 && table.Columns != width)
+        if (width > 0 && batches.FeatureNames.Count != width)
         {
             throw new UsageException(
-                $"{dataPath}: {table.Columns} feature columns selected, but the model's '{featuresInput}' input expects {width} per row" +
+                $"{dataPath}: {batches.FeatureNames.Count} feature columns selected, but the model's '{featuresInput}' input expects {width} per row" +
                 (featureSpec is null ? "; choose the columns with --features." : "."));
         }
 
-        var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal) { [featuresInput] = table.Features };
-        foreach (string name in scorer.InputNames.Where(n => n != featuresInput))
+        foreach (string name in scorer.InputNames.Where(n => n is not TemperatureInput and not UniformsInput && n != featuresInput))
         {
-            inputs[name] = name switch
-            {
-                TemperatureInput => [temperature],
-                UniformsInput => Uniforms(table.Rows, scorer.InputWidth(name), seed),
-                _ => throw new UsageException($"{modelPath}: input '{name}' cannot be fed from the command line; mlmix onnx score feeds '{featuresInput}', '{TemperatureInput}' and '{UniformsInput}'."),
-            };
+            throw new UsageException($"{modelPath}: input '{name}' cannot be fed from the command line; mlmix onnx score feeds '{featuresInput}', '{TemperatureInput}' and '{UniformsInput}'.");
         }
 
-        var results = BadInputGuard.Run(() => scorer.Score(inputs, table.Rows));
+        var uniforms = new Random(seed); // one stream across batches: the same draws as scoring the file at once
         var classLabels = MetadataList(scorer, OnnxMetadataKeys.ClassLabels);
-        var ordered = PreferredOutputs.Where(results.ContainsKey).Concat(scorer.OutputNames.Where(n => !PreferredOutputs.Contains(n))).Select(n => results[n]).ToArray();
-        var header = ordered.SelectMany(o => ColumnNames(o, classLabels)).ToArray();
-        CsvOutputFile.Write(outputPath, header, Enumerable.Range(0, table.Rows).Select(r => Row(ordered, r, classLabels, header.Length)), ctx.Cancellation);
-        ctx.WriteResultLine($"Scored {table.Rows:N0} rows with {modelPath} on {scorer.ActiveProvider}; wrote {outputPath}.");
+        var (first, scored) = ScoredBatches.Start(batches.ReadBatches(), table =>
+        {
+            var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal) { [featuresInput] = table.Features };
+            foreach (string name in scorer.InputNames.Where(n => n != featuresInput))
+            {
+                inputs[name] = name == TemperatureInput ? [temperature] : Uniforms(uniforms, table.Rows, scorer.InputWidth(name));
+            }
+
+            var results = BadInputGuard.Run(() => scorer.Score(inputs, table.Rows));
+            var ordered = PreferredOutputs.Where(results.ContainsKey).Concat(scorer.OutputNames.Where(n => !PreferredOutputs.Contains(n))).Select(n => results[n]).ToArray();
+            return (Rows: table.Rows, Outputs: ordered);
+        });
+        var header = first.Outputs.SelectMany(o => ColumnNames(o, classLabels)).ToArray();
+        long rows = 0;
+        CsvOutputFile.Write(
+            outputPath,
+            header,
+            scored.SelectMany(batch => Enumerable.Range(0, batch.Rows).Select(r =>
+            {
+                rows++;
+                return Row(batch.Outputs, r, classLabels, header.Length);
+            })),
+            ctx.Cancellation);
+        ctx.WriteResultLine($"Scored {rows:N0} rows with {modelPath} on {scorer.ActiveProvider}; wrote {outputPath}.");
         ctx.WriteResult(new JsonObject
         {
             ["command"] = "onnx score",
             ["model"] = modelPath,
             ["data"] = dataPath,
             ["output"] = outputPath,
-            ["rows"] = table.Rows,
+            ["rows"] = rows,
+            ["batches"] = batches.BatchesRead,
             ["provider"] = scorer.ActiveProvider,
             ["fallbackReason"] = scorer.FallbackReason,
             ["warning"] = fallbackWarning,
@@ -175,14 +190,13 @@ public sealed class OnnxCommand : ICliCommand
         }
     }
 
-    private static float[] Uniforms(int rows, long width, int seed)
+    private static float[] Uniforms(Random random, int rows, long width)
     {
         if (width <= 0)
         {
             throw new UsageException($"The {UniformsInput} input has a dynamic width; it cannot be generated.");
         }
 
-        var random = new Random(seed);
         var values = new float[rows * width];
         for (int i = 0; i < values.Length; i++)
         {
