@@ -63,7 +63,7 @@ internal static class LoadedPipelineThroughputBenchmark
         var table = CsvFeatureReader.Read(Path.Combine(RepositoryRoot(), "data", "letter_test.csv"), label: "label");
         var rows = Enumerable.Range(0, table.Rows).Select(r => new LabelledRow { Label = float.Parse(table.Labels![r], CultureInfo.InvariantCulture), Features = table.Row(r).ToArray() }).ToArray();
         var data = ml.Data.LoadFromEnumerable(rows);
-        var options = new MixtureOfExpertsTrainerOptions { LabelColumnName = "Key", Training = new MixtureOfExpertsModelOptions { Experts = 8, ExpertHiddenSizes = [64], Epochs = 2, Seed = 1 } };
+        var options = new MixtureOfExpertsTrainer.Options { LabelColumnName = "Key", Experts = 8, ExpertHiddenSizes = [64], Epochs = 2, Seed = 1 };
         var model = ml.Transforms.Conversion.MapValueToKey("Key", "Label").Append(ml.MulticlassClassification.Trainers.MixtureOfExperts(options)).Fit(data);
         string path = Path.Combine(folder, "moe.zip");
         ml.Model.Save(model, data.Schema, path);

@@ -19,24 +19,37 @@ public static class MLNetMixtureCatalog
 {
     /// <summary>A mixture-of-experts multiclass trainer; see <see cref="MixtureOfExpertsTrainer"/>.</summary>
     /// <param name="catalog">The multiclass trainers' catalog.</param>
-    /// <param name="options">Columns, training, export and scoring settings.</param>
-    public static MixtureOfExpertsTrainer MixtureOfExperts(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MixtureOfExpertsTrainerOptions options)
+    /// <param name="options">Columns, hyperparameters, export and scoring settings.</param>
+    public static MixtureOfExpertsTrainer MixtureOfExperts(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MixtureOfExpertsTrainer.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         return new MixtureOfExpertsTrainer(options);
     }
 
-    /// <summary>A mixture-of-experts multiclass trainer with default settings and <paramref name="experts"/> experts.</summary>
+    /// <summary>
+    /// A mixture-of-experts multiclass trainer with the knobs that matter most; every other setting, and each of
+    /// these left null, keeps the default of <see cref="MixtureOfExpertsTrainer.Options"/>.
+    /// </summary>
     /// <param name="catalog">The multiclass trainers' catalog.</param>
     /// <param name="labelColumnName">The key-typed label column.</param>
     /// <param name="featureColumnName">The known-size vector of Single feature column.</param>
-    /// <param name="experts">The number of experts K.</param>
-    public static MixtureOfExpertsTrainer MixtureOfExperts(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = "Label", string featureColumnName = "Features", int experts = 8)
+    /// <param name="experts">The number of experts K; null keeps the default.</param>
+    /// <param name="epochs">The most passes over the training data; null keeps the default.</param>
+    /// <param name="learningRate">The peak learning rate; null keeps the default.</param>
+    public static MixtureOfExpertsTrainer MixtureOfExperts(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label",
+        string featureColumnName = "Features",
+        int? experts = null,
+        int? epochs = null,
+        float? learningRate = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var options = new MixtureOfExpertsTrainerOptions { LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName };
-        options.Training.Experts = experts;
+        var options = new MixtureOfExpertsTrainer.Options { LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName };
+        options.Experts = experts ?? options.Experts;
+        options.Epochs = epochs ?? options.Epochs;
+        options.LearningRate = learningRate ?? options.LearningRate;
         return new MixtureOfExpertsTrainer(options);
     }
 

@@ -30,7 +30,7 @@ namespace MLNetMixture.Transforms;
 /// normaliser before the trainer is optional.
 /// </para>
 /// </remarks>
-public sealed class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpertsPredictionTransformer>
+public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpertsPredictionTransformer>
 {
     /// <summary>The class-probabilities column.</summary>
     public const string ScoreColumnName = MixtureOfExpertsOnnxExporter.ScoreOutput;
@@ -48,16 +48,16 @@ public sealed class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpertsPredict
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="options">The settings; null uses the defaults. They are copied and checked.</param>
-    public MixtureOfExpertsTrainer(MixtureOfExpertsTrainerOptions? options = null)
+    public MixtureOfExpertsTrainer(Options? options = null)
     {
-        Options = options?.Clone() ?? new MixtureOfExpertsTrainerOptions();
-        Options.Validate();
+        TrainerOptions = options?.Clone() ?? new Options();
+        TrainerOptions.Validate();
     }
 
     /// <summary>The settings (a copy of those given).</summary>
-    public MixtureOfExpertsTrainerOptions Options { get; }
+    public Options TrainerOptions { get; }
 
-    /// <summary>Trains on <paramref name="input"/>, holding out <see cref="MixtureOfExpertsModelOptions.ValidationFraction"/> of it for early stopping.</summary>
+    /// <summary>Trains on <paramref name="input"/>, holding out <see cref="Options.ValidationFraction"/> of it for early stopping.</summary>
     public MixtureOfExpertsPredictionTransformer Fit(IDataView input) => Fit(input, null);
 
     /// <summary>Trains on <paramref name="trainData"/>, early-stopping on <paramref name="validationData"/> when given.</summary>
@@ -69,7 +69,7 @@ public sealed class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpertsPredict
     public MixtureOfExpertsPredictionTransformer Fit(IDataView trainData, IDataView? validationData)
     {
         ArgumentNullException.ThrowIfNull(trainData);
-        var o = Options;
+        var o = TrainerOptions;
         var (featureColumn, labelColumn, classes, width) = Columns(trainData.Schema);
 
         // Settle the device before training, so that a CUDA request that cannot be met fails (or falls back) at once.
@@ -97,12 +97,11 @@ public sealed class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpertsPredict
             validation = rows.Rows == 0 ? throw new ArgumentException($"{Name}: the validation data has no usable rows.", nameof(validationData)) : Table(rows, featureNames, "the ML.NET validation data");
         }
 
-        var training = o.Training.Clone();
-        training.FeatureColumns = null;
+        var training = o.ToModelOptions();
         var native = MixtureOfExpertsModel.Fit(table, training, validation, o.Progress);
         var onnx = new MixtureOfExpertsOnnxExporter(o.Export).ToBytes(native.Standardizer, native.Model, classLabels, featureNames);
 
-        var context = new MLContext(seed: unchecked((int)o.Training.Seed));
+        var context = new MLContext(seed: unchecked((int)o.Seed));
         var chain = MixtureOfExpertsOnnxChain.Build(context, onnx, trainData.Schema, o.FeatureColumnName, labelColumn, classes, native.ExpertCount, device, o.Scoring.FallbackToCpu);
         return new MixtureOfExpertsPredictionTransformer(native, onnx, chain, o.FeatureColumnName, labelColumn, classLabels, o.Scoring, train.Skipped);
     }
@@ -111,7 +110,7 @@ public sealed class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpertsPredict
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var o = Options;
+        var o = TrainerOptions;
         SchemaShapes.Require(inputSchema, o.FeatureColumnName, c => c.Kind == SchemaShape.Column.VectorKind.Vector && !c.IsKey && c.ItemType == NumberDataViewType.Single, "a known-size vector of Single", Name);
         SchemaShapes.Require(inputSchema, o.LabelColumnName, c => c.Kind == SchemaShape.Column.VectorKind.Scalar && c.IsKey, "a scalar key (map it with MapValueToKey)", Name);
         var added = new List<SchemaShape.Column>();
@@ -129,7 +128,7 @@ public sealed class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpertsPredict
 
     private (DataViewSchema.Column Features, DataViewSchema.Column Label, int Classes, int Width) Columns(DataViewSchema schema)
     {
-        var o = Options;
+        var o = TrainerOptions;
         var label = schema.GetColumnOrNull(o.LabelColumnName)
             ?? throw new ArgumentOutOfRangeException(nameof(schema), $"{Name} needs label column '{o.LabelColumnName}', which the data does not have. Its columns: {BatchScoringSchema.Describe(schema)}.");
         int classes = TrainingRows.ClassCount(label, Name);

@@ -27,9 +27,12 @@ var test = ml.Data.LoadFromTextFile(testPath, columns, separatorChar: ',', hasHe
 
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "label")
     .Append(ml.Transforms.Concatenate("Features", features))
-    .Append(ml.MulticlassClassification.Trainers.MixtureOfExperts(new MixtureOfExpertsTrainerOptions
+    .Append(ml.MulticlassClassification.Trainers.MixtureOfExperts(new MixtureOfExpertsTrainer.Options
     {
-        Training = new() { Experts = 4, Epochs = 8, Seed = 1, Threads = 2 },
+        Experts = 4,
+        Epochs = 8,
+        Seed = 1,
+        Threads = 2,
     }));
 
 var model = pipeline.Fit(train);

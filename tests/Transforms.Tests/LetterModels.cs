@@ -19,7 +19,7 @@ public sealed class LetterModels
         Pipeline = Context.Transforms.Conversion.MapValueToKey("Label", "label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
             .Append(Context.Transforms.Concatenate("Features", LetterData.FeatureNames))
             .Append(Context.Transforms.NormalizeMinMax("Features"))
-            .Append(Context.MulticlassClassification.Trainers.MixtureOfExperts(new MixtureOfExpertsTrainerOptions { Training = Settings() }))
+            .Append(Context.MulticlassClassification.Trainers.MixtureOfExperts(new MixtureOfExpertsTrainer.Options(Settings())))
             .Append(Context.Transforms.Conversion.MapKeyToValue("PredictedLetter", "PredictedLabel"));
         Model = Pipeline.Fit(Train);
         Ours = MixtureOfExpertsModel.Fit(LetterData.OurTrain(), Settings());

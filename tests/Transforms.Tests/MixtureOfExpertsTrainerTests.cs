@@ -21,7 +21,7 @@ public sealed class MixtureOfExpertsTrainerTests
     public void Feature_column_that_is_not_a_vector_is_rejected()
     {
         var data = Prepared(Small());
-        var trainer = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainerOptions { FeatureColumnName = "x_box", Training = Quick() });
+        var trainer = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainer.Options(Quick()) { FeatureColumnName = "x_box" });
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(data));
         Assert.Contains("known-size vector of Single", error.Message, StringComparison.Ordinal);
     }
@@ -43,9 +43,8 @@ public sealed class MixtureOfExpertsTrainerTests
     {
         Assert.SkipWhen(CudaAvailability.Problem(0) is null, "needs a machine where CUDA cannot be used: CUDA device 0 is usable here, so there is nothing to fall back from");
 
-        var trainer = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainerOptions
+        var trainer = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainer.Options(Quick())
         {
-            Training = Quick(),
             Scoring = new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, FallbackToCpu = false },
         });
         var error = Assert.Throws<ExecutionProviderUnavailableException>(() => trainer.Fit(Prepared(Small())));
@@ -58,14 +57,13 @@ public sealed class MixtureOfExpertsTrainerTests
         Assert.SkipWhen(CudaAvailability.Problem(0) is null, "needs a machine where CUDA cannot be used: CUDA device 0 is usable here, so there is nothing to fall back from");
 
         var warnings = new List<string>();
-        var options = new MixtureOfExpertsTrainerOptions
+        var options = new MixtureOfExpertsTrainer.Options(Quick())
         {
-            Training = Quick(),
             Scoring = new OnnxScoringOptions { Device = OnnxExecutionDevice.Cuda, FallbackToCpu = true, Warning = warnings.Add },
         };
         var data = Prepared(Small());
         var model = _ml.MulticlassClassification.Trainers.MixtureOfExperts(options).Fit(data);
-        var cpu = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainerOptions { Training = Quick() }).Fit(data);
+        var cpu = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainer.Options(Quick())).Fit(data);
 
         Assert.Single(warnings);
         Assert.Equal(ColumnReader.Vectors(cpu.Transform(data), "Score"), ColumnReader.Vectors(model.Transform(data), "Score"));
@@ -78,14 +76,14 @@ public sealed class MixtureOfExpertsTrainerTests
         var validation = Prepared(_ml.Data.SkipRows(LetterData.MLNetTrain(_ml), 2500));
         var training = Quick();
         training.ValidationFraction = 0; // no split of the training rows: validation scores can only come from the validation data
-        var model = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainerOptions { Training = training }).Fit(data, validation);
+        var model = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainer.Options(training)).Fit(data, validation);
         Assert.NotNull(model.Training);
         Assert.All(model.Training!.History, r => Assert.NotNull(r.Validation));
         Assert.Equal(LetterData.Classes, model.ClassLabels.Count);
         Assert.Equal("0", model.ClassLabels[0]);
     }
 
-    private MixtureOfExpertsTrainer Trainer() => new(new MixtureOfExpertsTrainerOptions { Training = Quick() });
+    private MixtureOfExpertsTrainer Trainer() => new(new MixtureOfExpertsTrainer.Options(Quick()));
 
     private IDataView Small() => _ml.Data.TakeRows(LetterData.MLNetTrain(_ml), 1000);
 

@@ -20,9 +20,12 @@ public sealed class ReadmeExampleTests
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "label")
             .Append(ml.Transforms.Concatenate("Features", "Measurements"))
             .Append(ml.Transforms.NormalizeMinMax("Features"))
-            .Append(ml.MulticlassClassification.Trainers.MixtureOfExperts(new MixtureOfExpertsTrainerOptions
+            .Append(ml.MulticlassClassification.Trainers.MixtureOfExperts(new MixtureOfExpertsTrainer.Options
             {
-                Training = new() { Experts = 4, Epochs = 3, Seed = 1, Threads = 2 },
+                Experts = 4,
+                Epochs = 3,
+                Seed = 1,
+                Threads = 2,
             }))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLetter", "PredictedLabel"));
 
