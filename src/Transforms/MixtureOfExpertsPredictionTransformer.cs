@@ -21,11 +21,11 @@ namespace MLNetMixture.Transforms;
 /// A saved pipeline loaded with <see cref="MLNetMixtureCatalog.LoadBatched(MLContext, string, out DataViewSchema, OnnxScoringOptions?)"/>
 /// scores its ONNX step in batches instead, on the device the loading context (or the caller) names.
 /// When the model does not have to live inside an ML.NET model zip, <see cref="ToBatchedScoring"/> gives the same
-/// columns from batched ONNX Runtime calls, and <see cref="NativeModel"/> scores natively. The training details
-/// (epochs, early stopping, per-epoch reports) are on <see cref="NativeModel"/>; they are not saved by ML.NET.
+/// columns from batched ONNX Runtime calls, and <see cref="Model"/> scores natively. The training details
+/// (epochs, early stopping, per-epoch reports) are on <see cref="Model"/>; they are not saved by ML.NET.
 /// </para>
 /// </remarks>
-public sealed class MixtureOfExpertsPredictionTransformer : ITransformer
+public sealed class MixtureOfExpertsPredictionTransformer : ISingleFeaturePredictionTransformer<MixtureOfExpertsModel>
 {
     private readonly byte[] _onnx;
     private readonly string _featureColumn;
@@ -38,15 +38,17 @@ public sealed class MixtureOfExpertsPredictionTransformer : ITransformer
         byte[] onnx,
         TransformerChain<ITransformer> chain,
         string featureColumn,
+        DataViewType featureColumnType,
         DataViewSchema.Column label,
         IReadOnlyList<string> classLabels,
         OnnxScoringOptions scoring,
         long skippedRows)
     {
-        NativeModel = native;
+        Model = native;
         _onnx = onnx;
         OnnxTransformerChain = chain;
         _featureColumn = featureColumn;
+        FeatureColumnType = featureColumnType;
         _label = label;
         _classLabels = [.. classLabels];
         _scoring = scoring;
@@ -60,17 +62,25 @@ public sealed class MixtureOfExpertsPredictionTransformer : ITransformer
     public TransformerChain<ITransformer> OnnxTransformerChain { get; }
 
     /// <summary>
-    /// The natively trained model, with its training report. Its class labels are the class indices "0".."C-1"
-    /// (key value minus one; <see cref="ClassLabels"/> has the key values), its feature names the feature column's
-    /// slot names (or f0, f1, ... when it has none).
+    /// The fitted model's parameters, as ML.NET's prediction transformers expose theirs: the natively trained
+    /// <see cref="MixtureOfExpertsModel"/> with its experts and gate (<see cref="MixtureOfExpertsModel.Model"/>), the
+    /// feature standardisation (<see cref="MixtureOfExpertsModel.Standardizer"/>), the classes and the training report.
+    /// Its class labels are the class indices "0".."C-1" (key value minus one; <see cref="ClassLabels"/> has the key
+    /// values), its feature names the feature column's slot names (or f0, f1, ... when it has none).
     /// </summary>
-    public MixtureOfExpertsModel NativeModel { get; }
+    public MixtureOfExpertsModel Model { get; }
+
+    /// <summary>The feature column the model reads (ML.NET's permutation feature importance permutes its slots).</summary>
+    public string FeatureColumnName => _featureColumn;
+
+    /// <summary>The feature column's type: a known-size vector of Single.</summary>
+    public DataViewType FeatureColumnType { get; }
 
     /// <summary>The label's key values as text, in key order (Score's slot order); the ONNX model's class_labels metadata.</summary>
     public IReadOnlyList<string> ClassLabels => _classLabels;
 
     /// <summary>How training went; see <see cref="MixtureOfExpertsModel.Training"/>.</summary>
-    public TrainingResult? Training => NativeModel.Training;
+    public TrainingResult? Training => Model.Training;
 
     /// <summary>Training rows skipped for a missing label or a non-finite feature.</summary>
     public long SkippedRows { get; }

@@ -103,7 +103,7 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
 
         var context = new MLContext(seed: unchecked((int)o.Seed));
         var chain = MixtureOfExpertsOnnxChain.Build(context, onnx, trainData.Schema, o.FeatureColumnName, labelColumn, classes, native.ExpertCount, device, o.Scoring.FallbackToCpu);
-        return new MixtureOfExpertsPredictionTransformer(native, onnx, chain, o.FeatureColumnName, labelColumn, classLabels, o.Scoring, train.Skipped);
+        return new MixtureOfExpertsPredictionTransformer(native, onnx, chain, o.FeatureColumnName, featureColumn.Type, labelColumn, classLabels, o.Scoring, train.Skipped);
     }
 
     /// <inheritdoc />

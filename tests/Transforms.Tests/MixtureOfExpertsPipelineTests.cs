@@ -52,6 +52,34 @@ public sealed class MixtureOfExpertsPipelineTests(LetterModels letter) : IClassF
     }
 
     [Fact]
+    public void Model_exposes_the_fitted_parameters_and_the_feature_column()
+    {
+        var moe = letter.MixtureOfExperts;
+        Assert.Equal(4, moe.Model.ExpertCount);
+        Assert.Equal(LetterData.FeatureNames.Length, moe.Model.FeatureNames.Count);
+        Assert.NotNull(moe.Model.Standardizer);
+        Assert.Equal("Features", moe.FeatureColumnName);
+        Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, LetterData.FeatureNames.Length), moe.FeatureColumnType);
+        Assert.IsAssignableFrom<ISingleFeaturePredictionTransformer<MLNetMixture.Training.Experts.MixtureOfExpertsModel>>(moe);
+    }
+
+    [Fact]
+    public void Permutation_feature_importance_gives_one_entry_per_feature_slot()
+    {
+        // The data as the mixture of experts sees it: the pipeline's steps before it, on part of the test rows.
+        var steps = ((IEnumerable<ITransformer>)letter.Model).ToArray();
+        var data = letter.Context.Data.TakeRows(letter.Test, 300);
+        foreach (var step in steps.TakeWhile(s => s is not MixtureOfExpertsPredictionTransformer))
+        {
+            data = step.Transform(data);
+        }
+
+        var importance = letter.Context.MulticlassClassification.PermutationFeatureImportance(letter.MixtureOfExperts, data, "Label", permutationCount: 1);
+        Assert.Equal(LetterData.FeatureNames.Length, importance.Length);
+        Assert.Contains(importance, m => m.MicroAccuracy.Mean < -0.01); // some feature matters
+    }
+
+    [Fact]
     public void Saved_pipeline_loads_in_a_new_context_as_mlnet_transformers_with_identical_outputs()
     {
         string dir = Directory.CreateTempSubdirectory("mlnet-moe-").FullName;
@@ -143,7 +171,7 @@ public sealed class MixtureOfExpertsPipelineTests(LetterModels letter) : IClassF
 
         // And the ONNX graph computes what the native model computes.
         var rows = ColumnReader.Vectors(features, "Features");
-        var native = moe.NativeModel.Transform(rows.SelectMany(r => r).ToArray());
+        var native = moe.Model.Transform(rows.SelectMany(r => r).ToArray());
         var nativeScores = Enumerable.Range(0, native.Rows).Select(r => native.Score(r).ToArray()).ToArray();
         Assert.InRange(ColumnReader.MaxAbsDifference(nativeScores, ColumnReader.Vectors(viaBatches, "Score")), 0f, 1e-4f);
     }

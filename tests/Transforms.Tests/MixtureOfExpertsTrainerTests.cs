@@ -83,6 +83,21 @@ public sealed class MixtureOfExpertsTrainerTests
         Assert.Equal("0", model.ClassLabels[0]);
     }
 
+    [Fact]
+    public void Catalog_overload_keeps_the_model_api_defaults_for_null_knobs()
+    {
+        var defaults = new MixtureOfExpertsModelOptions();
+        var plain = _ml.MulticlassClassification.Trainers.MixtureOfExperts().TrainerOptions;
+        Assert.Equal(defaults.Experts, plain.Experts);
+        Assert.Equal(defaults.Epochs, plain.Epochs);
+        Assert.Equal(defaults.LearningRate, plain.LearningRate);
+        Assert.Equal(defaults.BatchSize, plain.BatchSize);
+
+        var set = _ml.MulticlassClassification.Trainers.MixtureOfExperts("Key", "X", experts: 3, epochs: 7, learningRate: 0.5f).TrainerOptions;
+        Assert.Equal(("Key", "X", 3, 7, 0.5f), (set.LabelColumnName, set.FeatureColumnName, set.Experts, set.Epochs, set.LearningRate));
+        Assert.Equal(defaults.WeightDecay, set.WeightDecay);
+    }
+
     private MixtureOfExpertsTrainer Trainer() => new(new MixtureOfExpertsTrainer.Options(Quick()));
 
     private IDataView Small() => _ml.Data.TakeRows(LetterData.MLNetTrain(_ml), 1000);
