@@ -45,6 +45,14 @@ public sealed partial class MixtureOfExpertsTrainer
         /// <summary>The feature column, a known-size vector of Single (e.g. from <c>Concatenate</c>). Default "Features".</summary>
         public string FeatureColumnName { get; set; } = "Features";
 
+        /// <summary>
+        /// The example weight column, a scalar Single, or null (the default) for equal weights. Each training row's
+        /// loss term is multiplied by its weight, normalised by the minibatch's weight sum, so weight 2 counts a row
+        /// twice and weight 0 leaves it out; rows with a negative or non-finite weight are skipped. The validation
+        /// rows are not weighted.
+        /// </summary>
+        public string? ExampleWeightColumnName { get; set; }
+
         /// <summary>The number of experts K; see <see cref="MixtureOfExpertsModelOptions.Experts"/>.</summary>
         public int Experts { get => _model.Experts; set => _model.Experts = value; }
 
@@ -154,6 +162,11 @@ public sealed partial class MixtureOfExpertsTrainer
             if (string.IsNullOrWhiteSpace(FeatureColumnName))
             {
                 throw new ArgumentException("FeatureColumnName must name a column.", nameof(FeatureColumnName));
+            }
+
+            if (ExampleWeightColumnName is not null && string.IsNullOrWhiteSpace(ExampleWeightColumnName))
+            {
+                throw new ArgumentException("ExampleWeightColumnName must be null (no weights) or name a column.", nameof(ExampleWeightColumnName));
             }
 
             if (Export is null || Scoring is null)

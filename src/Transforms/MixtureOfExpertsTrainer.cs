@@ -25,7 +25,7 @@ namespace MLNetMixture.Transforms;
 /// <item><description><see cref="ExpertColumnName"/>: UInt32, the index (0..K-1) of the expert the gate prefers.</description></item>
 /// </list>
 /// <para>
-/// Rows with a missing label or a non-finite feature are skipped. Every class of the label's key type must occur
+/// Rows with a missing label, a non-finite feature or (with <see cref="Options.ExampleWeightColumnName"/>) a negative or non-finite weight are skipped. Every class of the label's key type must occur
 /// in the training rows. The features are standardised inside the model (the statistics are learned here), so a
 /// normaliser before the trainer is optional.
 /// </para>
@@ -74,16 +74,17 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
 
         // Settle the device before training, so that a CUDA request that cannot be met fails (or falls back) at once.
         var device = MixtureOfExpertsPredictionTransformer.ChooseDevice(o.Scoring);
-        var train = TrainingRows.Read(trainData, featureColumn, labelColumn);
+        var weightColumn = WeightColumn(trainData.Schema);
+        var train = TrainingRows.Read(trainData, featureColumn, labelColumn, weightColumn);
         if (train.Rows == 0)
         {
-            throw new ArgumentException($"{Name}: the training data has no usable rows ({train.Skipped} skipped for a missing label or a non-finite feature).", nameof(trainData));
+            throw new ArgumentException($"{Name}: the training data has no usable rows ({train.Skipped} skipped for a missing label, a non-finite feature or an invalid weight).", nameof(trainData));
         }
 
         var classLabels = ColumnNames.KeyValues(labelColumn, classes);
         CheckEveryClassPresent(train.Classes!, classes, classLabels);
         var featureNames = ColumnNames.Features(featureColumn, width);
-        var table = Table(train, featureNames, "the ML.NET training data");
+        var table = Table(train, featureNames, "the ML.NET training data", train.Weights);
         FeatureTable? validation = null;
         if (validationData is not null)
         {
@@ -113,6 +114,11 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
         var o = TrainerOptions;
         SchemaShapes.Require(inputSchema, o.FeatureColumnName, c => c.Kind == SchemaShape.Column.VectorKind.Vector && !c.IsKey && c.ItemType == NumberDataViewType.Single, "a known-size vector of Single", Name);
         SchemaShapes.Require(inputSchema, o.LabelColumnName, c => c.Kind == SchemaShape.Column.VectorKind.Scalar && c.IsKey, "a scalar key (map it with MapValueToKey)", Name);
+        if (o.ExampleWeightColumnName is { } weight)
+        {
+            SchemaShapes.Require(inputSchema, weight, c => c.Kind == SchemaShape.Column.VectorKind.Scalar && !c.IsKey && c.ItemType == NumberDataViewType.Single, "a scalar Single", Name);
+        }
+
         var added = new List<SchemaShape.Column>();
         if (o.FeatureColumnName != MixtureOfExpertsOnnxChain.FeaturesColumn)
         {
@@ -143,8 +149,22 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
         return (features, label, classes, width);
     }
 
-    private static FeatureTable Table(TrainingRows rows, string[] featureNames, string source) =>
-        new(rows.Features, rows.Rows, featureNames, rows.Classes!.Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray(), source);
+    private static FeatureTable Table(TrainingRows rows, string[] featureNames, string source, float[]? weights = null) =>
+        new(rows.Features, rows.Rows, featureNames, rows.Classes!.Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray(), source) { Weights = weights };
+
+    private DataViewSchema.Column? WeightColumn(DataViewSchema schema)
+    {
+        if (TrainerOptions.ExampleWeightColumnName is not { } name)
+        {
+            return null;
+        }
+
+        var column = schema.GetColumnOrNull(name)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"{Name} needs example weight column '{name}', which the data does not have. Its columns: {BatchScoringSchema.Describe(schema)}.");
+        return column.Type == NumberDataViewType.Single
+            ? column
+            : throw new ArgumentOutOfRangeException(nameof(schema), $"{Name} needs example weight column '{name}' to be a scalar Single; it is {column.Type}.");
+    }
 
     private static void CheckEveryClassPresent(int[] classes, int count, IReadOnlyList<string> labels)
     {

@@ -98,6 +98,72 @@ public sealed class MixtureOfExpertsTrainerTests
         Assert.Equal(defaults.WeightDecay, set.WeightDecay);
     }
 
+    [Fact]
+    public void Weight_two_on_a_class_trains_as_duplicating_its_rows()
+    {
+        // Full-batch training without a validation split: the weighted and the duplicated objective are then the
+        // same function; only the (unweighted) standardisation differs.
+        var rows = _ml.Data.CreateEnumerable<LetterRow>(Small(), reuseRowObject: false).ToList();
+        var duplicated = Prepared(_ml.Data.LoadFromEnumerable(rows.Concat(rows.Where(r => r.Label == 0))));
+        var weighted = Weighted(Prepared(_ml.Data.LoadFromEnumerable(rows)), label => label == 0 ? 2f : 1f);
+        var test = Prepared(_ml.Data.TakeRows(LetterData.MLNetTest(_ml), 1000));
+
+        var byCopies = new MixtureOfExpertsTrainer(FullBatch()).Fit(duplicated);
+        var options = FullBatch();
+        options.ExampleWeightColumnName = "Weight";
+        var byWeight = new MixtureOfExpertsTrainer(options).Fit(weighted);
+        var unweighted = new MixtureOfExpertsTrainer(FullBatch()).Fit(Prepared(_ml.Data.LoadFromEnumerable(rows)));
+
+        var a = ColumnReader.Scalars<uint>(byCopies.Transform(test), "PredictedLabel");
+        var b = ColumnReader.Scalars<uint>(byWeight.Transform(test), "PredictedLabel");
+        var c = ColumnReader.Scalars<uint>(unweighted.Transform(test), "PredictedLabel");
+        double agreement = a.Zip(b).Count(p => p.First == p.Second) / (double)a.Length;
+        double baseline = a.Zip(c).Count(p => p.First == p.Second) / (double)a.Length;
+        TestContext.Current.TestOutputHelper?.WriteLine($"duplicated vs weighted: {agreement:F3} of the predictions agree; duplicated vs unweighted: {baseline:F3}");
+        Assert.True(agreement >= 0.9, $"only {agreement:F3} of the predictions agree");
+        Assert.True(agreement > baseline, $"weighted ({agreement:F3}) is no closer to duplicated than unweighted ({baseline:F3})");
+    }
+
+    [Fact]
+    public void Weight_zero_on_a_class_leaves_it_unlearned()
+    {
+        var options = new MixtureOfExpertsTrainer.Options(Quick()) { ExampleWeightColumnName = "Weight", Epochs = 5 };
+        var data = Weighted(Prepared(Small()), label => label == 0 ? 0f : 1f);
+        var model = new MixtureOfExpertsTrainer(options).Fit(data);
+        var test = Prepared(_ml.Data.TakeRows(LetterData.MLNetTest(_ml), 1000));
+        var predicted = ColumnReader.Scalars<uint>(model.Transform(test), "PredictedLabel");
+        var truth = ColumnReader.Scalars<uint>(test, "Label");
+        Assert.Contains(1u, truth);
+        Assert.DoesNotContain(1u, predicted); // key 1 is class 0, weighted 0
+    }
+
+    [Fact]
+    public void Missing_weight_column_is_named()
+    {
+        var options = new MixtureOfExpertsTrainer.Options(Quick()) { ExampleWeightColumnName = "NoSuchWeight" };
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new MixtureOfExpertsTrainer(options).Fit(Prepared(Small())));
+        Assert.Contains("NoSuchWeight", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A custom mapping's input: the raw letter class.</summary>
+    public sealed class LabelInput
+    {
+        [Microsoft.ML.Data.ColumnName("label")]
+        public float Label { get; set; }
+    }
+
+    /// <summary>A custom mapping's output: the example weight.</summary>
+    public sealed class WeightOutput
+    {
+        public float Weight { get; set; }
+    }
+
+    private IDataView Weighted(IDataView data, Func<float, float> weight) =>
+        _ml.Transforms.CustomMapping<LabelInput, WeightOutput>((i, o) => o.Weight = weight(i.Label), contractName: null).Fit(data).Transform(data);
+
+    private static MixtureOfExpertsTrainer.Options FullBatch() =>
+        new(Quick()) { Epochs = 30, BatchSize = 4096, ValidationFraction = 0, EarlyStoppingPatience = 0 };
+
     private MixtureOfExpertsTrainer Trainer() => new(new MixtureOfExpertsTrainer.Options(Quick()));
 
     private IDataView Small() => _ml.Data.TakeRows(LetterData.MLNetTrain(_ml), 1000);

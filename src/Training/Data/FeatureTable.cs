@@ -3,6 +3,8 @@ namespace MLNetMixture.Training.Data;
 /// <summary>A dense float32 feature matrix with column names and, optionally, one label per row.</summary>
 public sealed class FeatureTable
 {
+    private readonly IReadOnlyList<float>? _weights;
+
     /// <summary>Creates a table.</summary>
     /// <param name="features">Row-major values, <paramref name="rows"/> x <paramref name="featureNames"/>.Length.</param>
     /// <param name="rows">The number of rows.</param>
@@ -48,6 +50,36 @@ public sealed class FeatureTable
     /// <summary>The file or description the data came from.</summary>
     public string Source { get; }
 
+    /// <summary>
+    /// One example weight per row (finite, non-negative), or null (the default) for weight 1 on every row.
+    /// Training multiplies each row's loss term by its weight; see <c>MixtureOfExpertsModel.Fit</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The count is not <see cref="Rows"/>, or a weight is negative or not finite.</exception>
+    public IReadOnlyList<float>? Weights
+    {
+        get => _weights;
+        init
+        {
+            if (value is not null)
+            {
+                if (value.Count != Rows)
+                {
+                    throw new ArgumentException($"{Rows} rows but {value.Count} weights.", nameof(Weights));
+                }
+
+                for (int i = 0; i < value.Count; i++)
+                {
+                    if (!float.IsFinite(value[i]) || value[i] < 0)
+                    {
+                        throw new ArgumentException($"The weight of row {i} is {value[i]}; weights must be finite and non-negative.", nameof(Weights));
+                    }
+                }
+            }
+
+            _weights = value;
+        }
+    }
+
     /// <summary>One row's features.</summary>
     public ReadOnlySpan<float> Row(int row) => Features.AsSpan(row * Columns, Columns);
 
@@ -66,7 +98,10 @@ public sealed class FeatureTable
             count,
             FeatureNames,
             Labels?.Skip(start).Take(count).ToArray(),
-            $"{Source}[{start}..{start + count})");
+            $"{Source}[{start}..{start + count})")
+        {
+            Weights = Weights?.Skip(start).Take(count).ToArray(),
+        };
     }
 
     /// <summary>The given rows, in order, as a new table.</summary>
@@ -81,6 +116,9 @@ public sealed class FeatureTable
             Row(rows[i]).CopyTo(f.AsSpan(i * Columns, Columns));
         }
 
-        return new FeatureTable(f, rows.Count, FeatureNames, Labels is null ? null : rows.Select(r => Labels[r]).ToArray(), source ?? Source);
+        return new FeatureTable(f, rows.Count, FeatureNames, Labels is null ? null : rows.Select(r => Labels[r]).ToArray(), source ?? Source)
+        {
+            Weights = Weights is null ? null : rows.Select(r => Weights[r]).ToArray(),
+        };
     }
 }

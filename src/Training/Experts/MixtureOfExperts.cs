@@ -166,7 +166,8 @@ public sealed partial class MixtureOfExperts : IModule
     /// <param name="labels">One class index in [0, C) per row.</param>
     /// <param name="options">The objective and auxiliary weights.</param>
     /// <param name="random">The noise source; required by <see cref="GateObjective.GumbelSoftmax"/> and <see cref="GateObjective.StraightThrough"/>.</param>
-    public MixtureOfExpertsLossTerms Loss(Tape tape, Var features, int[] labels, MixtureOfExpertsTrainingOptions options, RandomSource? random = null)
+    /// <param name="weights">One example weight per row, or null for equal weights; see <see cref="MixtureOfExpertsLoss.Compute"/>.</param>
+    public MixtureOfExpertsLossTerms Loss(Tape tape, Var features, int[] labels, MixtureOfExpertsTrainingOptions options, RandomSource? random = null, float[]? weights = null)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(options);
@@ -183,7 +184,7 @@ public sealed partial class MixtureOfExperts : IModule
             random.FillUniform(uniforms.Span);
         }
 
-        return LossCore(tape, features, labels, options, uniforms);
+        return LossCore(tape, features, labels, options, uniforms, weights);
     }
 
     /// <summary>
@@ -195,10 +196,11 @@ public sealed partial class MixtureOfExperts : IModule
     /// <param name="labels">One class index in [0, C) per row.</param>
     /// <param name="options">The objective and auxiliary weights.</param>
     /// <param name="uniforms">Uniforms [N, K].</param>
-    public MixtureOfExpertsLossTerms Loss(Tape tape, Var features, int[] labels, MixtureOfExpertsTrainingOptions options, Tensor uniforms)
+    /// <param name="weights">One example weight per row, or null for equal weights; see <see cref="MixtureOfExpertsLoss.Compute"/>.</param>
+    public MixtureOfExpertsLossTerms Loss(Tape tape, Var features, int[] labels, MixtureOfExpertsTrainingOptions options, Tensor uniforms, float[]? weights = null)
     {
         ArgumentNullException.ThrowIfNull(uniforms);
-        return LossCore(tape, features, labels, options, uniforms);
+        return LossCore(tape, features, labels, options, uniforms, weights);
     }
 
     /// <summary>
@@ -219,7 +221,7 @@ public sealed partial class MixtureOfExperts : IModule
         return graph.LogSumExp(joint, 1);
     }
 
-    private MixtureOfExpertsLossTerms LossCore(Tape tape, Var features, int[] labels, MixtureOfExpertsTrainingOptions options, Tensor? uniforms)
+    private MixtureOfExpertsLossTerms LossCore(Tape tape, Var features, int[] labels, MixtureOfExpertsTrainingOptions options, Tensor? uniforms, float[]? weights)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(labels);
@@ -229,7 +231,7 @@ public sealed partial class MixtureOfExperts : IModule
         var gateLogits = GateLogits(tape, features);
         var expertLogits = ExpertLogits(tape, features);
         Var? u = uniforms is null ? null : tape.Constant(uniforms);
-        return MixtureOfExpertsLoss.Compute(tape, gateLogits, expertLogits, labels, options, u);
+        return MixtureOfExpertsLoss.Compute(tape, gateLogits, expertLogits, labels, options, u, weights);
     }
 
     private void CheckFeatures(IComputeGraph graph, Var features)

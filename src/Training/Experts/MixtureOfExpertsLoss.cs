@@ -1,5 +1,6 @@
 using MLNetMixture.Training.Autodiff;
 using MLNetMixture.Training.Distributions;
+using MLNetMixture.Training.Tensors;
 
 namespace MLNetMixture.Training.Experts;
 
@@ -51,8 +52,13 @@ public static class MixtureOfExpertsLoss
     /// Uniforms in (0, 1), [N, K], for the Gumbel noise of <see cref="GateObjective.GumbelSoftmax"/> and
     /// <see cref="GateObjective.StraightThrough"/>; not used by <see cref="GateObjective.Marginal"/>.
     /// </param>
+    /// <param name="weights">
+    /// One example weight per row (finite, non-negative), or null for equal weights. The likelihood term becomes the
+    /// weighted mean <c>-sum_i w_i log p(y_i|x_i) / sum_i w_i</c> over the batch (0 when every weight is 0), so a row of
+    /// weight 2 counts as two copies of it; the load-balancing and gate-entropy terms stay unweighted batch means.
+    /// </param>
     /// <returns>The scalar loss and its parts.</returns>
-    public static MixtureOfExpertsLossTerms Compute(Tape tape, Var gateLogits, Var expertLogits, int[] labels, MixtureOfExpertsTrainingOptions options, Var? uniforms = null)
+    public static MixtureOfExpertsLossTerms Compute(Tape tape, Var gateLogits, Var expertLogits, int[] labels, MixtureOfExpertsTrainingOptions options, Var? uniforms = null, float[]? weights = null)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(labels);
@@ -112,7 +118,9 @@ public static class MixtureOfExpertsLoss
                 throw new ArgumentOutOfRangeException(nameof(options), options.Objective, "Unknown gate objective.");
         }
 
-        var negativeLogLikelihood = tape.Negate(tape.MeanAll(logLikelihood));
+        var negativeLogLikelihood = weights is null
+            ? tape.Negate(tape.MeanAll(logLikelihood))
+            : tape.Negate(tape.SumAll(tape.Multiply(tape.Constant(NormalisedWeights(weights, rows)), logLikelihood)));
         var total = negativeLogLikelihood;
         Var? loadBalancing = null;
         Var? gateEntropy = null;
@@ -132,6 +140,36 @@ public static class MixtureOfExpertsLoss
         }
 
         return new MixtureOfExpertsLossTerms(total, negativeLogLikelihood, gateWeights, loadBalancing, gateEntropy);
+    }
+
+    private static Tensor NormalisedWeights(float[] weights, int rows)
+    {
+        if (weights.Length != rows)
+        {
+            throw new ArgumentException($"Expected one weight per row ({rows}); got {weights.Length} weights.", nameof(weights));
+        }
+
+        double sum = 0;
+        foreach (float w in weights)
+        {
+            if (!float.IsFinite(w) || w < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(weights), w, "Example weights must be finite and non-negative.");
+            }
+
+            sum += w;
+        }
+
+        var normalised = new float[rows];
+        if (sum > 0)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                normalised[i] = (float)(weights[i] / sum);
+            }
+        }
+
+        return new Tensor(normalised, rows);
     }
 
     internal static void CheckLabels(int[] labels, int rows, int classes)

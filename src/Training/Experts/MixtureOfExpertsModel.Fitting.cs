@@ -29,6 +29,12 @@ public sealed partial class MixtureOfExpertsModel
     /// the validation score and keeping the best parameters.
     /// </para>
     /// <para>
+    /// With <see cref="FeatureTable.Weights"/> on <paramref name="training"/>, each row's term of the likelihood loss is
+    /// multiplied by its weight and normalised by the minibatch's weight sum (a row of weight 2 counts as two copies;
+    /// weight 0 removes it from the loss). The standardisation, the validation split and the validation score are
+    /// unweighted; the validation table's weights are not used.
+    /// </para>
+    /// <para>
     /// Labels are strings; the classes are in sorted order, numerically when every label is an integer (so the labels
     /// "0".."9" are classes 0..9 and stay "0".."9" in predictions), otherwise by ordinal string comparison. The order
     /// does not depend on the order of the rows.
@@ -60,6 +66,13 @@ public sealed partial class MixtureOfExpertsModel
 
         var classes = encoding.Encode(training, "training set");
         int d = featureNames.Count;
+        var weights = training.Weights;
+        if (weights is not null && !weights.Any(w => w > 0))
+        {
+            throw new ArgumentException($"Every example weight of the training set {training.Source} is 0; nothing would be learned.", nameof(training));
+        }
+
+        IReadOnlyList<float>? trainWeights = weights;
         float[] trainFeatures, validationFeatures;
         int[] trainClasses, validationClasses;
         if (validation is not null)
@@ -83,6 +96,7 @@ public sealed partial class MixtureOfExpertsModel
         {
             var (trainRows, validationRows) = StratifiedSplit.Split(classes, encoding.Labels, o.ValidationFraction, o.Seed, training.Source);
             (trainFeatures, trainClasses) = Gather(features, classes, trainRows, d);
+            trainWeights = weights is null ? null : trainRows.Select(r => weights[r]).ToArray();
             (validationFeatures, validationClasses) = Gather(features, classes, validationRows, d);
         }
         else
@@ -124,6 +138,7 @@ public sealed partial class MixtureOfExpertsModel
             hasValidation ? validationClasses : null)
         {
             TemperatureSchedule = o.TemperatureSchedule,
+            Weights = trainWeights,
             PlannedTemperatureSchedule = o.TemperatureScheduleFor,
             ValidationMetric = o.ValidationMetric,
             Threads = o.Threads,

@@ -44,6 +44,7 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     private readonly int[]? _validationLabels;
     private Tensor? _batchFeatures;
     private int[] _batchLabels = [];
+    private float[] _batchWeights = [];
     private ITemperatureSchedule? _plannedSchedule;
     private long _plannedFor = -1;
     private float _lastTemperature = float.NaN;
@@ -110,6 +111,12 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     /// </summary>
     public MixtureOfExpertsValidationMetric ValidationMetric { get; init; } = MixtureOfExpertsValidationMetric.NegativeLogLoss;
 
+    /// <summary>
+    /// One example weight per training row (finite, non-negative), or null (the default) for equal weights: each
+    /// row's loss term is multiplied by its weight, normalised by the minibatch's weight sum (see <see cref="MixtureOfExpertsLoss.Compute"/>).
+    /// </summary>
+    public IReadOnlyList<float>? Weights { get; init; }
+
     /// <summary>Threads for the validation and statistics passes; 0 uses every core.</summary>
     public int Threads { get; init; }
 
@@ -155,6 +162,13 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
         {
             _batchFeatures = new Tensor(rows.Length, d);
             _batchLabels = new int[rows.Length];
+            _batchWeights = Weights is null ? [] : new float[rows.Length];
+        }
+
+        var weights = Weights;
+        if (weights is not null && weights.Count != _labels.Length)
+        {
+            throw new InvalidOperationException($"The objective has {_labels.Length} training rows but {weights.Count} weights.");
         }
 
         var source = _features.Span;
@@ -163,6 +177,10 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
         {
             source.Slice(rows[i] * d, d).CopyTo(destination.Slice(i * d, d));
             _batchLabels[i] = _labels[rows[i]];
+            if (weights is not null)
+            {
+                _batchWeights[i] = weights[rows[i]];
+            }
         }
 
         var options = Options;
@@ -172,7 +190,7 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
             options = options with { Temperature = _lastTemperature };
         }
 
-        var terms = Model.Loss(tape, tape.Constant(_batchFeatures), _batchLabels, options, step.Random);
+        var terms = Model.Loss(tape, tape.Constant(_batchFeatures), _batchLabels, options, step.Random, weights is null ? null : _batchWeights);
         return terms.Total;
     }
 

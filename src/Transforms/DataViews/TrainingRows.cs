@@ -10,8 +10,9 @@ namespace MLNetMixture.Transforms.DataViews;
 /// </summary>
 internal sealed class TrainingRows
 {
-    private TrainingRows(float[] features, int[]? classes, int rows, int width, long skipped)
+    private TrainingRows(float[] features, int[]? classes, float[]? weights, int rows, int width, long skipped)
     {
+        Weights = weights;
         Features = features;
         Classes = classes;
         Rows = rows;
@@ -25,6 +26,9 @@ internal sealed class TrainingRows
     /// <summary>Every row's class index, or null without a label column.</summary>
     public int[]? Classes { get; }
 
+    /// <summary>Every row's example weight, or null without a weight column.</summary>
+    public float[]? Weights { get; }
+
     /// <summary>The number of rows kept.</summary>
     public int Rows { get; }
 
@@ -34,15 +38,31 @@ internal sealed class TrainingRows
     /// <summary>Rows skipped for a missing label or a non-finite feature.</summary>
     public long Skipped { get; }
 
-    /// <summary>Reads <paramref name="features"/> (a known-size vector of Single) and, if given, the key-typed <paramref name="label"/>.</summary>
-    public static TrainingRows Read(IDataView data, DataViewSchema.Column features, DataViewSchema.Column? label)
+    /// <summary>
+    /// Reads <paramref name="features"/> (a known-size vector of Single), if given the key-typed <paramref name="label"/>
+    /// and the Single <paramref name="weight"/>; rows with a negative or non-finite weight are skipped too.
+    /// </summary>
+    public static TrainingRows Read(IDataView data, DataViewSchema.Column features, DataViewSchema.Column? label, DataViewSchema.Column? weight = null)
     {
         int width = ((VectorDataViewType)features.Type).Size;
         var values = new List<float>();
         var classes = label is null ? null : new List<int>();
         long skipped = 0;
-        var columns = label is { } l ? new[] { features, l } : new[] { features };
+        var weights = weight is null ? null : new List<float>();
+        var columns = new List<DataViewSchema.Column> { features };
+        if (label is { } l)
+        {
+            columns.Add(l);
+        }
+
+        if (weight is { } wc)
+        {
+            columns.Add(wc);
+        }
+
         using var cursor = data.GetRowCursor(columns);
+        var weightGetter = weight is { } w ? cursor.GetGetter<float>(w) : null;
+        float rowWeight = 1;
         var featureGetter = cursor.GetGetter<VBuffer<float>>(features);
         var labelGetter = label is { } lc ? KeyIndexGetter(cursor, lc) : null;
         VBuffer<float> row = default;
@@ -57,7 +77,8 @@ internal sealed class TrainingRows
             }
 
             row.CopyTo(dense);
-            if (key == 0 || !AllFinite(dense))
+            weightGetter?.Invoke(ref rowWeight);
+            if (key == 0 || !AllFinite(dense) || !float.IsFinite(rowWeight) || rowWeight < 0)
             {
                 skipped++;
                 continue;
@@ -65,10 +86,11 @@ internal sealed class TrainingRows
 
             values.AddRange(dense);
             classes?.Add((int)(key - 1));
+            weights?.Add(rowWeight);
         }
 
         int rows = values.Count / Math.Max(width, 1);
-        return new TrainingRows([.. values], classes?.ToArray(), rows, width, skipped);
+        return new TrainingRows([.. values], classes?.ToArray(), weights?.ToArray(), rows, width, skipped);
     }
 
     /// <summary>The number of values of a key type, checked to fit a classifier (2 to <see cref="int.MaxValue"/>).</summary>

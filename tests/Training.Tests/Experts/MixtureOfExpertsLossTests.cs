@@ -25,6 +25,25 @@ public sealed class MixtureOfExpertsLossTests
     }
 
     [Fact]
+    public void Weighted_loss_is_the_weight_normalised_mean_of_the_row_terms()
+    {
+        var (gate, experts, labels) = RandomProblem(seed: 13, scale: 3f);
+        float[] weights = [2f, 0f, 1f, 0.5f, 1f, 3f, 1f];
+        var tape = new Tape(threads: 1);
+        var terms = MixtureOfExpertsLoss.Compute(tape, tape.Constant(gate), tape.Constant(experts), labels, new MixtureOfExpertsTrainingOptions(), weights: weights);
+
+        var g = ToRows(gate);
+        var e = ToRows3(experts);
+        double expected = Enumerable.Range(0, Rows).Sum(i => weights[i] * Float64Reference.MarginalNegativeLogLikelihood([g[i]], [e[i]], [labels[i]])) / weights.Sum();
+        Assert.Equal(expected, tape.Value(terms.NegativeLogLikelihood).Span[0], 1e-5);
+
+        var zero = new Tape(threads: 1);
+        var none = MixtureOfExpertsLoss.Compute(zero, zero.Constant(gate), zero.Constant(experts), labels, new MixtureOfExpertsTrainingOptions(), weights: new float[Rows]);
+        Assert.Equal(0f, zero.Value(none.NegativeLogLikelihood).Span[0]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MixtureOfExpertsLoss.Compute(zero, zero.Constant(gate), zero.Constant(experts), labels, new MixtureOfExpertsTrainingOptions(), weights: [-1f, 1, 1, 1, 1, 1, 1]));
+    }
+
+    [Fact]
     public void Marginal_loss_is_stable_for_extreme_logits()
     {
         var (gate, experts, labels) = RandomProblem(seed: 12, scale: 200f);
