@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Onnx;
 using MLNetMixture.Training.Trainers;
+using MLNetMixture.Transforms.DataViews;
 using MLNetMixture.Transforms.Onnx;
 using MLNetMixture.Transforms.Scoring;
 
@@ -98,11 +99,19 @@ public sealed class MixtureOfExpertsPredictionTransformer : ISingleFeaturePredic
         File.WriteAllBytes(path, _onnx);
     }
 
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => OnnxTransformerChain.GetOutputSchema(inputSchema);
+    /// <summary>
+    /// The output schema: <see cref="OnnxTransformerChain"/>'s, with SlotNames on Score (the label's key values, as
+    /// ML.NET's multiclass trainers give them, for <c>Evaluate</c> and permutation feature importance).
+    /// </summary>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
+        AnnotatedDataView.Annotate(OnnxTransformerChain.GetOutputSchema(inputSchema), MixtureOfExpertsTrainer.ScoreColumnName, ColumnNames.SlotNames(_classLabels));
 
-    /// <inheritdoc />
-    public IDataView Transform(IDataView input) => OnnxTransformerChain.Transform(input);
+    /// <summary>
+    /// Scores <paramref name="input"/> through <see cref="OnnxTransformerChain"/> and adds SlotNames (the label's key
+    /// values) to Score. A pipeline saved and loaded through ML.NET runs the chain alone, whose Score has no SlotNames.
+    /// </summary>
+    public IDataView Transform(IDataView input) =>
+        new AnnotatedDataView(OnnxTransformerChain.Transform(input), MixtureOfExpertsTrainer.ScoreColumnName, ColumnNames.SlotNames(_classLabels));
 
     /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => ((ITransformer)OnnxTransformerChain).GetRowToRowMapper(inputSchema);

@@ -52,6 +52,21 @@ public sealed class MixtureOfExpertsPipelineTests(LetterModels letter) : IClassF
     }
 
     [Fact]
+    public void Score_carries_slot_names_from_the_label_key_values()
+    {
+        var scored = letter.Model.Transform(letter.Test);
+        VBuffer<ReadOnlyMemory<char>> slots = default;
+        scored.Schema["Score"].GetSlotNames(ref slots);
+        VBuffer<float> keys = default;
+        scored.Schema["Label"].GetKeyValues(ref keys);
+        var expected = keys.DenseValues().Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(expected, slots.DenseValues().Select(s => s.ToString()).ToArray());
+        Assert.Equal(expected, letter.MixtureOfExperts.ClassLabels);
+        Assert.True(letter.MixtureOfExperts.GetOutputSchema(scored.Schema)["Score"].HasSlotNames());
+        Assert.True(scored.Schema["PredictedLabel"].HasKeyValues(NumberDataViewType.Single));
+    }
+
+    [Fact]
     public void Model_exposes_the_fitted_parameters_and_the_feature_column()
     {
         var moe = letter.MixtureOfExperts;
