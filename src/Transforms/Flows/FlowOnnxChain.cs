@@ -24,7 +24,7 @@ internal static class FlowOnnxChain
     /// <summary>Exports <paramref name="model"/> and builds the chain.</summary>
     /// <param name="model">The fitted flow.</param>
     /// <param name="options">The column names.</param>
-    public static TransformerChain<ITransformer> Build(MixtureDensityFlowModel model, MixtureDensityFlowEstimatorOptions options)
+    public static TransformerChain<ITransformer> Build(MixtureDensityFlowModel model, MixtureDensityFlowEstimator.Options options)
     {
         var onnx = new MixtureDensityFlowOnnxExporter(new MixtureDensityFlowOnnxExportOptions { SingleRow = true, IncludeComponentOutput = false })
             .ToBytes(model.Model, model.FeatureNames);
