@@ -7,7 +7,7 @@ namespace MLNetMixture.Transforms;
 /// <summary>
 /// MLNetMixture's entry points on <see cref="MLContext"/>, in ML.NET's style:
 /// <c>mlContext.MulticlassClassification.Trainers.MixtureOfExperts(...)</c>,
-/// <c>mlContext.Transforms.MixtureDensityFlow(...)</c> and <c>mlContext.Transforms.ScoreOnnxBatched(...)</c>; and
+/// <c>mlContext.Transforms.MixtureDensityFlow(...)</c>, <c>mlContext.AnomalyDetection.Trainers.MixtureDensityFlow(...)</c> and <c>mlContext.Transforms.ScoreOnnxBatched(...)</c>; and
 /// <c>mlContext.LoadBatched(...)</c>, which loads a saved model with its ONNX steps scored in batches.
 /// </summary>
 /// <remarks>
@@ -74,6 +74,38 @@ public static class MLNetMixtureCatalog
         options.Epochs = epochs ?? options.Epochs;
         options.Seed = seed ?? options.Seed;
         return options;
+    }
+
+    /// <summary>
+    /// Density as anomaly detection: a mixture-density flow fitted to the (normal) training rows that adds
+    /// <c>Score</c> (negative log-density) and <c>PredictedLabel</c>; see <see cref="MixtureDensityFlowAnomalyEstimator"/>.
+    /// </summary>
+    /// <param name="catalog">The anomaly-detection trainers' catalog.</param>
+    /// <param name="options">The flow, the output columns and the threshold or contamination rate.</param>
+    public static MixtureDensityFlowAnomalyEstimator MixtureDensityFlow(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog, MixtureDensityFlowAnomalyEstimator.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new MixtureDensityFlowAnomalyEstimator(options);
+    }
+
+    /// <summary>
+    /// Density as anomaly detection with the few usual knobs; a null knob keeps the default of
+    /// <see cref="MixtureDensityFlowAnomalyEstimator.Options"/>; see <see cref="MixtureDensityFlowAnomalyEstimator"/>.
+    /// </summary>
+    /// <param name="catalog">The anomaly-detection trainers' catalog.</param>
+    /// <param name="featureColumnName">The known-size vector of Single feature column.</param>
+    /// <param name="contamination">The fraction of training rows to flag, which picks the threshold; null for the default.</param>
+    /// <param name="threshold">A fixed threshold on the score instead; null picks it from the contamination.</param>
+    /// <param name="components">The number of Gaussian components K of the base distribution; null for the model default.</param>
+    /// <param name="epochs">The maximum number of training epochs; null for the model default.</param>
+    /// <param name="seed">The seed of every random choice; null for the model default.</param>
+    public static MixtureDensityFlowAnomalyEstimator MixtureDensityFlow(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog, string featureColumnName = "Features", double? contamination = null, float? threshold = null, int? components = null, int? epochs = null, ulong? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var options = new MixtureDensityFlowAnomalyEstimator.Options { Flow = FlowOptions(featureColumnName, components, null, epochs, seed), Threshold = threshold };
+        options.Contamination = contamination ?? options.Contamination;
+        return new MixtureDensityFlowAnomalyEstimator(options);
     }
 
     /// <summary>Scores an ONNX model file with ONNX Runtime in batches; see <see cref="OnnxBatchScoringEstimator"/>.</summary>

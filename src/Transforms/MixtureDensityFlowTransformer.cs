@@ -61,6 +61,9 @@ public sealed class MixtureDensityFlowTransformer : ITransformer
     /// </summary>
     public TransformerChain<ITransformer> OnnxTransformerChain => _onnxChain.Value;
 
+    /// <summary>The column names and scoring batch size this transformer uses (training settings are not used).</summary>
+    public MixtureDensityFlowEstimator.Options Settings => _options;
+
     /// <summary>How training went; null for a wrapped loaded model.</summary>
     public TrainingResult? Training => Model.Training;
 
