@@ -21,9 +21,9 @@ namespace MLNetMixture.Transforms;
 /// <para>
 /// <b>Saving.</b> ML.NET cannot write a third-party transformer into its model zip, so <c>mlContext.Model.Save</c>
 /// writes <see cref="OnnxTransformerChain"/> in this transformer's place: ML.NET's own ONNX transformer over the
-/// flow exported as a one-row density graph, plus a CustomMapping that makes the log-density a Single (ML.NET's
-/// ONNX transformer gives every output as a vector). <c>mlContext.Model.Load</c> in any process that can load
-/// MLNetMixture.Transforms gives back that chain, with the same LogDensity and ComponentPosterior columns and types.
+/// flow exported as a one-row density graph, plus an identity linear regression (y = 1·x + 0) that makes the
+/// log-density a Single (ML.NET's ONNX transformer gives every output as a vector). Every step is ML.NET's own, so
+/// <c>mlContext.Model.Load</c> in a process that references only Microsoft.ML and Microsoft.ML.OnnxTransformer gives back that chain, with the same LogDensity and ComponentPosterior columns and types.
 /// Its values are ONNX Runtime's, which round differently from the native kernels (a few units in the sixth
 /// significant digit); use <see cref="OnnxTransformerChain"/> in the pipeline you evaluate when you need the
 /// saved model's numbers bit for bit. The chain scores one row per ONNX Runtime call, so it is slower than this
@@ -57,7 +57,7 @@ public sealed class MixtureDensityFlowTransformer : ITransformer
     /// <summary>
     /// The ML.NET transformers that <c>mlContext.Model.Save</c> writes for this flow (built on first use):
     /// CopyColumns (only when the feature column is not named Features), ApplyOnnxModel over the one-row density
-    /// graph, CustomMapping, CopyColumns and DropColumns. It adds the same columns as this transformer.
+    /// graph, an identity regression (its Score is the log-density as a Single), CopyColumns and DropColumns. It adds the same columns as this transformer.
     /// </summary>
     public TransformerChain<ITransformer> OnnxTransformerChain => _onnxChain.Value;
 

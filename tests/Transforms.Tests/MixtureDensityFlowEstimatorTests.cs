@@ -153,7 +153,7 @@ public sealed class MixtureDensityFlowEstimatorTests(FittedFlow flow) : IClassFi
         flow.Context.Model.Save(flow.Model, test.Schema, stream);
         Console.WriteLine($"8gaussians flow pipeline saved through ML.NET: {stream.Length:N0} bytes");
 
-        // A new context has not seen MLNetMixture.Transforms: ML.NET finds the CustomMapping by the assembly name it saved.
+        // A new context: the saved chain is ML.NET's own transformers only (tests/StockLoader loads it with no MLNetMixture assembly).
         var fresh = new MLContext(seed: 5);
         stream.Position = 0;
         var loaded = fresh.Model.Load(stream, out var inputSchema);

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNetMixture.Transforms.Tests;
+
+/// <summary>
+/// The saved flow pipeline is made of ML.NET's own transformers only: tests/StockLoader, a console app that references
+/// Microsoft.ML, Microsoft.ML.OnnxTransformer and ONNX Runtime but no MLNetMixture assembly, loads and scores it.
+/// </summary>
+public sealed class StockMLNetLoadingTests(FittedFlow flow) : IClassFixture<FittedFlow>
+{
+    [Fact]
+    public async Task A_process_with_only_stock_mlnet_loads_the_saved_flow_and_scores_like_we_do()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"stock-load-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string zip = Path.Combine(folder, "flow.zip"), csv = Path.Combine(folder, "rows.csv");
+            var test = flow.Context.Data.LoadFromEnumerable(flow.Test);
+            flow.Context.Model.Save(flow.Model, test.Schema, zip);
+            var csvText = new StringBuilder("x,y\n");
+            foreach (var p in flow.Test)
+            {
+                csvText.Append(CultureInfo.InvariantCulture, $"{p.X:R},{p.Y:R}\n");
+            }
+
+            await File.WriteAllTextAsync(csv, csvText.ToString(), TestContext.Current.CancellationToken);
+
+            var (code, output) = await Run(zip, csv);
+            Assert.True(code == 0, $"StockLoader exited with {code}:\n{output}");
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Contains(lines, l => l.StartsWith("# LogDensity type Single", StringComparison.Ordinal));
+            var rows = lines.Where(l => !l.StartsWith('#') && l.Contains('\t', StringComparison.Ordinal)).Select(l => l.Split('\t')).ToArray();
+            Assert.True(rows.Length == flow.Test.Count, $"expected {flow.Test.Count} scored rows:\n{output}");
+            var stock = rows.Select(r => float.Parse(r[0], CultureInfo.InvariantCulture)).ToArray();
+            Assert.All(rows, r => Assert.Equal(1.0, double.Parse(r[1], CultureInfo.InvariantCulture), 4));
+
+            var loadedByUs = new MLContext().Model.Load(zip, out _).Transform(test);
+            var ours = ColumnReader.Scalars<float>(loadedByUs, "LogDensity");
+            var native = ColumnReader.Scalars<float>(flow.Model.Transform(test), "LogDensity");
+            Assert.InRange(ColumnReader.MaxAbsDifference([stock], [ours]), 0f, 1e-4f);
+            Assert.InRange(ColumnReader.MaxAbsDifference([stock], [native]), 0f, 1e-4f);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<(int Code, string Output)> Run(string zip, string csv)
+    {
+        string project = Path.Combine(LetterData.RepositoryRoot(), "tests", "StockLoader", "StockLoader.csproj");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "run", "--project", project, "-c", "Release", "--", zip, csv })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(5));
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, "timed out after 5 minutes");
+        }
+
+        return (process.ExitCode, $"{await stdout}\n{await stderr}");
+    }
+}
