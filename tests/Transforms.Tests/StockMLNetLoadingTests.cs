@@ -51,6 +51,22 @@ public sealed class StockMLNetLoadingTests(FittedFlow flow) : IClassFixture<Fitt
         }
     }
 
+    [Fact]
+    public void The_saved_chains_scalar_step_passes_non_finite_log_densities_through()
+    {
+        using var stream = new MemoryStream();
+        var test = flow.Context.Data.LoadFromEnumerable(flow.Test);
+        flow.Context.Model.Save(flow.Model, test.Schema, stream);
+        stream.Position = 0;
+        var loaded = new MLContext().Model.Load(stream, out _);
+        var points = new[] { new FittedFlow.Point { X = float.NaN, Y = 0 }, new FittedFlow.Point { X = 0, Y = 0 } };
+        var scored = loaded.Transform(flow.Context.Data.LoadFromEnumerable(points));
+        var logDensity = ColumnReader.Scalars<float>(scored, "LogDensity");
+        Assert.True(float.IsNaN(logDensity[0]), $"NaN feature gave {logDensity[0]}");
+        Assert.True(float.IsFinite(logDensity[1]));
+        Assert.Equal(NumberDataViewType.Single, scored.Schema["LogDensity"].Type);
+    }
+
     private static async Task<(int Code, string Output)> Run(string zip, string csv)
     {
         string project = Path.Combine(LetterData.RepositoryRoot(), "tests", "StockLoader", "StockLoader.csproj");
