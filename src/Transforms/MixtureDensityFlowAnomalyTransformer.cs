@@ -10,17 +10,19 @@ namespace MLNetMixture.Transforms;
 /// <summary>
 /// A fitted mixture-density flow used as an anomaly detector: adds <c>Score</c> (Single, the negative log-density in
 /// nats: higher is more anomalous) and <c>PredictedLabel</c> (Boolean, score above <see cref="Threshold"/>), scored
-/// natively in batches. A row with a NaN or infinite feature gets a NaN score and is flagged.
+/// natively in batches. A row with a NaN or infinite feature gets a NaN score and PredictedLabel false (as ML.NET's
+/// own scorers decide NaN).
 /// </summary>
 /// <remarks>
-/// ML.NET cannot save this transformer into a model zip yet (saving throws <see cref="NotSupportedException"/>); save
-/// <see cref="Model"/> with <see cref="MixtureDensityFlowModel.Save(string)"/> and the threshold, and wrap them again
-/// with the constructor.
+/// <b>Saving.</b> <c>mlContext.Model.Save</c> writes ML.NET's own transformers in its place (ApplyOnnxModel over the
+/// one-row density graph, then a binary linear prediction transformer that is exactly Score = -LogDensity with this
+/// threshold), so stock ML.NET loads it; the loaded values are ONNX Runtime's (a few units in the sixth digit).
 /// </remarks>
 public sealed class MixtureDensityFlowAnomalyTransformer : ITransformer
 {
     private const string Name = "MixtureDensityFlowAnomaly";
     private readonly FlowAnomalyScorer _scorer;
+    private readonly Lazy<TransformerChain<ITransformer>> _onnxChain;
 
     /// <summary>Wraps a fitted flow with a threshold.</summary>
     /// <param name="model">The flow.</param>
@@ -39,7 +41,14 @@ public sealed class MixtureDensityFlowAnomalyTransformer : ITransformer
         Model = model;
         Threshold = threshold;
         _scorer = new FlowAnomalyScorer(model, threshold, o.Flow.FeatureColumnName, o.ScoreColumnName, o.PredictedLabelColumnName, o.Flow.ScoringBatchSize);
+        _onnxChain = new Lazy<TransformerChain<ITransformer>>(() => FlowAnomalyOnnxChain.Build(model, threshold, o));
     }
+
+    /// <summary>
+    /// The ML.NET transformers that <c>mlContext.Model.Save</c> writes for this detector (built on first use): they add
+    /// the same Score and PredictedLabel columns.
+    /// </summary>
+    public TransformerChain<ITransformer> OnnxTransformerChain => _onnxChain.Value;
 
     /// <summary>The fitted flow.</summary>
     public MixtureDensityFlowModel Model { get; }
@@ -62,7 +71,6 @@ public sealed class MixtureDensityFlowAnomalyTransformer : ITransformer
     /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new BatchScoringRowMapper(inputSchema, _scorer, Name);
 
-    /// <summary>Not supported yet: throws <see cref="NotSupportedException"/> saying what to do instead.</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException($"{Name} cannot be saved into an ML.NET model zip yet: save transformer.Model with MixtureDensityFlowModel.Save and keep Threshold ({Threshold}); wrap them again with new MixtureDensityFlowAnomalyTransformer(model, threshold).");
+    /// <summary>Writes <see cref="OnnxTransformerChain"/>: what ML.NET loads back is that chain.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)OnnxTransformerChain).Save(ctx);
 }

@@ -68,7 +68,19 @@ public sealed class FlowAnomalyDetectionTests
         var scores = ColumnReader.Scalars<float>(scored, "Score");
         var flagged = ColumnReader.Scalars<bool>(scored, "PredictedLabel");
         Assert.Equal(scores.Select(s => s > 100f), flagged);
-        Assert.Throws<NotSupportedException>(() => ml.Model.Save(detector, train.Schema, Stream.Null));
+
+        // Saved as ML.NET's own transformers: loads in a new context with the same columns and (ONNX Runtime's) scores.
+        using var stream = new MemoryStream();
+        ml.Model.Save(detector, train.Schema, stream);
+        stream.Position = 0;
+        var reloaded = new MLContext().Model.Load(stream, out _).Transform(train);
+        Assert.Equal(NumberDataViewType.Single, reloaded.Schema["Score"].Type);
+        Assert.Equal(BooleanDataViewType.Instance, reloaded.Schema["PredictedLabel"].Type);
+        Assert.Null(reloaded.Schema.GetColumnOrNull("LogDensity"));
+        var reloadedScores = ColumnReader.Scalars<float>(reloaded, "Score");
+        Assert.InRange(ColumnReader.MaxAbsDifference([reloadedScores], [scores]), 0f, 1e-3f);
+        var reloadedFlags = ColumnReader.Scalars<bool>(reloaded, "PredictedLabel");
+        Assert.Equal(reloadedScores.Select(s => s > 100f), reloadedFlags);
     }
 
     private static List<DigitRow> Digits(string file, int normal = NormalDigit)

@@ -52,6 +52,50 @@ public sealed class StockMLNetLoadingTests(FittedFlow flow) : IClassFixture<Fitt
     }
 
     [Fact]
+    public async Task A_process_with_only_stock_mlnet_loads_the_saved_anomaly_detector_and_decides_like_we_do()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"stock-anomaly-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string zip = Path.Combine(folder, "detector.zip"), csv = Path.Combine(folder, "rows.csv");
+            var ml = flow.Context;
+            var train = ml.Data.LoadFromEnumerable(flow.Train);
+            var test = ml.Data.LoadFromEnumerable(flow.Test);
+            var options = new MixtureDensityFlowAnomalyEstimator.Options { Flow = FittedFlow.EstimatorSettings(), Contamination = 0.1 };
+            var detector = ml.Transforms.Concatenate("Features", "x", "y").Append(ml.AnomalyDetection.Trainers.MixtureDensityFlow(options)).Fit(train);
+            ml.Model.Save(detector, test.Schema, zip);
+            var csvText = new StringBuilder("x,y\n");
+            foreach (var p in flow.Test)
+            {
+                csvText.Append(CultureInfo.InvariantCulture, $"{p.X:R},{p.Y:R}\n");
+            }
+
+            await File.WriteAllTextAsync(csv, csvText.ToString(), TestContext.Current.CancellationToken);
+            var (code, output) = await Run(zip, csv);
+            Assert.True(code == 0, $"StockLoader exited with {code}:\n{output}");
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Contains(lines, l => l.StartsWith("# Score type Single; PredictedLabel type Boolean", StringComparison.Ordinal));
+            var rows = lines.Where(l => !l.StartsWith('#') && l.Contains('\t', StringComparison.Ordinal)).Select(l => l.Split('\t')).ToArray();
+            Assert.True(rows.Length == flow.Test.Count, $"expected {flow.Test.Count} scored rows:\n{output}");
+            var stockScores = rows.Select(r => float.Parse(r[0], CultureInfo.InvariantCulture)).ToArray();
+            var stockFlags = rows.Select(r => bool.Parse(r[1])).ToArray();
+
+            var native = detector.Transform(test);
+            var nativeScores = ColumnReader.Scalars<float>(native, "Score");
+            Assert.InRange(ColumnReader.MaxAbsDifference([stockScores], [nativeScores]), 0f, 1e-4f);
+            float threshold = ((IEnumerable<ITransformer>)detector).OfType<MixtureDensityFlowAnomalyTransformer>().Single().Threshold;
+            Assert.Equal(stockScores.Select(s => s > threshold), stockFlags);
+            var nativeFlags = ColumnReader.Scalars<bool>(native, "PredictedLabel");
+            Assert.InRange(stockFlags.Zip(nativeFlags).Count(f => f.First != f.Second), 0, 2);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_saved_chains_scalar_step_passes_non_finite_log_densities_through()
     {
         using var stream = new MemoryStream();

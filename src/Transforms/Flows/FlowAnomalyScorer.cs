@@ -41,7 +41,7 @@ internal sealed class FlowAnomalyScorer : BatchScorer
         for (int r = 0; r < rows; r++)
         {
             score[r] = -logDensity[r];
-            flagged[r] = !float.IsFinite(score[r]) || score[r] > _threshold;
+            flagged[r] = score[r] > _threshold;
         }
 
         return [BatchColumn.Scalars(score), BatchColumn.Scalars(flagged)];
