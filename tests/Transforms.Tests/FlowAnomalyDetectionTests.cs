@@ -81,6 +81,12 @@ public sealed class FlowAnomalyDetectionTests
         Assert.InRange(ColumnReader.MaxAbsDifference([reloadedScores], [scores]), 0f, 1e-3f);
         var reloadedFlags = ColumnReader.Scalars<bool>(reloaded, "PredictedLabel");
         Assert.Equal(reloadedScores.Select(s => s > 100f), reloadedFlags);
+
+        // mlContext.LoadBatched scores the saved detector's ONNX step in batches with the same columns.
+        stream.Position = 0;
+        using var batched = new MLContext().LoadBatched(stream, out _);
+        var batchedScores = ColumnReader.Scalars<float>(batched.Transform(train), "Score");
+        Assert.InRange(ColumnReader.MaxAbsDifference([batchedScores], [scores]), 0f, 1e-3f);
     }
 
     private static List<DigitRow> Digits(string file, int normal = NormalDigit)
