@@ -75,7 +75,7 @@ internal static class LoadedPipelineThroughputBenchmark
         var values = ToyDensities2D.Sample(ToyDensity2D.EightGaussians, 2000, seed: 1);
         var points = Enumerable.Range(0, 2000).Select(i => new Point { Features = [values[2 * i], values[(2 * i) + 1]] }).ToArray();
         var data = ml.Data.LoadFromEnumerable(points);
-        var options = new MixtureDensityFlowEstimatorOptions { Training = new MixtureDensityFlowOptions { FlowType = FlowType.SplineCoupling, Layers = 4, Components = 8, Epochs = 2, Seed = 1 } };
+        var options = new MixtureDensityFlowEstimator.Options { FlowType = FlowType.SplineCoupling, Layers = 4, Components = 8, Epochs = 2, Seed = 1 };
         var model = ml.Transforms.MixtureDensityFlow(options).Fit(data);
         string path = Path.Combine(folder, "flow.zip");
         ml.Model.Save(model, data.Schema, path);

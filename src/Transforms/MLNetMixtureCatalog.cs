@@ -7,7 +7,7 @@ namespace MLNetMixture.Transforms;
 /// <summary>
 /// MLNetMixture's entry points on <see cref="MLContext"/>, in ML.NET's style:
 /// <c>mlContext.MulticlassClassification.Trainers.MixtureOfExperts(...)</c>,
-/// <c>mlContext.Transforms.MixtureDensityFlow(...)</c> and <c>mlContext.Transforms.ScoreOnnxBatched(...)</c>; and
+/// <c>mlContext.Transforms.MixtureDensityFlow(...)</c>, <c>mlContext.AnomalyDetection.Trainers.MixtureDensityFlow(...)</c> and <c>mlContext.Transforms.ScoreOnnxBatched(...)</c>; and
 /// <c>mlContext.LoadBatched(...)</c>, which loads a saved model with its ONNX steps scored in batches.
 /// </summary>
 /// <remarks>
@@ -56,23 +56,69 @@ public static class MLNetMixtureCatalog
     /// <summary>Fits a mixture-density flow that adds LogDensity and ComponentPosterior columns; see <see cref="MixtureDensityFlowEstimator"/>.</summary>
     /// <param name="catalog">The transforms' catalog.</param>
     /// <param name="options">Columns, flow settings and batch size.</param>
-    public static MixtureDensityFlowEstimator MixtureDensityFlow(this TransformsCatalog catalog, MixtureDensityFlowEstimatorOptions options)
+    public static MixtureDensityFlowEstimator MixtureDensityFlow(this TransformsCatalog catalog, MixtureDensityFlowEstimator.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         return new MixtureDensityFlowEstimator(options);
     }
 
-    /// <summary>Fits a mixture-density flow with <paramref name="components"/> base components and default settings; see <see cref="MixtureDensityFlowEstimator"/>.</summary>
+    /// <summary>
+    /// Fits a mixture-density flow with the few usual knobs; a null knob keeps the default of
+    /// <see cref="MixtureDensityFlowEstimator.Options"/> (the model API's); see <see cref="MixtureDensityFlowEstimator"/>.
+    /// </summary>
     /// <param name="catalog">The transforms' catalog.</param>
     /// <param name="featureColumnName">The known-size vector of Single feature column.</param>
-    /// <param name="components">The number of Gaussian components K of the base distribution.</param>
-    public static MixtureDensityFlowEstimator MixtureDensityFlow(this TransformsCatalog catalog, string featureColumnName = "Features", int components = 4)
+    /// <param name="components">The number of Gaussian components K of the base distribution; null for the model default.</param>
+    /// <param name="layers">The number of flow layers; null for the model default.</param>
+    /// <param name="epochs">The maximum number of training epochs; null for the model default.</param>
+    /// <param name="seed">The seed of every random choice; null for the model default.</param>
+    public static MixtureDensityFlowEstimator MixtureDensityFlow(this TransformsCatalog catalog, string featureColumnName = "Features", int? components = null, int? layers = null, int? epochs = null, ulong? seed = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var options = new MixtureDensityFlowEstimatorOptions { FeatureColumnName = featureColumnName };
-        options.Training.Components = components;
-        return new MixtureDensityFlowEstimator(options);
+        return new MixtureDensityFlowEstimator(FlowOptions(featureColumnName, components, layers, epochs, seed));
+    }
+
+    private static MixtureDensityFlowEstimator.Options FlowOptions(string featureColumnName, int? components, int? layers, int? epochs, ulong? seed)
+    {
+        var options = new MixtureDensityFlowEstimator.Options { FeatureColumnName = featureColumnName };
+        options.Components = components ?? options.Components;
+        options.Layers = layers ?? options.Layers;
+        options.Epochs = epochs ?? options.Epochs;
+        options.Seed = seed ?? options.Seed;
+        return options;
+    }
+
+    /// <summary>
+    /// Density as anomaly detection: a mixture-density flow fitted to the (normal) training rows that adds
+    /// <c>Score</c> (negative log-density) and <c>PredictedLabel</c>; see <see cref="MixtureDensityFlowAnomalyEstimator"/>.
+    /// </summary>
+    /// <param name="catalog">The anomaly-detection trainers' catalog.</param>
+    /// <param name="options">The flow, the output columns and the threshold or contamination rate.</param>
+    public static MixtureDensityFlowAnomalyEstimator MixtureDensityFlow(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog, MixtureDensityFlowAnomalyEstimator.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new MixtureDensityFlowAnomalyEstimator(options);
+    }
+
+    /// <summary>
+    /// Density as anomaly detection with the few usual knobs; a null knob keeps the default of
+    /// <see cref="MixtureDensityFlowAnomalyEstimator.Options"/>; see <see cref="MixtureDensityFlowAnomalyEstimator"/>.
+    /// </summary>
+    /// <param name="catalog">The anomaly-detection trainers' catalog.</param>
+    /// <param name="featureColumnName">The known-size vector of Single feature column.</param>
+    /// <param name="contamination">The fraction of training rows to flag, which picks the threshold; null for the default.</param>
+    /// <param name="threshold">A fixed threshold on the score instead; null picks it from the contamination.</param>
+    /// <param name="components">The number of Gaussian components K of the base distribution; null for the model default.</param>
+    /// <param name="epochs">The maximum number of training epochs; null for the model default.</param>
+    /// <param name="seed">The seed of every random choice; null for the model default.</param>
+    public static MixtureDensityFlowAnomalyEstimator MixtureDensityFlow(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog, string featureColumnName = "Features", double? contamination = null, float? threshold = null, int? components = null, int? epochs = null, ulong? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var options = new MixtureDensityFlowAnomalyEstimator.Options { Flow = FlowOptions(featureColumnName, components, null, epochs, seed), Threshold = threshold };
+        options.Contamination = contamination ?? options.Contamination;
+        return new MixtureDensityFlowAnomalyEstimator(options);
     }
 
     /// <summary>Scores an ONNX model file with ONNX Runtime in batches; see <see cref="OnnxBatchScoringEstimator"/>.</summary>

@@ -14,22 +14,22 @@ namespace MLNetMixture.Transforms;
 /// <remarks>
 /// Rows with a non-finite feature are skipped in training. The feature vector's slot names (or f0, f1, ...) become
 /// the model's feature names. Validation rows for early stopping come from a seeded split of the training rows
-/// (<see cref="MixtureDensityFlowOptions.ValidationFraction"/>) or from <see cref="Fit(IDataView, IDataView?)"/>.
+/// (<see cref="Options.ValidationFraction"/>) or from <see cref="Fit(IDataView, IDataView?)"/>.
 /// </remarks>
-public sealed class MixtureDensityFlowEstimator : IEstimator<MixtureDensityFlowTransformer>
+public sealed partial class MixtureDensityFlowEstimator : IEstimator<MixtureDensityFlowTransformer>
 {
     private const string Name = "MixtureDensityFlow";
 
     /// <summary>Creates the estimator.</summary>
     /// <param name="options">The settings; null uses the defaults. Copied (shallowly) and checked.</param>
-    public MixtureDensityFlowEstimator(MixtureDensityFlowEstimatorOptions? options = null)
+    public MixtureDensityFlowEstimator(Options? options = null)
     {
-        Options = options?.Clone() ?? new MixtureDensityFlowEstimatorOptions();
-        Options.Validate();
+        Settings = options?.Clone() ?? new Options();
+        Settings.Validate();
     }
 
-    /// <summary>The settings.</summary>
-    public MixtureDensityFlowEstimatorOptions Options { get; }
+    /// <summary>The settings (a copy of those given).</summary>
+    public Options Settings { get; }
 
     /// <summary>Fits the flow to the feature column of <paramref name="input"/>.</summary>
     public MixtureDensityFlowTransformer Fit(IDataView input) => Fit(input, null);
@@ -42,25 +42,25 @@ public sealed class MixtureDensityFlowEstimator : IEstimator<MixtureDensityFlowT
         ArgumentNullException.ThrowIfNull(trainData);
         var train = Read(trainData, "training");
         var validation = validationData is null ? null : Read(validationData, "validation");
-        var model = MixtureDensityFlowModel.Fit(train, Options.Training, validation, Options.Progress);
-        return new MixtureDensityFlowTransformer(model, Options);
+        var model = MixtureDensityFlowModel.Fit(train, Settings.ToModelOptions(), validation, Settings.Progress);
+        return new MixtureDensityFlowTransformer(model, Settings);
     }
 
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        SchemaShapes.Require(inputSchema, Options.FeatureColumnName, c => c.Kind == SchemaShape.Column.VectorKind.Vector && !c.IsKey && c.ItemType == NumberDataViewType.Single, "a known-size vector of Single", Name);
-        return SchemaShapes.With(inputSchema, SchemaShapes.Single(Options.LogDensityColumnName), SchemaShapes.SingleVector(Options.ComponentPosteriorColumnName));
+        SchemaShapes.Require(inputSchema, Settings.FeatureColumnName, c => c.Kind == SchemaShape.Column.VectorKind.Vector && !c.IsKey && c.ItemType == NumberDataViewType.Single, "a known-size vector of Single", Name);
+        return SchemaShapes.With(inputSchema, SchemaShapes.Single(Settings.LogDensityColumnName), SchemaShapes.SingleVector(Settings.ComponentPosteriorColumnName));
     }
 
     private FeatureTable Read(IDataView data, string role)
     {
-        var column = data.Schema.GetColumnOrNull(Options.FeatureColumnName)
-            ?? throw new ArgumentOutOfRangeException(nameof(data), $"{Name} needs feature column '{Options.FeatureColumnName}', which the {role} data does not have. Its columns: {BatchScoringSchema.Describe(data.Schema)}.");
+        var column = data.Schema.GetColumnOrNull(Settings.FeatureColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(data), $"{Name} needs feature column '{Settings.FeatureColumnName}', which the {role} data does not have. Its columns: {BatchScoringSchema.Describe(data.Schema)}.");
         if (column.Type is not VectorDataViewType { IsKnownSize: true } vector || vector.ItemType != NumberDataViewType.Single)
         {
-            throw new ArgumentOutOfRangeException(nameof(data), $"{Name} needs feature column '{Options.FeatureColumnName}' to be a known-size vector of Single; it is {column.Type}.");
+            throw new ArgumentOutOfRangeException(nameof(data), $"{Name} needs feature column '{Settings.FeatureColumnName}' to be a known-size vector of Single; it is {column.Type}.");
         }
 
         var rows = TrainingRows.Read(data, column, null);

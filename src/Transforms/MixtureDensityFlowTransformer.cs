@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetMixture.Training.Flows;
+using MLNetMixture.Training.Onnx;
 using MLNetMixture.Training.Trainers;
 using MLNetMixture.Transforms.DataViews;
 using MLNetMixture.Transforms.Flows;
@@ -10,7 +11,7 @@ namespace MLNetMixture.Transforms;
 /// <summary>
 /// A fitted mixture-density flow in an ML.NET pipeline: adds the log-density of every row (Single, nats, of the
 /// features as given) and its posterior over the flow's base components (vector of K Single), scored natively in
-/// batches of <see cref="MixtureDensityFlowEstimatorOptions.BatchSize"/> rows; draws samples as a data view.
+/// batches of <see cref="MixtureDensityFlowEstimator.Options.ScoringBatchSize"/> rows; draws samples as a data view.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -20,9 +21,9 @@ namespace MLNetMixture.Transforms;
 /// <para>
 /// <b>Saving.</b> ML.NET cannot write a third-party transformer into its model zip, so <c>mlContext.Model.Save</c>
 /// writes <see cref="OnnxTransformerChain"/> in this transformer's place: ML.NET's own ONNX transformer over the
-/// flow exported as a one-row density graph, plus a CustomMapping that makes the log-density a Single (ML.NET's
-/// ONNX transformer gives every output as a vector). <c>mlContext.Model.Load</c> in any process that can load
-/// MLNetMixture.Transforms gives back that chain, with the same LogDensity and ComponentPosterior columns and types.
+/// flow exported as a one-row density graph, plus an identity linear regression (y = 1·x + 0) that makes the
+/// log-density a Single (ML.NET's ONNX transformer gives every output as a vector). Every step is ML.NET's own, so
+/// <c>mlContext.Model.Load</c> in a process that references only Microsoft.ML and Microsoft.ML.OnnxTransformer gives back that chain, with the same LogDensity and ComponentPosterior columns and types.
 /// Its values are ONNX Runtime's, which round differently from the native kernels (a few units in the sixth
 /// significant digit); use <see cref="OnnxTransformerChain"/> in the pipeline you evaluate when you need the
 /// saved model's numbers bit for bit. The chain scores one row per ONNX Runtime call, so it is slower than this
@@ -33,35 +34,38 @@ namespace MLNetMixture.Transforms;
 public sealed class MixtureDensityFlowTransformer : ITransformer
 {
     private const string Name = "MixtureDensityFlow";
-    private readonly MixtureDensityFlowEstimatorOptions _options;
+    private readonly MixtureDensityFlowEstimator.Options _options;
     private readonly FlowBatchScorer _scorer;
     private readonly Lazy<TransformerChain<ITransformer>> _onnxChain;
 
     /// <summary>Wraps a fitted flow (e.g. one loaded with <see cref="MixtureDensityFlowModel.Load(string)"/>).</summary>
     /// <param name="model">The flow.</param>
     /// <param name="options">The column names and batch size; null uses the defaults. Training settings are not used.</param>
-    public MixtureDensityFlowTransformer(MixtureDensityFlowModel model, MixtureDensityFlowEstimatorOptions? options = null)
+    public MixtureDensityFlowTransformer(MixtureDensityFlowModel model, MixtureDensityFlowEstimator.Options? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        _options = options?.Clone() ?? new MixtureDensityFlowEstimatorOptions();
+        _options = options?.Clone() ?? new MixtureDensityFlowEstimator.Options();
         _options.Validate();
-        NativeModel = model;
+        Model = model;
         _scorer = new FlowBatchScorer(model, _options);
-        _onnxChain = new Lazy<TransformerChain<ITransformer>>(() => FlowOnnxChain.Build(NativeModel, _options));
+        _onnxChain = new Lazy<TransformerChain<ITransformer>>(() => FlowOnnxChain.Build(Model, _options));
     }
 
-    /// <summary>The native flow: log-densities, samples, entropy, model file.</summary>
-    public MixtureDensityFlowModel NativeModel { get; }
+    /// <summary>The fitted flow (the model API): log-densities, samples, entropy, model file.</summary>
+    public MixtureDensityFlowModel Model { get; }
 
     /// <summary>
     /// The ML.NET transformers that <c>mlContext.Model.Save</c> writes for this flow (built on first use):
     /// CopyColumns (only when the feature column is not named Features), ApplyOnnxModel over the one-row density
-    /// graph, CustomMapping, CopyColumns and DropColumns. It adds the same columns as this transformer.
+    /// graph, an identity regression (its Score is the log-density as a Single), CopyColumns and DropColumns. It adds the same columns as this transformer.
     /// </summary>
     public TransformerChain<ITransformer> OnnxTransformerChain => _onnxChain.Value;
 
+    /// <summary>The column names and scoring batch size this transformer uses (training settings are not used).</summary>
+    public MixtureDensityFlowEstimator.Options Settings => _options;
+
     /// <summary>How training went; null for a wrapped loaded model.</summary>
-    public TrainingResult? Training => NativeModel.Training;
+    public TrainingResult? Training => Model.Training;
 
     /// <inheritdoc />
     public bool IsRowToRowMapper => true;
@@ -83,15 +87,27 @@ public sealed class MixtureDensityFlowTransformer : ITransformer
     /// <param name="seed">The same seed gives the same rows.</param>
     public IDataView Sample(int count, ulong seed = 1)
     {
-        var (samples, logDensity) = NativeModel.SampleWithLogDensity(count, seed);
-        int d = NativeModel.Dimension;
+        var (samples, logDensity) = Model.SampleWithLogDensity(count, seed);
+        int d = Model.Dimension;
         return new InMemoryDataView(
             count,
             [
-                new DataViewSchema.DetachedColumn(_options.FeatureColumnName, new VectorDataViewType(NumberDataViewType.Single, d), ColumnNames.SlotNames(NativeModel.FeatureNames)),
+                new DataViewSchema.DetachedColumn(_options.FeatureColumnName, new VectorDataViewType(NumberDataViewType.Single, d), ColumnNames.SlotNames(Model.FeatureNames)),
                 new DataViewSchema.DetachedColumn(_options.LogDensityColumnName, NumberDataViewType.Single),
             ],
             [BatchColumn.Vectors(samples.Features, d), BatchColumn.Scalars(logDensity)]);
+    }
+
+    /// <summary>
+    /// Writes the flow as an ONNX model file in one call: the batched density graph (input Features [N, D]; outputs
+    /// LogDensity [N] and ComponentPosterior [N, K]), as <see cref="MixtureDensityFlowOnnxExporter"/> writes it.
+    /// </summary>
+    /// <param name="path">The .onnx file to write.</param>
+    /// <param name="options">Export settings; null uses the exporter's defaults.</param>
+    public void SaveOnnx(string path, MixtureDensityFlowOnnxExportOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        new MixtureDensityFlowOnnxExporter(options).WriteFile(Model.Model, Model.FeatureNames, path);
     }
 
     /// <summary>Writes <see cref="OnnxTransformerChain"/>: what ML.NET loads back is that chain.</summary>

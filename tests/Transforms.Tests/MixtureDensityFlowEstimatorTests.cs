@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Datasets;
 using MLNetMixture.Training.Flows;
+using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Transforms.Tests;
 
@@ -15,7 +16,7 @@ public sealed class FittedFlow
         Train = Points(2000, seed: 1);
         Test = Points(1000, seed: 2);
         Pipeline = Context.Transforms.Concatenate("Features", "x", "y")
-            .Append(Context.Transforms.MixtureDensityFlow(new MixtureDensityFlowEstimatorOptions { Training = Settings(), BatchSize = 300 }));
+            .Append(Context.Transforms.MixtureDensityFlow(EstimatorSettings()));
         Model = Pipeline.Fit(Context.Data.LoadFromEnumerable(Train));
         Ours = MixtureDensityFlowModel.Fit(Table(Train), Settings());
     }
@@ -47,6 +48,22 @@ public sealed class FittedFlow
         LearningRate = 3e-3f,
         Threads = 1,
         Seed = 7,
+    };
+
+    /// <summary>The same settings as <see cref="Settings"/>, as the estimator's flat options.</summary>
+    public static MixtureDensityFlowEstimator.Options EstimatorSettings() => new()
+    {
+        FlowType = FlowType.SplineCoupling,
+        Layers = 2,
+        HiddenSizes = [16],
+        SplineBins = 6,
+        Components = 8,
+        Epochs = 10,
+        BatchSize = 128,
+        LearningRate = 3e-3f,
+        Threads = 1,
+        Seed = 7,
+        ScoringBatchSize = 300,
     };
 
     public static FeatureTable Table(IReadOnlyList<Point> points) =>
@@ -93,8 +110,8 @@ public sealed class MixtureDensityFlowEstimatorTests(FittedFlow flow) : IClassFi
     {
         var test = flow.Context.Data.LoadFromEnumerable(flow.Test);
         var features = flow.Context.Transforms.Concatenate("Features", "x", "y").Fit(test).Transform(test);
-        var wide = new MixtureDensityFlowTransformer(flow.Flow.NativeModel, new MixtureDensityFlowEstimatorOptions { BatchSize = 4096 }).Transform(features);
-        var narrow = new MixtureDensityFlowTransformer(flow.Flow.NativeModel, new MixtureDensityFlowEstimatorOptions { BatchSize = 7 }).Transform(features);
+        var wide = new MixtureDensityFlowTransformer(flow.Flow.Model, new MixtureDensityFlowEstimator.Options { ScoringBatchSize = 4096 }).Transform(features);
+        var narrow = new MixtureDensityFlowTransformer(flow.Flow.Model, new MixtureDensityFlowEstimator.Options { ScoringBatchSize = 7 }).Transform(features);
         Assert.Equal(ColumnReader.Scalars<float>(wide, "LogDensity"), ColumnReader.Scalars<float>(narrow, "LogDensity"));
     }
 
@@ -136,7 +153,7 @@ public sealed class MixtureDensityFlowEstimatorTests(FittedFlow flow) : IClassFi
         flow.Context.Model.Save(flow.Model, test.Schema, stream);
         Console.WriteLine($"8gaussians flow pipeline saved through ML.NET: {stream.Length:N0} bytes");
 
-        // A new context has not seen MLNetMixture.Transforms: ML.NET finds the CustomMapping by the assembly name it saved.
+        // A new context: the saved chain is ML.NET's own transformers only (tests/StockLoader loads it with no MLNetMixture assembly).
         var fresh = new MLContext(seed: 5);
         stream.Position = 0;
         var loaded = fresh.Model.Load(stream, out var inputSchema);
@@ -177,8 +194,8 @@ public sealed class MixtureDensityFlowEstimatorTests(FittedFlow flow) : IClassFi
     [Fact]
     public void Renamed_columns_survive_saving()
     {
-        var options = new MixtureDensityFlowEstimatorOptions { FeatureColumnName = "Point", LogDensityColumnName = "Density", ComponentPosteriorColumnName = "Mode" };
-        var renamed = new MixtureDensityFlowTransformer(flow.Flow.NativeModel, options);
+        var options = new MixtureDensityFlowEstimator.Options { FeatureColumnName = "Point", LogDensityColumnName = "Density", ComponentPosteriorColumnName = "Mode" };
+        var renamed = new MixtureDensityFlowTransformer(flow.Flow.Model, options);
         var test = flow.Context.Data.LoadFromEnumerable(flow.Test);
         var points = flow.Context.Transforms.Concatenate("Point", "x", "y").Fit(test).Transform(test);
         var stream = new MemoryStream();
@@ -200,6 +217,40 @@ public sealed class MixtureDensityFlowEstimatorTests(FittedFlow flow) : IClassFi
         var output = flow.Pipeline.GetOutputSchema(input).ToDictionary(c => c.Name);
         Assert.Equal(SchemaShape.Column.VectorKind.Scalar, output["LogDensity"].Kind);
         Assert.Equal(SchemaShape.Column.VectorKind.Vector, output["ComponentPosterior"].Kind);
+    }
+
+    [Fact]
+    public void SaveOnnx_writes_the_density_graph_in_one_call_with_the_transformers_scores()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"flow-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            flow.Flow.SaveOnnx(path);
+            var table = FittedFlow.Table(flow.Test);
+            using var scorer = OnnxScorer.Load(path);
+            var onnx = scorer.Score(table.Features, table.Rows)["LogDensity"].Floats!;
+            var native = ColumnReader.Scalars<float>(flow.Model.Transform(flow.Context.Data.LoadFromEnumerable(flow.Test)), "LogDensity");
+            Assert.InRange(ColumnReader.MaxAbsDifference([onnx], [native]), 0f, 1e-3f);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Catalog_knobs_left_null_take_the_model_apis_defaults()
+    {
+        var defaults = new MixtureDensityFlowOptions();
+        var plain = flow.Context.Transforms.MixtureDensityFlow().Settings;
+        Assert.Equal(defaults.Components, plain.Components);
+        Assert.Equal(defaults.Layers, plain.Layers);
+        Assert.Equal(defaults.Epochs, plain.Epochs);
+        Assert.Equal(defaults.Seed, plain.Seed);
+        var set = flow.Context.Transforms.MixtureDensityFlow("Point", components: 3, layers: 2, epochs: 7, seed: 9).Settings;
+        Assert.Equal(("Point", 3, 2, 7, 9UL), (set.FeatureColumnName, set.Components, set.Layers, set.Epochs, set.Seed));
+        var model = set.ToModelOptions();
+        Assert.Equal((3, 2, 7, 9UL), (model.Components, model.Layers, model.Epochs, model.Seed));
     }
 
     /// <summary>The mean test log-likelihood of the maximum-likelihood Gaussian of the training points.</summary>

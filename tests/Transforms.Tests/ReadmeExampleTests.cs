@@ -57,9 +57,12 @@ public sealed class ReadmeExampleTests
         var points = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 2000).Select(i =>
             new Point { X = MathF.Cos(i) * (i % 2 == 0 ? 1f : 3f), Y = MathF.Sin(i) * (i % 2 == 0 ? 1f : 3f) }));
         var pipeline = ml.Transforms.Concatenate("Features", "X", "Y")
-            .Append(ml.Transforms.MixtureDensityFlow(new MixtureDensityFlowEstimatorOptions
+            .Append(ml.Transforms.MixtureDensityFlow(new MixtureDensityFlowEstimator.Options
             {
-                Training = new() { Components = 4, Epochs = 5, Seed = 1, Threads = 2 },
+                Components = 4,
+                Epochs = 5,
+                Seed = 1,
+                Threads = 2,
             }));
         var model = pipeline.Fit(points);
         string path = Path.Combine(Path.GetTempPath(), $"rings-{Environment.ProcessId}.zip");

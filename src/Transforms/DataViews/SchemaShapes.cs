@@ -37,6 +37,9 @@ internal static class SchemaShapes
     /// <summary>An Int64 column, with no annotations.</summary>
     public static SchemaShape.Column Int64(string name) => Declared<Int64Row>(name, NumberDataViewType.Int64);
 
+    /// <summary>A Boolean column, with no annotations.</summary>
+    public static SchemaShape.Column Boolean(string name) => Declared<BooleanRow>(name, BooleanDataViewType.Instance);
+
     /// <summary>A UInt32 column, with no annotations.</summary>
     public static SchemaShape.Column UInt32(string name) => Declared<UInt32Row>(name, NumberDataViewType.UInt32);
 
@@ -102,6 +105,12 @@ internal static class SchemaShapes
     private sealed class SingleRow
     {
         public float Value = 0f;
+    }
+
+    /// <summary>Carries a Boolean column declaration.</summary>
+    private sealed class BooleanRow
+    {
+        public bool Value = false;
     }
 
     /// <summary>Carries a UInt32 column declaration.</summary>

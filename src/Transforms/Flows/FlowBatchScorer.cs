@@ -13,7 +13,7 @@ internal sealed class FlowBatchScorer : BatchScorer
     private readonly FeatureInput[] _inputs;
     private readonly DataViewSchema.DetachedColumn[] _outputs;
 
-    public FlowBatchScorer(MixtureDensityFlowModel model, MixtureDensityFlowEstimatorOptions options)
+    public FlowBatchScorer(MixtureDensityFlowModel model, MixtureDensityFlowEstimator.Options options)
     {
         _model = model;
         _inputs = [new FeatureInput(options.FeatureColumnName, model.Dimension)];
@@ -23,7 +23,7 @@ internal sealed class FlowBatchScorer : BatchScorer
             new DataViewSchema.DetachedColumn(options.LogDensityColumnName, NumberDataViewType.Single),
             new DataViewSchema.DetachedColumn(options.ComponentPosteriorColumnName, new VectorDataViewType(NumberDataViewType.Single, model.Components), ColumnNames.SlotNames(slots)),
         ];
-        BatchSize = options.BatchSize;
+        BatchSize = options.ScoringBatchSize;
     }
 
     public override IReadOnlyList<FeatureInput> Inputs => _inputs;
