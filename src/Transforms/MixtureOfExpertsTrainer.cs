@@ -50,12 +50,12 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
     /// <param name="options">The settings; null uses the defaults. They are copied and checked.</param>
     public MixtureOfExpertsTrainer(Options? options = null)
     {
-        TrainerOptions = options?.Clone() ?? new Options();
-        TrainerOptions.Validate();
+        Settings = options?.Clone() ?? new Options();
+        Settings.Validate();
     }
 
     /// <summary>The settings (a copy of those given).</summary>
-    public Options TrainerOptions { get; }
+    public Options Settings { get; }
 
     /// <summary>Trains on <paramref name="input"/>, holding out <see cref="Options.ValidationFraction"/> of it for early stopping.</summary>
     public MixtureOfExpertsPredictionTransformer Fit(IDataView input) => Fit(input, null);
@@ -69,7 +69,7 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
     public MixtureOfExpertsPredictionTransformer Fit(IDataView trainData, IDataView? validationData)
     {
         ArgumentNullException.ThrowIfNull(trainData);
-        var o = TrainerOptions;
+        var o = Settings;
         var (featureColumn, labelColumn, classes, width) = Columns(trainData.Schema);
 
         // Settle the device before training, so that a CUDA request that cannot be met fails (or falls back) at once.
@@ -111,7 +111,7 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var o = TrainerOptions;
+        var o = Settings;
         SchemaShapes.Require(inputSchema, o.FeatureColumnName, c => c.Kind == SchemaShape.Column.VectorKind.Vector && !c.IsKey && c.ItemType == NumberDataViewType.Single, "a known-size vector of Single", Name);
         SchemaShapes.Require(inputSchema, o.LabelColumnName, c => c.Kind == SchemaShape.Column.VectorKind.Scalar && c.IsKey, "a scalar key (map it with MapValueToKey)", Name);
         if (o.ExampleWeightColumnName is { } weight)
@@ -134,7 +134,7 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
 
     private (DataViewSchema.Column Features, DataViewSchema.Column Label, int Classes, int Width) Columns(DataViewSchema schema)
     {
-        var o = TrainerOptions;
+        var o = Settings;
         var label = schema.GetColumnOrNull(o.LabelColumnName)
             ?? throw new ArgumentOutOfRangeException(nameof(schema), $"{Name} needs label column '{o.LabelColumnName}', which the data does not have. Its columns: {BatchScoringSchema.Describe(schema)}.");
         int classes = TrainingRows.ClassCount(label, Name);
@@ -154,7 +154,7 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
 
     private DataViewSchema.Column? WeightColumn(DataViewSchema schema)
     {
-        if (TrainerOptions.ExampleWeightColumnName is not { } name)
+        if (Settings.ExampleWeightColumnName is not { } name)
         {
             return null;
         }

@@ -87,13 +87,13 @@ public sealed class MixtureOfExpertsTrainerTests
     public void Catalog_overload_keeps_the_model_api_defaults_for_null_knobs()
     {
         var defaults = new MixtureOfExpertsModelOptions();
-        var plain = _ml.MulticlassClassification.Trainers.MixtureOfExperts().TrainerOptions;
+        var plain = _ml.MulticlassClassification.Trainers.MixtureOfExperts().Settings;
         Assert.Equal(defaults.Experts, plain.Experts);
         Assert.Equal(defaults.Epochs, plain.Epochs);
         Assert.Equal(defaults.LearningRate, plain.LearningRate);
         Assert.Equal(defaults.BatchSize, plain.BatchSize);
 
-        var set = _ml.MulticlassClassification.Trainers.MixtureOfExperts("Key", "X", experts: 3, epochs: 7, learningRate: 0.5f).TrainerOptions;
+        var set = _ml.MulticlassClassification.Trainers.MixtureOfExperts("Key", "X", experts: 3, epochs: 7, learningRate: 0.5f).Settings;
         Assert.Equal(("Key", "X", 3, 7, 0.5f), (set.LabelColumnName, set.FeatureColumnName, set.Experts, set.Epochs, set.LearningRate));
         Assert.Equal(defaults.WeightDecay, set.WeightDecay);
     }
