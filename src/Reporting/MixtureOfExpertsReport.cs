@@ -148,28 +148,18 @@ public sealed class MixtureOfExpertsReport
         section.AddFigure(
             new LineChart(loss) { Title = "Loss", XLabel = "epoch", YLabel = "nats per row" },
             $"Training loss and validation log-loss per epoch; the kept parameters are from epoch {training.BestEpoch}.");
-        if (training.History.Any(p => p.Statistics.ContainsKey(MixtureOfExpertsStatistics.ValidationAccuracy)))
-        {
-            section.AddFigure(
-                new LineChart([new LineSeries("validation accuracy", training.History.Select(p => Stat(p, MixtureOfExpertsStatistics.ValidationAccuracy)), epochs)])
-                {
-                    Title = "Validation accuracy",
-                    XLabel = "epoch",
-                    YLabel = "accuracy",
-                },
-                "Fraction of validation rows classified correctly after each epoch.");
-        }
+        AddStatisticFigure(MixtureOfExpertsStatistics.ValidationAccuracy, "validation accuracy", "Validation accuracy", "accuracy", "Fraction of validation rows classified correctly after each epoch.");
+        AddStatisticFigure(MixtureOfExpertsStatistics.Temperature, "temperature", "Gate temperature", "τ", "The Gumbel-softmax temperature at the end of each epoch.");
 
-        if (training.History.Any(p => p.Statistics.ContainsKey(MixtureOfExpertsStatistics.Temperature)))
+        // One line chart of a per-epoch statistic, when the run recorded it.
+        void AddStatisticFigure(string statistic, string series, string title, string yLabel, string caption)
         {
-            section.AddFigure(
-                new LineChart([new LineSeries("temperature", training.History.Select(p => Stat(p, MixtureOfExpertsStatistics.Temperature)), epochs)])
-                {
-                    Title = "Gate temperature",
-                    XLabel = "epoch",
-                    YLabel = "τ",
-                },
-                "The Gumbel-softmax temperature at the end of each epoch.");
+            if (training.History.Any(p => p.Statistics.ContainsKey(statistic)))
+            {
+                section.AddFigure(
+                    new LineChart([new LineSeries(series, training.History.Select(p => Stat(p, statistic)), epochs)]) { Title = title, XLabel = "epoch", YLabel = yLabel },
+                    caption);
+            }
         }
     }
 

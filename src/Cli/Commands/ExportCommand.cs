@@ -93,31 +93,17 @@ public sealed class ExportCommand : ICliCommand
             Description = $"Mixture-of-experts classifier exported from {Path.GetFileName(modelPath)}",
         }));
         var onnx = exporter.ToBytes(model.Standardizer, model.Model, model.ClassLabels, model.FeatureNames);
-        var tritonResult = triton?.Write(ctx, onnx);
-        if (outputPath is null)
+        return WriteOutputs(ctx, onnx, modelPath, outputPath, triton, opset, ExportedLine, new JsonObject
         {
-            ctx.WriteResult(new JsonObject { ["command"] = "export", ["model"] = modelPath, ["opset"] = opset, ["triton"] = tritonResult });
-            return ExitCodes.Success;
-        }
-
-        WriteOnnxFile(outputPath, onnx);
-        long bytes = onnx.LongLength;
-        ctx.WriteResultLine($"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {gate} gate): input Features [N, {model.FeatureNames.Count}]; outputs Score, PredictedLabel, GateProbabilities, Expert" +
-            (mode == MixtureOfExpertsGateMode.GumbelSoftmax ? "; scalar input Temperature." : "."));
-        ctx.WriteResult(new JsonObject
-        {
-            ["command"] = "export",
-            ["model"] = modelPath,
             ["modelKind"] = kind,
-            ["output"] = outputPath,
-            ["bytes"] = bytes,
-            ["opset"] = opset,
             ["gate"] = gate,
             ["features"] = model.FeatureNames.Count,
             ["classes"] = model.ClassLabels.Count,
-            ["triton"] = tritonResult,
         });
-        return ExitCodes.Success;
+
+        string ExportedLine(long bytes) =>
+            $"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {gate} gate): input Features [N, {model.FeatureNames.Count}]; outputs Score, PredictedLabel, GateProbabilities, Expert" +
+            (mode == MixtureOfExpertsGateMode.GumbelSoftmax ? "; scalar input Temperature." : ".");
     }
 
     private static int RunFlow(CliContext ctx, string modelPath, string? outputPath, TritonExportRequest? triton, int opset, string flowMode, float? seed)
@@ -133,29 +119,46 @@ public sealed class ExportCommand : ICliCommand
         };
         var exporter = BadInputGuard.Run(() => new MixtureDensityFlowOnnxExporter(options));
         var onnx = exporter.ToBytes(model.Model, model.FeatureNames);
-        var tritonResult = triton?.Write(ctx, onnx);
-        if (outputPath is null)
+        return WriteOutputs(ctx, onnx, modelPath, outputPath, triton, opset, ExportedLine, new JsonObject
         {
-            ctx.WriteResult(new JsonObject { ["command"] = "export", ["model"] = modelPath, ["opset"] = opset, ["triton"] = tritonResult });
-            return ExitCodes.Success;
-        }
-
-        WriteOnnxFile(outputPath, onnx);
-        long bytes = onnx.LongLength;
-        ctx.WriteResultLine($"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {flowMode} graph of a flow with D = {model.FeatureNames.Count}, K = {model.Model.Components}).");
-        ctx.WriteResult(new JsonObject
-        {
-            ["command"] = "export",
-            ["model"] = modelPath,
             ["modelKind"] = MixtureDensityFlowModel.ModelKind,
-            ["output"] = outputPath,
-            ["bytes"] = bytes,
-            ["opset"] = opset,
             ["mode"] = flowMode,
             ["features"] = model.FeatureNames.Count,
             ["components"] = model.Model.Components,
-            ["triton"] = tritonResult,
         });
+
+        string ExportedLine(long bytes) =>
+            $"Wrote {outputPath} ({bytes:N0} bytes, opset {opset}, {flowMode} graph of a flow with D = {model.FeatureNames.Count}, K = {model.Model.Components}).";
+    }
+
+    /// <summary>
+    /// Writes the Triton repository when asked, then the .onnx file when asked (with its result line), and the JSON
+    /// result: the command, model, output, bytes and opset, then <paramref name="details"/>, then the Triton result.
+    /// </summary>
+    private static int WriteOutputs(CliContext ctx, byte[] onnx, string modelPath, string? outputPath, TritonExportRequest? triton, int opset, Func<long, string> exportedLine, JsonObject details)
+    {
+        var tritonResult = triton?.Write(ctx, onnx);
+        var result = new JsonObject { ["command"] = "export", ["model"] = modelPath };
+        if (outputPath is not null)
+        {
+            WriteOnnxFile(outputPath, onnx);
+            ctx.WriteResultLine(exportedLine(onnx.LongLength));
+            result["output"] = outputPath;
+            result["bytes"] = onnx.LongLength;
+        }
+
+        result["opset"] = opset;
+        if (outputPath is not null)
+        {
+            foreach (var (key, value) in details.ToList())
+            {
+                details.Remove(key);
+                result[key] = value;
+            }
+        }
+
+        result["triton"] = tritonResult;
+        ctx.WriteResult(result);
         return ExitCodes.Success;
     }
 
