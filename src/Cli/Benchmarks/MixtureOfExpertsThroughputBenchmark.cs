@@ -35,6 +35,18 @@ public sealed class MixtureOfExpertsThroughputBenchmark
     /// <summary>Rows per training step.</summary>
     public const int TrainingBatchSize = 256;
 
+    /// <summary>Input features of the wide synthetic case (an MNIST-sized row).</summary>
+    public const int WideInputs = 784;
+
+    /// <summary>The experts' hidden width in the wide synthetic case.</summary>
+    public const int WideHidden = 128;
+
+    /// <summary>Classes of the wide synthetic case.</summary>
+    public const int WideClasses = 10;
+
+    /// <summary>Training rows of the wide synthetic case.</summary>
+    public const int WideRows = 60000;
+
     private readonly float[] _pool;
     private readonly IReadOnlyList<string> _classLabels;
 
@@ -74,6 +86,12 @@ public sealed class MixtureOfExpertsThroughputBenchmark
 
     /// <summary>The epochs trained, or 0 for a model not trained here.</summary>
     public int TrainingEpochs { get; private init; }
+
+    /// <summary>The matrix-product FLOPs of one training sample (<see cref="FlopsPerTrainingSample"/>), or 0 for a model not trained here.</summary>
+    public double TrainingFlopsPerSample { get; private init; }
+
+    /// <summary>Training GFLOP/s of the matrix products (<see cref="TrainingSamplesPerSecond"/> x <see cref="TrainingFlopsPerSample"/>), or null for a model not trained here.</summary>
+    public double? TrainingGflops => TrainingSamplesPerSecond * TrainingFlopsPerSample / 1e9;
 
     /// <summary>A letter-shaped model, freshly initialised, with 16,384 standard-normal rows.</summary>
     /// <param name="seed">Seed of the initialisation and the rows.</param>
@@ -124,24 +142,103 @@ public sealed class MixtureOfExpertsThroughputBenchmark
         var clock = Stopwatch.StartNew();
         var model = new MixtureOfExpertsEstimator(options).Fit(
             train,
-            progress: new SynchronousProgress(p =>
-            {
-                rates.Add(p.SamplesPerSecond);
-                if (p.Epoch >= minimumEpochs && clock.Elapsed.TotalSeconds >= seconds)
-                {
-                    stop.Cancel();
-                }
-            }),
+            progress: new SynchronousProgress(p => Record(p, rates, minimumEpochs, seconds, clock, stop)),
             cancellation: stop.Token);
         cancellation.ThrowIfCancellationRequested();
 
-        var steady = (rates.Count > 1 ? rates.Skip(1) : rates).Order().ToArray();
         var rows = test.Features.ToArray();
         model.Standardizer.Apply(rows);
         return new MixtureOfExpertsThroughputBenchmark(model.Model, model.ClassLabels, rows, $"MoE letter D={train.Columns}, C={model.ClassLabels.Count}, K={Experts} experts, hidden {ExpertHidden}")
         {
-            TrainingSamplesPerSecond = steady[steady.Length / 2],
+            TrainingSamplesPerSecond = SteadyRate(rates),
             TrainingEpochs = rates.Count,
+            TrainingFlopsPerSample = FlopsPerTrainingSample(train.Columns, model.ClassLabels.Count, Experts, ExpertHidden),
+        };
+    }
+
+    /// <summary>
+    /// The wide synthetic data set, generated identically by benchmarks/reference/moe_torch.py --wide:
+    /// <see cref="WideRows"/> x <see cref="WideInputs"/> features, element e (row-major) being
+    /// <c>(fmix32(e * 0x9E3779B9) &gt;&gt; 8) * 2^-24 - 0.5</c> times sqrt(12) in float32 (uniform, unit variance;
+    /// fmix32 is MurmurHash3's finaliser), and each row's label the first index of the largest of its first
+    /// <see cref="WideClasses"/> features.
+    /// </summary>
+    public static (float[] Features, int[] Labels) WideSynthetic()
+    {
+        var features = GC.AllocateUninitializedArray<float>(WideRows * WideInputs);
+        const float scale = 3.4641016f; // sqrt(12)
+        for (int e = 0; e < features.Length; e++)
+        {
+            uint h = unchecked((uint)e * 0x9E3779B9u);
+            h ^= h >> 16;
+            h = unchecked(h * 0x85EBCA6Bu);
+            h ^= h >> 13;
+            h = unchecked(h * 0xC2B2AE35u);
+            h ^= h >> 16;
+            features[e] = (((h >> 8) * (1f / 16777216f)) - 0.5f) * scale;
+        }
+
+        var labels = new int[WideRows];
+        for (int r = 0; r < WideRows; r++)
+        {
+            labels[r] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(features.AsSpan(r * WideInputs, WideClasses));
+        }
+
+        return (features, labels);
+    }
+
+    /// <summary>
+    /// Floating-point operations of one training sample's matrix products (a multiply-add counts two) for a linear
+    /// gate and experts with one hidden layer, marginal objective: forward <c>2Dk + 2DkH + 2kHC</c>; backward the
+    /// weight gradients of all three and the hidden activations' gradient (the input's is not needed), so
+    /// <c>4Dk + 4DkH + 6kHC</c> in all. Element-wise work (softmaxes, ReLU, AdamW) is not counted.
+    /// </summary>
+    /// <param name="inputs">D.</param>
+    /// <param name="classes">C.</param>
+    /// <param name="experts">k.</param>
+    /// <param name="hidden">H.</param>
+    public static double FlopsPerTrainingSample(int inputs, int classes, int experts, int hidden)
+        => (4.0 * inputs * experts) + (4.0 * inputs * experts * hidden) + (6.0 * experts * hidden * classes);
+
+    /// <summary>
+    /// Trains on <see cref="WideSynthetic"/> (D = 784, C = 10, K = 8 experts with hidden 128, marginal, batch 256,
+    /// no validation, the estimator's default AdamW, cosine schedule and clipping) for at least
+    /// <paramref name="minimumEpochs"/> epochs and until <paramref name="seconds"/> have passed, recording the
+    /// training rate; inference is then measured on the first 4,096 rows.
+    /// </summary>
+    /// <param name="threads">Training and inference threads (at least 1).</param>
+    /// <param name="minimumEpochs">Epochs to train at the least (at least 1).</param>
+    /// <param name="seconds">Least training time; 0 trains exactly <paramref name="minimumEpochs"/> epochs.</param>
+    /// <param name="cancellation">Stops training (then <see cref="OperationCanceledException"/> is thrown).</param>
+    public static MixtureOfExpertsThroughputBenchmark TrainOnWideSynthetic(int threads, int minimumEpochs, double seconds, CancellationToken cancellation = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minimumEpochs);
+        var (features, labels) = WideSynthetic();
+        var defaults = new MixtureOfExpertsEstimatorOptions();
+        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(WideInputs, WideClasses, Experts) { ExpertHiddenSizes = [WideHidden], Activation = Activation.Relu, Seed = defaults.Seed });
+        var objective = new MixtureOfExpertsObjective(model, new Tensor(features, WideRows, WideInputs), labels, new MixtureOfExpertsTrainingOptions { Objective = GateObjective.Marginal }) { Threads = threads };
+        var trainer = new TrainerOptions
+        {
+            Epochs = seconds > 0 ? 1000 : minimumEpochs,
+            BatchSize = TrainingBatchSize,
+            LearningRate = defaults.LearningRate,
+            WeightDecay = defaults.WeightDecay,
+            Schedule = defaults.LearningRateSchedule,
+            Seed = defaults.Seed,
+            Threads = threads,
+        };
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var rates = new List<double>();
+        var clock = Stopwatch.StartNew();
+        MinibatchTrainer.Fit(objective, trainer, new SynchronousProgress(p => Record(p, rates, minimumEpochs, seconds, clock, stop)), stop.Token);
+        cancellation.ThrowIfCancellationRequested();
+        var labelNames = Enumerable.Range(0, WideClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return new MixtureOfExpertsThroughputBenchmark(model, labelNames, features[..(4096 * WideInputs)], $"MoE wide synthetic D={WideInputs}, C={WideClasses}, K={Experts} experts, hidden {WideHidden}")
+        {
+            TrainingSamplesPerSecond = SteadyRate(rates),
+            TrainingEpochs = rates.Count,
+            TrainingFlopsPerSample = FlopsPerTrainingSample(WideInputs, WideClasses, Experts, WideHidden),
         };
     }
 
@@ -185,6 +282,22 @@ public sealed class MixtureOfExpertsThroughputBenchmark
         var inputs = RowBatches.Cut(_pool, Model.Inputs, batch);
         using var scorer = OnnxScorer.Load(onnxModel, new OnnxScoringOptions { BatchSize = batch, IntraOpThreads = threads });
         return ThroughputMeter.Measure(i => scorer.Score(inputs[i % inputs.Length], batch), batch, plan, cancellation);
+    }
+
+    private static void Record(TrainingProgress p, List<double> rates, int minimumEpochs, double seconds, Stopwatch clock, CancellationTokenSource stop)
+    {
+        rates.Add(p.SamplesPerSecond);
+        if (p.Epoch >= minimumEpochs && clock.Elapsed.TotalSeconds >= seconds)
+        {
+            stop.Cancel();
+        }
+    }
+
+    /// <summary>The median epoch rate from the second epoch on (the first alone if only one ran).</summary>
+    private static double SteadyRate(List<double> rates)
+    {
+        var steady = (rates.Count > 1 ? rates.Skip(1) : rates).Order().ToArray();
+        return steady[steady.Length / 2];
     }
 
     private Tensor[] Tensors(int batch) =>
