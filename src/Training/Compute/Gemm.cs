@@ -25,7 +25,7 @@ public static class Gemm
         bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         float beta, Span<float> c, int ldc, int maxThreads = 0)
-        => Multiply(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxThreads, GemmKernel.PreferredWidth);
+        => Multiply(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxThreads, GemmKernel.WidthFor(n));
 
     /// <summary>
     /// As the public overload, with the micro-kernel pinned to <paramref name="width"/> and, when

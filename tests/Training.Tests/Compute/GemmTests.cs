@@ -160,6 +160,28 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public void Every_micro_kernel_width_gives_bit_identical_results_so_narrow_products_may_use_a_narrower_one()
+    {
+        // WidthFor runs products at most 16 columns wide with the 256-bit kernel: that is only invisible if every
+        // kernel does the same arithmetic for each element.
+        Assert.Equal(GemmKernel.PreferredWidth == GemmVectorWidth.Bits512 ? GemmVectorWidth.Bits256 : GemmKernel.PreferredWidth, GemmKernel.WidthFor(16));
+        Assert.Equal(GemmKernel.PreferredWidth, GemmKernel.WidthFor(17));
+        foreach (var (ta, tb) in AllTransposes)
+        {
+            foreach (var (m, n, k) in new[] { (512, 16, 256), (7, 9, 300), (65, 40, 33) })
+            {
+                float[]? first = null;
+                foreach (var width in new[] { GemmVectorWidth.Bits128, GemmVectorWidth.Bits256, GemmVectorWidth.Bits512 })
+                {
+                    float[] c = new Problem(ta, tb, m, n, k, seed: 3 + n, padA: 1, padC: 2) { Width = width }.Compute(0.7f, 1f, threads: 1);
+                    first ??= c;
+                    Assert.Equal(first.Select(BitConverter.SingleToInt32Bits), c.Select(BitConverter.SingleToInt32Bits));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Back_to_back_accumulating_calls_run_every_chunk_exactly_once()
     {
         // beta = 1 accumulation makes a chunk computed twice (or skipped) visible in C.
