@@ -459,6 +459,7 @@ public sealed partial class Tape
 
             case OpKind.Where: BackwardWhere(n, g, y); return;
             case OpKind.PickLast: BackwardPickLast(n, g); return;
+            case OpKind.MixtureLogLikelihood: BackwardMixtureLogLikelihood(n, g); return;
             case OpKind.External:
                 {
                     var grads = (Tensor)n.Extra!;

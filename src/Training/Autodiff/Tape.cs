@@ -55,7 +55,7 @@ public sealed partial class Tape : IComputeGraph
                 _pool.Return(_values[i]);
             }
 
-            if (_nodes[i].Op == OpKind.External && _nodes[i].Extra is Tensor kept)
+            if (_nodes[i].Op is OpKind.External or OpKind.MixtureLogLikelihood && _nodes[i].Extra is Tensor kept)
             {
                 _pool.Return(kept);
             }
@@ -241,6 +241,7 @@ public sealed partial class Tape : IComputeGraph
         NoGradient,
         Where,
         PickLast,
+        MixtureLogLikelihood,
         External,
     }
 

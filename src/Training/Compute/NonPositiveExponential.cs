@@ -54,8 +54,9 @@ internal static class NonPositiveExponential
         }
     }
 
+    /// <summary>exp(x) lane by lane for x &lt;= 0 (the vector core of <see cref="Compute"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Evaluate(Vector256<float> x)
+    internal static Vector256<float> Evaluate(Vector256<float> x)
     {
         var clamped = Vector256.Max(x, Vector256.Create(Cutoff));
         var n = Vector256.Round(clamped * Vector256.Create(Log2E));
@@ -72,8 +73,9 @@ internal static class NonPositiveExponential
         p = Vector256.FusedMultiplyAdd(p, reduced, Vector256<float>.One);
         p = Vector256.FusedMultiplyAdd(p, reduced, Vector256<float>.One);
 
-        // 2^n for n in [-126, 0]: the biased exponent n + 127 in bits 23..30.
-        var scale = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
+        // 2^n for n in [-126, 0]: the biased exponent n + 127 in bits 23..30. n is a small integer (or NaN, which the
+        // polynomial carries through), so the native conversion needs no saturation fix-up.
+        var scale = (Vector256.ConvertToInt32Native(n) + Vector256.Create(127)) << 23;
         var y = p * scale.AsSingle();
         return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(Cutoff)), Vector256<float>.Zero, y);
     }

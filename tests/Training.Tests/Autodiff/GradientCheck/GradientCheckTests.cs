@@ -21,6 +21,7 @@ public sealed class GradientCheckTests
             .Select(m => m.Name)
             .Where(n => !notDifferentiable.Contains(n))
             .Append(nameof(Tape.PickLast))
+            .Append(nameof(Tape.MixtureLogLikelihood))
             .Append(nameof(Tape.External))
             .Distinct()
             .ToList();

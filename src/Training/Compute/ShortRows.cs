@@ -1,0 +1,145 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace MLNetMixture.Training.Compute;
+
+/// <summary>
+/// Work on one short row (the C classes of one expert, the K experts of one row): a maximum, shifted exponentials
+/// and their sum, a scaled copy; each one inline loop of 256-bit vectors whose ragged end is an overlapping vector,
+/// so a row of 26 costs four vector steps instead of the fixed cost of a library call per reduction.
+/// </summary>
+/// <remarks>
+/// The exponentials are <see cref="NonPositiveExponential"/>'s, so the shift must be at least every element (the
+/// row's maximum). The sum's order differs from <see cref="TensorPrimitives.Sum(ReadOnlySpan{float})"/>'s: results
+/// agree to float32 rounding. Rows shorter than a vector, and machines without 256-bit vectors, take a scalar loop.
+/// </remarks>
+internal static class ShortRows
+{
+    /// <summary>
+    /// The largest element; -infinity for an empty row. With NaN elements the result may be NaN or the largest of the
+    /// others (the processor's native maximum): a sum of exponentials shifted by it is NaN either way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Max(ref float row, int n)
+    {
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
+        {
+            var m = Vector256.LoadUnsafe(ref row);
+            int i = Vector256<float>.Count;
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                m = Vector256.MaxNative(m, Vector256.LoadUnsafe(ref row, (nuint)i));
+            }
+
+            if (i < n)
+            {
+                // Overlapping the last full step changes nothing for a maximum.
+                m = Vector256.MaxNative(m, Vector256.LoadUnsafe(ref row, (nuint)(n - Vector256<float>.Count)));
+            }
+
+            return HorizontalMax(m);
+        }
+
+        float max = float.NegativeInfinity;
+        for (int i = 0; i < n; i++)
+        {
+            max = MathF.Max(max, Unsafe.Add(ref row, i));
+        }
+
+        return max;
+    }
+
+    /// <summary>
+    /// <c>exponentials[i] = exp(row[i] - shift)</c> and their sum, for a shift at least every element;
+    /// <paramref name="exponentials"/> may be <paramref name="row"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float StoreExponentials(ref float row, int n, float shift, ref float exponentials)
+    {
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
+        {
+            var s = Vector256.Create(shift);
+            var sum = Vector256<float>.Zero;
+            int i = 0;
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var e = NonPositiveExponential.Evaluate(Vector256.LoadUnsafe(ref row, (nuint)i) - s);
+                e.StoreUnsafe(ref exponentials, (nuint)i);
+                sum += e;
+            }
+
+            if (i < n)
+            {
+                // The overlapping last step stores only its new lanes: in place, the others already hold exponentials.
+                nuint at = (nuint)(n - Vector256<float>.Count);
+                var mask = TailMask(n - i);
+                var x = Vector256.LoadUnsafe(ref row, at);
+                var e = NonPositiveExponential.Evaluate(x - s);
+                Vector256.ConditionalSelect(mask, e, Vector256.LoadUnsafe(ref exponentials, at)).StoreUnsafe(ref exponentials, at);
+                sum += e & mask;
+            }
+
+            return Vector256.Sum(sum);
+        }
+
+        float total = 0f;
+        for (int i = 0; i < n; i++)
+        {
+            float x = Unsafe.Add(ref row, i) - shift;
+            float e = x < NonPositiveExponential.Cutoff ? 0f : MathF.Exp(x);
+            Unsafe.Add(ref exponentials, i) = e;
+            total += e;
+        }
+
+        return total;
+    }
+
+    /// <summary><c>destination[i] = (accumulate ? destination[i] : 0) + scale * values[i]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaled(ref float values, int n, float scale, ref float destination, bool accumulate)
+    {
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
+        {
+            var f = Vector256.Create(scale);
+            int i = 0;
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var term = Vector256.LoadUnsafe(ref values, (nuint)i) * f;
+                (accumulate ? Vector256.LoadUnsafe(ref destination, (nuint)i) + term : term).StoreUnsafe(ref destination, (nuint)i);
+            }
+
+            if (i < n)
+            {
+                nuint at = (nuint)(n - Vector256<float>.Count);
+                var term = Vector256.LoadUnsafe(ref values, at) * f;
+                var old = Vector256.LoadUnsafe(ref destination, at);
+                var mask = TailMask(n - i);
+                (accumulate ? old + (term & mask) : Vector256.ConditionalSelect(mask, term, old)).StoreUnsafe(ref destination, at);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            float term = scale * Unsafe.Add(ref values, i);
+            ref float d = ref Unsafe.Add(ref destination, i);
+            d = accumulate ? d + term : term;
+        }
+    }
+
+    /// <summary>The horizontal maximum of a vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HorizontalMax(Vector256<float> v)
+    {
+        var h = Vector128.MaxNative(v.GetLower(), v.GetUpper());
+        h = Vector128.MaxNative(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
+        h = Vector128.MaxNative(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
+        return h.ToScalar();
+    }
+
+    /// <summary>All-ones in the last <paramref name="count"/> lanes (1 to 7), zero in the others.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> TailMask(int count)
+        => Vector256.GreaterThanOrEqual(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(Vector256<float>.Count - count)).AsSingle();
+}
