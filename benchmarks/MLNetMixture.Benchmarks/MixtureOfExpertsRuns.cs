@@ -145,7 +145,8 @@ public static class MixtureOfExpertsRuns
             double peak = 100 * gflops / (MachineDescription.PeakGflopsPerCore * threads);
             double soft = bench.MeasureSoft(Math.Min(bench.PoolRows, 4096), threads, plan).Median;
             double top1 = bench.MeasureTopOne(Math.Min(bench.PoolRows, 4096), threads, plan).Median;
-            Console.WriteLine(string.Create(Inv, $"threads {threads}: training {trainRate,9:N0} samples/s {gflops,6:F1} GFLOP/s ({peak:F0}% of peak) (median of epochs 2..{epochs})  inference soft {soft,10:N0} rows/s  top-1 {top1,10:N0} rows/s  top-1/soft {top1 / soft:F2}x  load {Load()}"));
+            double cpuRate = bench.TrainingSamplesPerCpuSecond!.Value;
+            Console.WriteLine(string.Create(Inv, $"threads {threads}: training {trainRate,9:N0} samples/s {gflops,6:F1} GFLOP/s ({peak:F0}% of peak), {cpuRate,9:N0} per CPU-second (median of epochs 2..{epochs})  inference soft {soft,10:N0} rows/s  top-1 {top1,10:N0} rows/s  top-1/soft {top1 / soft:F2}x  load {Load()}"));
         }
     }
 

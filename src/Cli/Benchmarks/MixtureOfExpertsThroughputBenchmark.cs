@@ -90,6 +90,13 @@ public sealed class MixtureOfExpertsThroughputBenchmark
     /// <summary>The matrix-product FLOPs of one training sample (<see cref="FlopsPerTrainingSample"/>), or 0 for a model not trained here.</summary>
     public double TrainingFlopsPerSample { get; private init; }
 
+    /// <summary>
+    /// Training samples per second of the process's CPU time (all threads, spin-waiting included; the median over epochs
+    /// 2 onwards), or null for a model not trained here. With one thread it is the rate the process would reach with a
+    /// core to itself, a steadier figure than <see cref="TrainingSamplesPerSecond"/> on a shared machine.
+    /// </summary>
+    public double? TrainingSamplesPerCpuSecond { get; private init; }
+
     /// <summary>Training GFLOP/s of the matrix products (<see cref="TrainingSamplesPerSecond"/> x <see cref="TrainingFlopsPerSample"/>), or null for a model not trained here.</summary>
     public double? TrainingGflops => TrainingSamplesPerSecond * TrainingFlopsPerSample / 1e9;
 
@@ -115,7 +122,11 @@ public sealed class MixtureOfExpertsThroughputBenchmark
     /// <param name="minimumEpochs">Epochs to train at the least (at least 1).</param>
     /// <param name="seconds">Least training time; 0 trains exactly <paramref name="minimumEpochs"/> epochs.</param>
     /// <param name="cancellation">Stops training (then <see cref="OperationCanceledException"/> is thrown).</param>
-    public static MixtureOfExpertsThroughputBenchmark TrainOnLetter(string dataDirectory, int threads, int minimumEpochs, double seconds, CancellationToken cancellation = default)
+    /// <param name="warmupSeconds">
+    /// A throw-away training run of this long first, so that the measured epochs run the just-in-time compiler's final
+    /// code (its background compilations otherwise take CPU time from the first few short epochs); 0 for none.
+    /// </param>
+    public static MixtureOfExpertsThroughputBenchmark TrainOnLetter(string dataDirectory, int threads, int minimumEpochs, double seconds, CancellationToken cancellation = default, double warmupSeconds = 1)
     {
         ArgumentNullException.ThrowIfNull(dataDirectory);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
@@ -137,8 +148,9 @@ public sealed class MixtureOfExpertsThroughputBenchmark
             LoadBalancingWeight = 0,
             Threads = threads,
         };
+        WarmUp(warmupSeconds, cancellation, token => new MixtureOfExpertsEstimator(options).Fit(train, cancellation: token));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var rates = new List<double>();
+        var rates = new EpochRates(TrainingBatchSize);
         var clock = Stopwatch.StartNew();
         var model = new MixtureOfExpertsEstimator(options).Fit(
             train,
@@ -150,8 +162,9 @@ public sealed class MixtureOfExpertsThroughputBenchmark
         model.Standardizer.Apply(rows);
         return new MixtureOfExpertsThroughputBenchmark(model.Model, model.ClassLabels, rows, $"MoE letter D={train.Columns}, C={model.ClassLabels.Count}, K={Experts} experts, hidden {ExpertHidden}")
         {
-            TrainingSamplesPerSecond = SteadyRate(rates),
-            TrainingEpochs = rates.Count,
+            TrainingSamplesPerSecond = SteadyRate(rates.Wall),
+            TrainingSamplesPerCpuSecond = SteadyRate(rates.Cpu),
+            TrainingEpochs = rates.Wall.Count,
             TrainingFlopsPerSample = FlopsPerTrainingSample(train.Columns, model.ClassLabels.Count, Experts, ExpertHidden),
         };
     }
@@ -210,7 +223,8 @@ public sealed class MixtureOfExpertsThroughputBenchmark
     /// <param name="minimumEpochs">Epochs to train at the least (at least 1).</param>
     /// <param name="seconds">Least training time; 0 trains exactly <paramref name="minimumEpochs"/> epochs.</param>
     /// <param name="cancellation">Stops training (then <see cref="OperationCanceledException"/> is thrown).</param>
-    public static MixtureOfExpertsThroughputBenchmark TrainOnWideSynthetic(int threads, int minimumEpochs, double seconds, CancellationToken cancellation = default)
+    /// <param name="warmupSeconds">A throw-away training run of this long first (see <see cref="TrainOnLetter"/>); 0 for none.</param>
+    public static MixtureOfExpertsThroughputBenchmark TrainOnWideSynthetic(int threads, int minimumEpochs, double seconds, CancellationToken cancellation = default, double warmupSeconds = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minimumEpochs);
@@ -228,16 +242,22 @@ public sealed class MixtureOfExpertsThroughputBenchmark
             Seed = defaults.Seed,
             Threads = threads,
         };
+        WarmUp(warmupSeconds, cancellation, token =>
+        {
+            var scratch = new MixtureOfExperts(model.Options);
+            MinibatchTrainer.Fit(new MixtureOfExpertsObjective(scratch, new Tensor(features, WideRows, WideInputs), labels, objective.Options) { Threads = threads }, trainer, cancellation: token);
+        });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var rates = new List<double>();
+        var rates = new EpochRates(TrainingBatchSize);
         var clock = Stopwatch.StartNew();
         MinibatchTrainer.Fit(objective, trainer, new SynchronousProgress(p => Record(p, rates, minimumEpochs, seconds, clock, stop)), stop.Token);
         cancellation.ThrowIfCancellationRequested();
         var labelNames = Enumerable.Range(0, WideClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         return new MixtureOfExpertsThroughputBenchmark(model, labelNames, features[..(4096 * WideInputs)], $"MoE wide synthetic D={WideInputs}, C={WideClasses}, K={Experts} experts, hidden {WideHidden}")
         {
-            TrainingSamplesPerSecond = SteadyRate(rates),
-            TrainingEpochs = rates.Count,
+            TrainingSamplesPerSecond = SteadyRate(rates.Wall),
+            TrainingSamplesPerCpuSecond = SteadyRate(rates.Cpu),
+            TrainingEpochs = rates.Wall.Count,
             TrainingFlopsPerSample = FlopsPerTrainingSample(WideInputs, WideClasses, Experts, WideHidden),
         };
     }
@@ -284,9 +304,28 @@ public sealed class MixtureOfExpertsThroughputBenchmark
         return ThroughputMeter.Measure(i => scorer.Score(inputs[i % inputs.Length], batch), batch, plan, cancellation);
     }
 
-    private static void Record(TrainingProgress p, List<double> rates, int minimumEpochs, double seconds, Stopwatch clock, CancellationTokenSource stop)
+    /// <summary>Runs <paramref name="train"/> until <paramref name="seconds"/> have passed (it must stop when its token is cancelled).</summary>
+    private static void WarmUp(double seconds, CancellationToken cancellation, Action<CancellationToken> train)
     {
-        rates.Add(p.SamplesPerSecond);
+        if (!double.IsFinite(seconds) || seconds < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "The warm-up time must be finite and not negative.");
+        }
+
+        if (seconds == 0)
+        {
+            return;
+        }
+
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timer.CancelAfter(TimeSpan.FromSeconds(seconds));
+        train(timer.Token);
+        cancellation.ThrowIfCancellationRequested();
+    }
+
+    private static void Record(TrainingProgress p, EpochRates rates, int minimumEpochs, double seconds, Stopwatch clock, CancellationTokenSource stop)
+    {
+        rates.Add(p);
         if (p.Epoch >= minimumEpochs && clock.Elapsed.TotalSeconds >= seconds)
         {
             stop.Cancel();
@@ -302,6 +341,29 @@ public sealed class MixtureOfExpertsThroughputBenchmark
 
     private Tensor[] Tensors(int batch) =>
         [.. RowBatches.Cut(_pool, Model.Inputs, batch).Select(values => new Tensor(values, batch, Model.Inputs))];
+
+    /// <summary>
+    /// Each epoch's training rate by the wall clock (the trainer's) and per second of the process's CPU time, epoch
+    /// end to epoch end (the first epoch's from the start of the process; the steady rate drops it anyway).
+    /// </summary>
+    private sealed class EpochRates(int batch)
+    {
+        private long _lastStep;
+        private double _lastCpuSeconds;
+
+        public List<double> Wall { get; } = [];
+
+        public List<double> Cpu { get; } = [];
+
+        public void Add(TrainingProgress p)
+        {
+            double cpu = Environment.CpuUsage.TotalTime.TotalSeconds;
+            Wall.Add(p.SamplesPerSecond);
+            Cpu.Add((p.Step - _lastStep) * (double)batch / Math.Max(cpu - _lastCpuSeconds, 1e-9));
+            _lastStep = p.Step;
+            _lastCpuSeconds = cpu;
+        }
+    }
 
     /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
     private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -147,6 +148,7 @@ internal static unsafe class GemmKernel
         Blocked<TKernel>(in p, rowStart, rowEnd, colStart, colEnd);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Blocked<TKernel>(in GemmProblem p, int rowStart, int rowEnd, int colStart, int colEnd)
         where TKernel : struct, IGemmMicroKernel
     {
@@ -233,6 +235,7 @@ internal static unsafe class GemmKernel
     /// A ragged tile: staged through a full-size scratch tile and run through the same micro-kernel, so its elements
     /// get exactly the arithmetic they would get inside a full tile.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void EdgeTile<TKernel>(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, int ldc, float alpha, float beta, int rows, int cols, float* scratch)
         where TKernel : struct, IGemmMicroKernel
     {

@@ -11,6 +11,7 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
     public static int Nr => 16;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, nint ldc, float alpha, float beta)
     {
         float* row0 = a, row1 = row0 + rowStrideA, row2 = row1 + rowStrideA, row3 = row2 + rowStrideA, row4 = row3 + rowStrideA, row5 = row4 + rowStrideA;

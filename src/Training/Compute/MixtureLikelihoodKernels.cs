@@ -22,7 +22,9 @@ namespace MLNetMixture.Training.Compute;
 /// </para>
 /// <para>
 /// A row whose every joint term is -infinity (the label impossible under every expert) has ll = -infinity and no
-/// gradient, as the unfused log-sum-exp gives it. Exponentials are <see cref="NonPositiveExponential"/>'s.
+/// gradient, as the unfused log-sum-exp gives it. Exponentials are <see cref="NonPositiveExponential"/>'s. Both
+/// passes are compiled fully optimised from the first call (a short training run would otherwise spend much of its
+/// time in their unoptimised first tier, where the vector helpers are calls).
 /// </para>
 /// </remarks>
 internal static class MixtureLikelihoodKernels
@@ -41,6 +43,7 @@ internal static class MixtureLikelihoodKernels
     /// <param name="classes">C.</param>
     /// <param name="logLikelihood">Receives log p(y|x), [N].</param>
     /// <param name="saved">Receives <see cref="SavedLength"/> floats for <see cref="Backward"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(
         ReadOnlySpan<float> gateLogProbabilities, ReadOnlySpan<float> expertLogits, ReadOnlySpan<int> labels, int experts, int classes,
         Span<float> logLikelihood, Span<float> saved)
@@ -120,6 +123,7 @@ internal static class MixtureLikelihoodKernels
     /// <param name="gateGradient">The gate log-probabilities' gradient [N, K], added to; empty when not wanted.</param>
     /// <param name="logitGradient">The expert logits' gradient [N, K, C]; empty when not wanted.</param>
     /// <param name="overwriteLogitGradient">Write <paramref name="logitGradient"/> instead of adding to it.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(
         ReadOnlySpan<int> labels, int experts, int classes, ReadOnlySpan<float> saved, ReadOnlySpan<float> upstream,
         Span<float> gateGradient, Span<float> logitGradient, bool overwriteLogitGradient)

@@ -29,6 +29,7 @@ internal static class NonPositiveExponential
     public static void InPlace(Span<float> x) => Compute(x, x);
 
     /// <summary>y[i] = exp(x[i]) for x[i] &lt;= 0; <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(ReadOnlySpan<float> x, Span<float> y)
     {
         if (y.Length != x.Length)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 
 namespace MLNetMixture.Training.Compute;
@@ -6,6 +7,7 @@ namespace MLNetMixture.Training.Compute;
 public static class RowKernels
 {
     /// <summary>dst[r] = log sum_j exp(src[r, j]), subtracting the row maximum first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSumExp(ReadOnlySpan<float> src, int rows, int n, Span<float> dst)
     {
         Check(src, rows, n);
@@ -16,6 +18,7 @@ public static class RowKernels
     }
 
     /// <summary>dst row = softmax(src row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax(ReadOnlySpan<float> src, int rows, int n, Span<float> dst)
     {
         Check(src, rows, n);
@@ -37,6 +40,7 @@ public static class RowKernels
     /// (1e4) is rounded to a float32 ulp of 1e-3, and subtracting it from x would put that error into
     /// log-probabilities near 0. Here x - max is exact for the entries that matter and log(sum) lies in [0, log n].
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSoftmax(ReadOnlySpan<float> src, int rows, int n, Span<float> dst)
     {
         Check(src, rows, n);
