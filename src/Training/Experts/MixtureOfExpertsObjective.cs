@@ -42,8 +42,9 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     private readonly int[] _labels;
     private readonly Tensor? _validationFeatures;
     private readonly int[]? _validationLabels;
-    private Tensor? _batchFeatures;
-    private int[] _batchLabels = [];
+    private readonly Lock _partGate = new();
+    private Tensor?[] _partFeatures = [];
+    private int[]?[] _partLabels = [];
     private ITemperatureSchedule? _plannedSchedule;
     private long _plannedFor = -1;
     private float _lastTemperature = float.NaN;
@@ -147,32 +148,70 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     }
 
     /// <inheritdoc />
-    public Var BatchLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step)
+    /// <remarks>False with a load-balancing term: it couples the rows of a batch (a product of two batch means).</remarks>
+    public bool SupportsBatchParts => Options.LoadBalancingWeight == 0f;
+
+    /// <inheritdoc />
+    public Var BatchLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step) => PartLoss(tape, rows, step, new BatchPart(0, 1, rows.Length));
+
+    /// <inheritdoc />
+    public Var BatchPartLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step, BatchPart part)
+    {
+        if (part.Count > 1 && !SupportsBatchParts)
+        {
+            throw new InvalidOperationException("The load-balancing term couples the rows of a batch: the batch cannot be split into parts.");
+        }
+
+        return PartLoss(tape, rows, step, part);
+    }
+
+    private Var PartLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step, BatchPart part)
     {
         ArgumentNullException.ThrowIfNull(tape);
         int d = Model.Inputs;
-        if (_batchFeatures is null || _batchFeatures.Shape[0] != rows.Length)
+        Tensor features;
+        int[] labels;
+        var options = Options;
+
+        // Parts of one step run concurrently: each has its own gather buffers; the temperature schedule is built
+        // once (its cache is shared).
+        lock (_partGate)
         {
-            _batchFeatures = new Tensor(rows.Length, d);
-            _batchLabels = new int[rows.Length];
+            if (_partFeatures.Length != part.Count)
+            {
+                _partFeatures = new Tensor?[part.Count];
+                _partLabels = new int[part.Count][];
+            }
+
+            if (_partFeatures[part.Index] is not { } f || f.Shape[0] != rows.Length)
+            {
+                _partFeatures[part.Index] = f = new Tensor(rows.Length, d);
+                _partLabels[part.Index] = new int[rows.Length];
+            }
+
+            features = f;
+            labels = _partLabels[part.Index]!;
+            if (options.Objective != GateObjective.Marginal)
+            {
+                float temperature = TemperatureAt(step);
+                if (part.Index == 0)
+                {
+                    _lastTemperature = temperature;
+                }
+
+                options = options with { Temperature = temperature };
+            }
         }
 
         var source = _features.Span;
-        var destination = _batchFeatures.Span;
+        var destination = features.Span;
         for (int i = 0; i < rows.Length; i++)
         {
             source.Slice(rows[i] * d, d).CopyTo(destination.Slice(i * d, d));
-            _batchLabels[i] = _labels[rows[i]];
+            labels[i] = _labels[rows[i]];
         }
 
-        var options = Options;
-        if (options.Objective != GateObjective.Marginal)
-        {
-            _lastTemperature = TemperatureAt(step);
-            options = options with { Temperature = _lastTemperature };
-        }
-
-        var terms = Model.Loss(tape, tape.Constant(_batchFeatures), _batchLabels, options, step.Random);
+        var terms = Model.Loss(tape, tape.Constant(features), labels, options, step.Random);
         return terms.Total;
     }
 
