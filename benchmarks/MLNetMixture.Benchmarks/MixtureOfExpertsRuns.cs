@@ -142,7 +142,7 @@ public static class MixtureOfExpertsRuns
                 : MixtureOfExpertsThroughputBenchmark.TrainOnLetter(data, threads, minimumEpochs: epochs, seconds: 0);
             double trainRate = bench.TrainingSamplesPerSecond!.Value;
             double gflops = bench.TrainingGflops!.Value;
-            double peak = 100 * gflops / (MachineDescription.PeakGflopsPerCore * threads);
+            double peak = MachineDescription.PercentOfPeak(gflops, threads);
             double soft = bench.MeasureSoft(Math.Min(bench.PoolRows, 4096), threads, plan).Median;
             double top1 = bench.MeasureTopOne(Math.Min(bench.PoolRows, 4096), threads, plan).Median;
             double cpuRate = bench.TrainingSamplesPerCpuSecond!.Value;

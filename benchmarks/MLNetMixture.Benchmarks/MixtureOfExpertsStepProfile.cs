@@ -117,7 +117,7 @@ internal static partial class MixtureOfExpertsStepProfile
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Phases[i],-16} {us,8:F1} us/step  {100 * ticks[i] / total,5:F1}%"));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"total",-16} {perStep * 1e6,8:F1} us/step  {rate,10:N0} samples/s  {rate * flops / 1e9,6:F1} GFLOP/s ({steps} steps)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"total",-16} {perStep * 1e6,8:F1} us/step  {rate,10:N0} samples/s  {rate * flops / 1e9,6:F1} GFLOP/s, {MachineDescription.PercentOfPeak(rate * flops / 1e9, 1):F0}% of peak ({steps} steps)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  wall clock: {wallRate:N0} samples/s, the main thread on a core {100 * cpuShare:F0}% of the time  load {MixtureOfExpertsRuns.Load()}"));
     }
 

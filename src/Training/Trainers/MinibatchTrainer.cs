@@ -59,6 +59,10 @@ public static class MinibatchTrainer
 
         var batchRows = new int[batch];
         var tape = partitioned is null ? new Tape(options.Threads) : null;
+
+        // Threads = 0 on whole batches: every core splits each matrix product, or one core does, whichever is faster
+        // here (products are bit-identical for any thread count).
+        var chooser = partitioned is null && options.Threads == 0 ? new ThreadCountChooser(1, Environment.ProcessorCount) : null;
         var best = ParameterSnapshot.Capture(parameters);
         double? bestValidation = null;
         int bestEpoch = 0, sinceBest = 0, epochsRun = 0;
@@ -86,6 +90,11 @@ public static class MinibatchTrainer
                 float value;
                 if (partitioned is null)
                 {
+                    if (chooser is not null)
+                    {
+                        tape!.Threads = chooser.BeginStep();
+                    }
+
                     tape!.Reset();
                     var loss = objective.BatchLoss(tape, sampler.Next(), info);
                     value = tape.Value(loss).Span[0];
@@ -93,6 +102,8 @@ public static class MinibatchTrainer
                     {
                         tape.Backward(loss);
                     }
+
+                    chooser?.EndStep();
                 }
                 else
                 {

@@ -43,9 +43,9 @@ public sealed record TrainerOptions
     public int Threads { get; init; }
 
     /// <summary>
-    /// Rows per part at the least when batches are cut into parts (<see cref="DataParallelGradient.PartsFor"/>; default
-    /// <see cref="DataParallelGradient.DefaultRowsPerPart"/>: a batch of 256 is cut in two); 0 keeps every batch whole.
-    /// The parts depend on the batch size alone, never on the thread count.
+    /// Rows per part at the least when batches are cut into parts (<see cref="DataParallelGradient.PartsFor"/>: at most
+    /// one part per core; default <see cref="DataParallelGradient.DefaultRowsPerPart"/>: on two cores a batch of 256
+    /// or more is cut in two); 0 keeps every batch whole. The parts never depend on the thread count.
     /// </summary>
     public int BatchPartRows { get; init; } = DataParallelGradient.DefaultRowsPerPart;
 

@@ -12,22 +12,25 @@ namespace MLNetMixture.Training.Tests.Trainers;
 public sealed class DataParallelGradientTests
 {
     [Theory]
-    [InlineData(256, 128, 2)]
-    [InlineData(512, 128, 4)]
-    [InlineData(100, 128, 1)]
-    [InlineData(5000, 128, 8)]
-    [InlineData(256, 0, 1)]
-    public void A_batch_is_cut_by_its_size_alone(int batch, int rowsPerPart, int parts)
+    [InlineData(256, 128, 2, 2)]
+    [InlineData(512, 128, 2, 2)]
+    [InlineData(512, 128, 16, 4)]
+    [InlineData(100, 128, 2, 1)]
+    [InlineData(5000, 128, 64, 8)]
+    [InlineData(256, 0, 2, 1)]
+    [InlineData(256, 128, 1, 1)]
+    public void A_batch_is_cut_by_its_size_and_the_cores_never_by_the_thread_count(int batch, int rowsPerPart, int cores, int parts)
     {
-        Assert.Equal(parts, DataParallelGradient.PartsFor(batch, rowsPerPart));
+        Assert.Equal(parts, DataParallelGradient.PartsFor(batch, rowsPerPart, cores));
         using var gradient = new DataParallelGradient([new Parameter("p", 1)], batch, threads: 3, rowsPerPart);
-        Assert.Equal(parts, gradient.Parts);
+        int expected = DataParallelGradient.PartsFor(batch, rowsPerPart);
+        Assert.Equal(expected, gradient.Parts);
         int next = 0;
-        for (int p = 0; p < parts; p++)
+        for (int p = 0; p < expected; p++)
         {
             var (start, count) = gradient.PartRows(p);
             Assert.Equal(next, start);
-            Assert.InRange(count, (batch / parts) - 1, (batch / parts) + 1);
+            Assert.InRange(count, (batch / expected) - 1, (batch / expected) + 1);
             next += count;
         }
 
@@ -57,7 +60,7 @@ public sealed class DataParallelGradientTests
         foreach (int threads in new[] { 1, 2, 3, 0 })
         {
             using var gradient = new DataParallelGradient(model.Parameters, batch, threads);
-            Assert.Equal(2, gradient.Parts);
+            Assert.Equal(Math.Min(2, Environment.ProcessorCount), gradient.Parts);
 
             // Enough calls for the automatic choice (threads = 0) to try both candidates.
             for (int call = 0; call < 40; call++)
@@ -130,13 +133,24 @@ public sealed class DataParallelGradientTests
     }
 
     [Fact]
-    public void A_load_balancing_term_keeps_batches_whole()
+    public void A_load_balancing_term_keeps_batches_whole_and_any_thread_count_gives_the_same_parameters()
     {
-        var (model, features, labels) = MixtureOfExpertsProblem();
-        ITrainingObjective objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsTrainingOptions { LoadBalancingWeight = 0.01f });
-        Assert.False(objective.SupportsBatchParts);
-        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 1, BatchSize = 256, Threads = 2 }, cancellation: TestContext.Current.CancellationToken);
-        Assert.Equal(1, result.EpochsRun);
+        float[][]? first = null;
+        foreach (int threads in new[] { 1, 2, 0 })
+        {
+            var (model, features, labels) = MixtureOfExpertsProblem();
+            ITrainingObjective objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsTrainingOptions { LoadBalancingWeight = 0.01f }) { Threads = 1 };
+            Assert.False(objective.SupportsBatchParts);
+
+            // 48 steps: threads = 0 times both candidates (1 thread, every core) and keeps one.
+            MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 3, BatchSize = 32, Seed = 5, Threads = threads }, cancellation: TestContext.Current.CancellationToken);
+            var values = model.Parameters.Select(p => p.Value.Span.ToArray()).ToArray();
+            first ??= values;
+            for (int i = 0; i < values.Length; i++)
+            {
+                Assert.Equal(first[i].Select(BitConverter.SingleToInt32Bits), values[i].Select(BitConverter.SingleToInt32Bits));
+            }
+        }
     }
 
     [Fact]
