@@ -302,7 +302,7 @@ public sealed partial class Tape
             case OpKind.NoGradient:
                 return;
             case OpKind.MatMul: BackwardMatMul(n, g); return;
-            case OpKind.Linear: BackwardLinear(n, g); return;
+            case OpKind.Linear: BackwardLinear(n, g, y); return;
             case OpKind.GroupedLinear: BackwardGroupedLinear(n, g); return;
             case OpKind.Binary: BackwardBinary(n, g, y); return;
             case OpKind.AddScalar: AddInto(GradBuffer(n.A), g.Span); return;
