@@ -113,13 +113,7 @@ public sealed partial class Tape
     }
 
     /// <summary>Adds each of the first <paramref name="rows"/> rows of <paramref name="g"/> to <paramref name="sum"/> (a bias's gradient).</summary>
-    private static void AddRowsInto(ReadOnlySpan<float> g, int rows, Span<float> sum)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            TensorPrimitives.Add(sum, g.Slice(r * sum.Length, sum.Length), sum);
-        }
-    }
+    private static void AddRowsInto(ReadOnlySpan<float> g, int rows, Span<float> sum) => RowKernels.AddColumnSums(g, rows, sum);
 
     private static (int Batch, int M, int K, int N, bool BBatched) MatMulDims(Tensor a, Tensor b, bool transposeB)
     {

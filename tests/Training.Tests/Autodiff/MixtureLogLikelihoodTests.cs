@@ -12,6 +12,7 @@ public sealed class MixtureLogLikelihoodTests
     [InlineData(8, 8)]
     [InlineData(8, 26)]
     [InlineData(11, 33)]
+    [InlineData(17, 16)]
     public void Matches_LogSumExp_of_gate_plus_picked_log_softmax_in_value_and_gradient(int experts, int classes)
     {
         const int rows = 13;
