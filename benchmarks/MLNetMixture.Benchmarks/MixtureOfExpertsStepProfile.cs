@@ -70,9 +70,9 @@ internal static partial class MixtureOfExpertsStepProfile
 
             long t0 = now();
             var rows = sampler.Next();
+            MinibatchSampler.GatherRows(features.Span, d, rows, x.Span);
             for (int i = 0; i < batch; i++)
             {
-                features.Span.Slice(rows[i] * d, d).CopyTo(x.Span.Slice(i * d, d));
                 y[i] = labels[rows[i]];
             }
 

@@ -63,31 +63,41 @@ internal static class MixtureLikelihoodKernels
         ref float w = ref MemoryMarshal.GetReference(posterior);
         ref float sums = ref MemoryMarshal.GetReference(inverseSums);
 
-        // Every expert row's maximum (parked in the posterior buffer), then the exponentials shifted by it and their
-        // sum: two loops, so that rows overlap in the processor instead of each waiting for its own maximum.
-        for (int cell = 0; cell < cells; cell++)
-        {
-            Unsafe.Add(ref w, cell) = ShortRows.Max(ref Unsafe.Add(ref logits, (nint)cell * classes), classes);
-        }
-
+        // Every expert row's maximum (parked in the posterior buffer) and the row shifted by it; then one exponential
+        // over the whole block (a short row's vector tail and reductions cost as much as its exponentials); then the
+        // rows' sums.
         for (int cell = 0; cell < cells; cell++)
         {
             nint at = (nint)cell * classes;
-            Unsafe.Add(ref sums, cell) = ShortRows.StoreExponentials(ref Unsafe.Add(ref logits, at), classes, Unsafe.Add(ref w, cell), ref Unsafe.Add(ref e, at));
+            ref float row = ref Unsafe.Add(ref logits, at);
+            float max = ShortRows.Max(ref row, classes);
+            Unsafe.Add(ref w, cell) = max;
+            ShortRows.Shift(ref row, classes, max, ref Unsafe.Add(ref e, at));
+        }
+
+        NonPositiveExponential.InPlace(exponentials);
+        for (int cell = 0; cell < cells; cell++)
+        {
+            Unsafe.Add(ref sums, cell) = ShortRows.Sum(ref Unsafe.Add(ref e, (nint)cell * classes), classes);
         }
 
         // log p(y|x,z=k) = logits[k, y] - max_k - log(sum_k), one vectorised log for the block.
-        Span<float> logSum = stackalloc float[Math.Min(cells, 1024)];
-        for (int start = 0; start < cells; start += logSum.Length)
+        // (Chunks of whole rows, so no cell index is divided to find its row.)
+        int rowsPerChunk = Math.Max(1, 1024 / experts);
+        Span<float> logSum = stackalloc float[Math.Min(rows, rowsPerChunk) * experts];
+        for (int first = 0; first < rows; first += rowsPerChunk)
         {
-            int count = Math.Min(logSum.Length, cells - start);
-            var block = logSum[..count];
-            TensorPrimitives.Log(inverseSums.Slice(start, count), block);
-            for (int cell = start; cell < start + count; cell++)
+            int chunkRows = Math.Min(rowsPerChunk, rows - first), start = first * experts;
+            var block = logSum[..(chunkRows * experts)];
+            TensorPrimitives.Log(inverseSums.Slice(start, block.Length), block);
+            for (int r = first, cell = start; r < first + chunkRows; r++)
             {
-                int r = cell / experts;
-                float picked = Unsafe.Add(ref logits, ((nint)cell * classes) + labels[r]);
-                Unsafe.Add(ref w, cell) = gateLogProbabilities[cell] + (picked - Unsafe.Add(ref w, cell) - block[cell - start]);
+                int label = labels[r];
+                for (int k = 0; k < experts; k++, cell++)
+                {
+                    float picked = Unsafe.Add(ref logits, ((nint)cell * classes) + label);
+                    Unsafe.Add(ref w, cell) = gateLogProbabilities[cell] + (picked - Unsafe.Add(ref w, cell) - block[cell - start]);
+                }
             }
         }
 

@@ -67,6 +67,112 @@ internal static class ShortRows
         return max;
     }
 
+    /// <summary><c>destination[i] = row[i] - shift</c>; the two must not overlap unless they are the same.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Shift(ref float row, int n, float shift, ref float destination)
+    {
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        {
+            var s = Vector512.Create(shift);
+            int i = 0;
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                (Vector512.LoadUnsafe(ref row, (nuint)i) - s).StoreUnsafe(ref destination, (nuint)i);
+            }
+
+            if (i < n && !Unsafe.AreSame(ref row, ref destination))
+            {
+                // The overlapping last step stores the finished lanes' values again.
+                nuint at = (nuint)(n - Vector512<float>.Count);
+                (Vector512.LoadUnsafe(ref row, at) - s).StoreUnsafe(ref destination, at);
+                return;
+            }
+
+            for (; i < n; i++)
+            {
+                Unsafe.Add(ref destination, i) = Unsafe.Add(ref row, i) - shift;
+            }
+
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
+        {
+            var s = Vector256.Create(shift);
+            int i = 0;
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                (Vector256.LoadUnsafe(ref row, (nuint)i) - s).StoreUnsafe(ref destination, (nuint)i);
+            }
+
+            if (i < n && !Unsafe.AreSame(ref row, ref destination))
+            {
+                nuint at = (nuint)(n - Vector256<float>.Count);
+                (Vector256.LoadUnsafe(ref row, at) - s).StoreUnsafe(ref destination, at);
+                return;
+            }
+
+            for (; i < n; i++)
+            {
+                Unsafe.Add(ref destination, i) = Unsafe.Add(ref row, i) - shift;
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            Unsafe.Add(ref destination, i) = Unsafe.Add(ref row, i) - shift;
+        }
+    }
+
+    /// <summary>The sum of the row's elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(ref float row, int n)
+    {
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        {
+            var sum = Vector512.LoadUnsafe(ref row);
+            int i = Vector512<float>.Count;
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                sum += Vector512.LoadUnsafe(ref row, (nuint)i);
+            }
+
+            if (i < n)
+            {
+                sum += Vector512.LoadUnsafe(ref row, (nuint)(n - Vector512<float>.Count)) & TailMask512(n - i);
+            }
+
+            return Vector512.Sum(sum);
+        }
+
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
+        {
+            var sum = Vector256.LoadUnsafe(ref row);
+            int i = Vector256<float>.Count;
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                sum += Vector256.LoadUnsafe(ref row, (nuint)i);
+            }
+
+            if (i < n)
+            {
+                sum += Vector256.LoadUnsafe(ref row, (nuint)(n - Vector256<float>.Count)) & TailMask(n - i);
+            }
+
+            return Vector256.Sum(sum);
+        }
+
+        float total = 0f;
+        for (int i = 0; i < n; i++)
+        {
+            total += Unsafe.Add(ref row, i);
+        }
+
+        return total;
+    }
+
     /// <summary>
     /// <c>exponentials[i] = exp(row[i] - shift)</c> and their sum, for a shift at least every element;
     /// <paramref name="exponentials"/> may be <paramref name="row"/>.

@@ -1,4 +1,5 @@
 using MLNetMixture.Training.Autodiff;
+using MLNetMixture.Training.Optimization;
 using MLNetMixture.Training.Distributions;
 using MLNetMixture.Training.Tensors;
 using MLNetMixture.Training.Trainers;
@@ -203,11 +204,9 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
             }
         }
 
-        var source = _features.Span;
-        var destination = features.Span;
+        MinibatchSampler.GatherRows(_features.Span, d, rows, features.Span);
         for (int i = 0; i < rows.Length; i++)
         {
-            source.Slice(rows[i] * d, d).CopyTo(destination.Slice(i * d, d));
             labels[i] = _labels[rows[i]];
         }
 

@@ -1,4 +1,5 @@
 using MLNetMixture.Training.Autodiff;
+using MLNetMixture.Training.Optimization;
 using MLNetMixture.Training.Tensors;
 using MLNetMixture.Training.Trainers;
 
@@ -120,12 +121,7 @@ public sealed class MaximumLikelihoodFlowObjective : ITrainingObjective
             state.Batch = new Tensor(rows.Length, d);
         }
 
-        var source = _training.Span;
-        var target = state.Batch.Span;
-        for (int i = 0; i < rows.Length; i++)
-        {
-            source.Slice(rows[i] * d, d).CopyTo(target.Slice(i * d, d));
-        }
+        MinibatchSampler.GatherRows(_training.Span, d, rows, state.Batch.Span);
 
         var meanLogLikelihood = tape.MeanAll(_model.LogDensity(tape, tape.Constant(state.Batch)));
 
