@@ -126,7 +126,20 @@ public sealed class DataParallelGradient : IDisposable
     /// </summary>
     /// <param name="partLoss">Records one part's loss (a scalar mean over its rows) on the part's tape; called concurrently for different parts.</param>
     /// <returns>The batch loss, the parts' losses weighted by their rows.</returns>
-    public float Accumulate(BatchPartLossFunction partLoss)
+    public float Accumulate(BatchPartLossFunction partLoss) => Run(partLoss, replace: false);
+
+    /// <summary>
+    /// As <see cref="Accumulate"/>, but the parameters' <see cref="Parameter.Grad"/> are replaced by the batch gradient
+    /// instead of added to (no zero-fill pass first; equal to zero-filling and accumulating, up to the sign of zeros).
+    /// </summary>
+    /// <param name="partLoss">Records one part's loss on the part's tape; called concurrently for different parts.</param>
+    /// <returns>The batch loss, the parts' losses weighted by their rows.</returns>
+    public float Compute(BatchPartLossFunction partLoss) => Run(partLoss, replace: true);
+
+    /// <inheritdoc />
+    public void Dispose() => _team?.Dispose();
+
+    private float Run(BatchPartLossFunction partLoss, bool replace)
     {
         ArgumentNullException.ThrowIfNull(partLoss);
         int workers = ChooseWorkers();
@@ -137,7 +150,7 @@ public sealed class DataParallelGradient : IDisposable
                 RunPart(p, partLoss);
             }
 
-            Reduce(0, 1);
+            Reduce(0, 1, replace);
         }
         else
         {
@@ -148,7 +161,7 @@ public sealed class DataParallelGradient : IDisposable
                     RunPart(p, partLoss);
                 }
             });
-            _team.Run(workers, w => Reduce(w, workers));
+            _team.Run(workers, w => Reduce(w, workers, replace));
         }
 
         _chooser?.EndStep();
@@ -160,9 +173,6 @@ public sealed class DataParallelGradient : IDisposable
 
         return (float)loss;
     }
-
-    /// <inheritdoc />
-    public void Dispose() => _team?.Dispose();
 
     private int InnerThreads(int workers) => Math.Max(1, (Threads > 0 ? Threads : Environment.ProcessorCount) / workers);
 
@@ -203,9 +213,10 @@ public sealed class DataParallelGradient : IDisposable
 
     /// <summary>
     /// Adds the parts' gradients, in part order, to slice <paramref name="worker"/> of <paramref name="workers"/> of
-    /// every trainable parameter's gradient, and clears that slice of the parts' buffers for the next call.
+    /// every trainable parameter's gradient (or, with <paramref name="replace"/>, writes their sum there), and clears
+    /// that slice of the parts' buffers for the next call.
     /// </summary>
-    private void Reduce(int worker, int workers)
+    private void Reduce(int worker, int workers, bool replace)
     {
         for (int i = 0; i < _parameters.Length; i++)
         {
@@ -220,7 +231,15 @@ public sealed class DataParallelGradient : IDisposable
             for (int p = 0; p < Parts; p++)
             {
                 var part = _buffers[p][i].Span[from..to];
-                TensorPrimitives.Add(target, part, target);
+                if (replace && p == 0)
+                {
+                    part.CopyTo(target);
+                }
+                else
+                {
+                    TensorPrimitives.Add(target, part, target);
+                }
+
                 part.Clear();
             }
         }

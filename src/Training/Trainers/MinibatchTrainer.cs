@@ -85,11 +85,11 @@ public static class MinibatchTrainer
                 }
 
                 var info = new TrainingStep(step, epoch, totalSteps, noiseRandom);
-                optimizer.ZeroGrad();
                 // The sampler reshuffles after every stepsPerEpoch full batches, so each epoch is one pass in a fresh order.
                 float value;
                 if (partitioned is null)
                 {
+                    optimizer.ZeroGrad();
                     if (chooser is not null)
                     {
                         tape!.Threads = chooser.BeginStep();
@@ -108,7 +108,8 @@ public static class MinibatchTrainer
                 else
                 {
                     sampler.Next().CopyTo(batchRows);
-                    value = partitioned.Accumulate((partTape, start, count, part) =>
+                    // The batch gradient replaces the parameters' gradients (no zero-fill pass).
+                    value = partitioned.Compute((partTape, start, count, part) =>
                         objective.BatchPartLoss(partTape, batchRows.AsSpan(start, count), info with { Random = partRandom[part.Index] }, part));
                 }
 

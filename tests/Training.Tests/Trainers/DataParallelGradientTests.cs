@@ -92,7 +92,7 @@ public sealed class DataParallelGradientTests
     }
 
     [Fact]
-    public void Gradients_are_added_to_what_the_parameters_hold()
+    public void Accumulate_adds_to_what_the_parameters_hold_and_Compute_replaces_it()
     {
         var w = new Parameter("w", 1);
         w.Value.Span[0] = 2f;
@@ -111,6 +111,19 @@ public sealed class DataParallelGradientTests
             return t.MeanAll(t.Multiply(t.Constant(x), t.Param(w)));
         });
         Assert.Equal(137.5f, w.Grad.Span[0], 1e-4f);
+
+        // Compute replaces instead.
+        gradient.Compute((t, start, count, part) =>
+        {
+            var x = new Tensor(count);
+            for (int i = 0; i < count; i++)
+            {
+                x.Span[i] = start + i;
+            }
+
+            return t.MeanAll(t.Multiply(t.Constant(x), t.Param(w)));
+        });
+        Assert.Equal(127.5f, w.Grad.Span[0], 1e-4f);
     }
 
     [Fact]
