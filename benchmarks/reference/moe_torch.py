@@ -123,6 +123,9 @@ def main():
     best_train, best_infer = (0.0, ""), (0.0, "")
     for threads in [int(t) for t in args.threads.split(",")]:
         torch.set_num_threads(threads)
+        # Debian's torch multiplies matrices in OpenBLAS, whose own pool ignores torch.set_num_threads: without this,
+        # "1 thread" ran the large products of --wide on every core.
+        reference_env.set_openblas_threads(threads)
         for foreach in (False, True):
             torch.manual_seed(1)
             model = MixtureOfExperts(d, c, 8, h)

@@ -139,6 +139,19 @@ public sealed class DataParallelGradient : IDisposable
     /// <inheritdoc />
     public void Dispose() => _team?.Dispose();
 
+    /// <summary>Runs <c>work(worker, workers)</c> once for each of the <see cref="Workers"/> now in use, at once (e.g. an optimizer step by slices).</summary>
+    internal void RunOnWorkers(Action<int, int> work)
+    {
+        int workers = Workers;
+        if (workers == 1 || _team is null)
+        {
+            work(0, 1);
+            return;
+        }
+
+        _team.Run(workers, w => work(w, workers));
+    }
+
     private float Run(BatchPartLossFunction partLoss, bool replace)
     {
         ArgumentNullException.ThrowIfNull(partLoss);

@@ -127,7 +127,16 @@ public static class MinibatchTrainer
                     }
                 }
 
-                optimizer.Step();
+                if (partitioned is null)
+                {
+                    optimizer.Step();
+                }
+                else
+                {
+                    // The element-wise update by slices on the parts' threads.
+                    optimizer.StepBySlices(partitioned.RunOnWorkers);
+                }
+
                 step++;
                 lossSum += value;
                 lossCount++;

@@ -127,6 +127,41 @@ public sealed class DataParallelGradientTests
     }
 
     [Fact]
+    public void An_AdamW_step_by_slices_equals_the_whole_step_for_any_number_of_slices()
+    {
+        float[]? first = null;
+        foreach (int slices in new[] { 0, 1, 2, 3, 7 })
+        {
+            var p = new Parameter("p", 37, 5);
+            var random = new RandomSource(8);
+            random.FillNormal(p.Value.Span);
+            var optimizer = new MLNetMixture.Training.Optimization.AdamW([p], 1e-2f, weightDecay: 0.1f);
+            for (int step = 0; step < 3; step++)
+            {
+                random.FillNormal(p.Grad.Span);
+                if (slices == 0)
+                {
+                    optimizer.Step();
+                }
+                else
+                {
+                    optimizer.StepBySlices(work =>
+                    {
+                        for (int w = slices - 1; w >= 0; w--)
+                        {
+                            work(w, slices);
+                        }
+                    });
+                }
+            }
+
+            Assert.Equal(3, optimizer.StepCount);
+            first ??= p.Value.Span.ToArray();
+            Assert.Equal(first.Select(BitConverter.SingleToInt32Bits), p.Value.Span.ToArray().Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    [Fact]
     public void Training_gives_bit_identical_parameters_for_any_thread_count()
     {
         float[][]? first = null;
