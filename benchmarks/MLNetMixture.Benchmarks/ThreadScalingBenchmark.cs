@@ -14,8 +14,9 @@ using MLNetMixture.Transforms.Data;
 namespace MLNetMixture.Benchmarks;
 
 /// <summary>
-/// Console mode <c>thread-scaling [letter|wide|flow] [rounds] [seconds-per-round]</c>: training steps (the
-/// batch's parts through <see cref="DataParallelGradient.Compute"/>, AdamW) with 1 and with 2 threads, alternating in short
+/// Console mode <c>thread-scaling [letter|wide|flow] [rounds] [seconds-per-round]</c>: training steps as
+/// <see cref="MinibatchTrainer"/> takes them (the batch's parts through <see cref="DataParallelGradient.Compute"/>,
+/// AdamW by slices on the same threads) with 1 and with 2 threads, alternating in short
 /// rounds (1, 2, 1, 2, ...) so both see the same machine; prints each count's best and median samples/s and the
 /// ratio of the bests, which on a shared machine are the rounds least disturbed by other processes. The MoE shapes
 /// are moe-speed's (batch 256, marginal objective), the flow flow-speed's (batch 512).
@@ -48,7 +49,7 @@ internal static class ThreadScalingBenchmark
                 while (clock.Elapsed.TotalSeconds < seconds)
                 {
                     gradients[t].Compute(partLoss);
-                    optimizer.Step();
+                    optimizer.StepBySlices(gradients[t].RunOnWorkers);
                     steps++;
                 }
 
