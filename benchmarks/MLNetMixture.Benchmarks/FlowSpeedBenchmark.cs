@@ -1,5 +1,6 @@
 using System.Globalization;
 using MLNetMixture.Cli.Benchmarks;
+using MLNetMixture.Training.Trainers;
 
 namespace MLNetMixture.Benchmarks;
 
@@ -26,7 +27,8 @@ internal static class FlowSpeedBenchmark
         double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
         int repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
         Console.WriteLine($"uptime: {FlowQualityBenchmark.Uptime()}");
-        Console.WriteLine($"MLNetMixture affine-coupling flow, D={FlowThroughputBenchmark.ReferenceArchitecture.Dimension}, 8 layers, conditioner 21-128-128-44 ReLU, batch {Batch}, Adam(lr=1e-3)");
+        Console.WriteLine($"# {MachineDescription.PeakSummary}");
+        Console.WriteLine($"MLNetMixture affine-coupling flow, D={FlowThroughputBenchmark.ReferenceArchitecture.Dimension}, 8 layers, conditioner 21-128-128-44 ReLU, batch {Batch} (cut into {DataParallelGradient.PartsFor(Batch, DataParallelGradient.DefaultRowsPerPart)} parts), Adam(lr=1e-3)");
         var trainingPlan = new MeasurementPlan { SecondsPerRound = seconds, Rounds = repeats, WarmupCalls = 50, WarmupSeconds = 0, MinimumCallsPerRound = 1 };
         var scoringPlan = new MeasurementPlan { SecondsPerRound = 0, Rounds = repeats, WarmupCalls = 1, WarmupSeconds = 0, MinimumCallsPerRound = 1 };
         foreach (int threads in new[] { 1, 2 })
@@ -34,9 +36,10 @@ internal static class FlowSpeedBenchmark
             var bench = new FlowThroughputBenchmark(FlowThroughputBenchmark.ReferenceArchitecture);
             var training = bench.MeasureTraining(threads, Batch, trainingPlan);
             var scoring = bench.MeasureLogDensity(ScoreBatch, threads, scoringPlan, batchesPerCall: ScoreBatchesPerCall);
+            double trainingGflops = training.Median * bench.TrainingFlopsPerSample / 1e9, scoringGflops = scoring.Median * bench.LogDensityFlopsPerRow / 1e9;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"threads={threads}: training samples/s best {training.Best:F0}, median {training.Median:F0}; " +
-                $"log-density rows/s best {scoring.Best:F0}, median {scoring.Median:F0}"));
+                $"threads={threads}: training samples/s best {training.Best:F0}, median {training.Median:F0} ({trainingGflops:F1} GFLOP/s, {MachineDescription.PercentOfPeak(trainingGflops, threads):F0}% of peak); " +
+                $"log-density rows/s best {scoring.Best:F0}, median {scoring.Median:F0} ({scoringGflops:F1} GFLOP/s, {MachineDescription.PercentOfPeak(scoringGflops, threads):F0}% of peak)  load {MixtureOfExpertsRuns.Load()}"));
         }
     }
 }

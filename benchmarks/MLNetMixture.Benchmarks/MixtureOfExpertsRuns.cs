@@ -41,6 +41,9 @@ public static class MixtureOfExpertsRuns
             case "moe-speed":
                 Speed(flags);
                 return true;
+            case "moe-profile":
+                MixtureOfExpertsStepProfile.Run(flags);
+                return true;
             default:
                 return false;
         }
@@ -125,14 +128,24 @@ public static class MixtureOfExpertsRuns
         // Inference: one call over the whole standardised test set per timing, the median of the repeats.
         // A second of warm-up first, so the timed calls run fully optimised (tier-1) code.
         var plan = new MeasurementPlan { SecondsPerRound = 0, Rounds = repeats, WarmupCalls = 1, WarmupSeconds = 1, MinimumCallsPerRound = 1 };
-        Console.WriteLine($"# moe-speed  letter D=16 C=26, K=8 experts, hidden 64, batch 256, marginal  {DateTime.UtcNow:u}  cores: {Environment.ProcessorCount}");
+        bool wide = flags.ContainsKey("wide");
+        string shape = wide
+            ? $"wide synthetic D={MixtureOfExpertsThroughputBenchmark.WideInputs} C={MixtureOfExpertsThroughputBenchmark.WideClasses} ({MixtureOfExpertsThroughputBenchmark.WideRows:N0} rows), K=8 experts, hidden {MixtureOfExpertsThroughputBenchmark.WideHidden}"
+            : "letter D=16 C=26, K=8 experts, hidden 64";
+        Console.WriteLine($"# moe-speed  {shape}, batch 256, marginal  {DateTime.UtcNow:u}  cores: {Environment.ProcessorCount}");
+        Console.WriteLine($"# {MachineDescription.PeakSummary}");
         foreach (int threads in Get(flags, "threads", "1,2").Split(',').Select(t => int.Parse(t, Inv)))
         {
-            var bench = MixtureOfExpertsThroughputBenchmark.TrainOnLetter(data, threads, minimumEpochs: epochs, seconds: 0);
+            var bench = wide
+                ? MixtureOfExpertsThroughputBenchmark.TrainOnWideSynthetic(threads, minimumEpochs: epochs, seconds: 0)
+                : MixtureOfExpertsThroughputBenchmark.TrainOnLetter(data, threads, minimumEpochs: epochs, seconds: 0);
             double trainRate = bench.TrainingSamplesPerSecond!.Value;
-            double soft = bench.MeasureSoft(bench.PoolRows, threads, plan).Median;
-            double top1 = bench.MeasureTopOne(bench.PoolRows, threads, plan).Median;
-            Console.WriteLine(string.Create(Inv, $"threads {threads}: training {trainRate,9:N0} samples/s (median of epochs 2..{epochs})  inference soft {soft,10:N0} rows/s  top-1 {top1,10:N0} rows/s  top-1/soft {top1 / soft:F2}x  load {Load()}"));
+            double gflops = bench.TrainingGflops!.Value;
+            double peak = MachineDescription.PercentOfPeak(gflops, threads);
+            double soft = bench.MeasureSoft(Math.Min(bench.PoolRows, 4096), threads, plan).Median;
+            double top1 = bench.MeasureTopOne(Math.Min(bench.PoolRows, 4096), threads, plan).Median;
+            double cpuRate = bench.TrainingSamplesPerCpuSecond!.Value;
+            Console.WriteLine(string.Create(Inv, $"threads {threads}: training {trainRate,9:N0} samples/s {gflops,6:F1} GFLOP/s ({peak:F0}% of peak), {cpuRate,9:N0} per CPU-second (median of epochs 2..{epochs})  inference soft {soft,10:N0} rows/s  top-1 {top1,10:N0} rows/s  top-1/soft {top1 / soft:F2}x  load {Load()}"));
         }
     }
 

@@ -29,6 +29,12 @@ public static class Program
             case "gemm-quick":
                 GemmQuickRun.Run(args[1..]);
                 break;
+            case "thread-scaling":
+                ThreadScalingBenchmark.Run(args[1..]);
+                break;
+            case "gemm-moe":
+                MixtureOfExpertsGemmShapes.Run(args[1..]);
+                break;
             case "mlp-step":
                 MlpStepQuickBenchmark.Run(args[1..]);
                 break;

@@ -61,6 +61,20 @@ def openblas_kernel():
     return None
 
 
+def set_openblas_threads(threads):
+    """Sets the thread count of the OpenBLAS mapped into this process (its own pool ignores torch.set_num_threads);
+    returns False when no OpenBLAS is mapped."""
+    for path in blas_libraries():
+        if "openblas" not in path:
+            continue
+        try:
+            ctypes.CDLL(path).openblas_set_num_threads(int(threads))
+            return True
+        except (OSError, AttributeError):
+            continue
+    return False
+
+
 def cpu_facts():
     """(model name, SIMD width in bits, fp32 FLOP per cycle per core, GHz) read from /proc/cpuinfo."""
     model, flags, mhz = "unknown", set(), 0.0

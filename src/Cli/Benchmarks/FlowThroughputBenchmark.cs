@@ -6,6 +6,7 @@ using MLNetMixture.Training.Onnx;
 using MLNetMixture.Training.Optimization;
 using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Tensors;
+using MLNetMixture.Training.Trainers;
 using MLNetMixture.Transforms.Scoring;
 
 namespace MLNetMixture.Cli.Benchmarks;
@@ -88,32 +89,53 @@ public sealed class FlowThroughputBenchmark
     }
 
     /// <summary>
-    /// Training samples/s: zero-grad, forward log-density, backward and an Adam step (learning rate 1e-3) on one
-    /// fixed batch of <paramref name="batch"/> rows, per step.
+    /// Training samples/s: forward log-density, backward (the gradient replacing the last one, as MinibatchTrainer does)
+    /// and an Adam step (learning rate 1e-3) on one
+    /// fixed batch of <paramref name="batch"/> rows, per step; the batch is cut into parts on separate tapes and
+    /// threads as <see cref="MinibatchTrainer"/> cuts it (<see cref="DataParallelGradient"/>).
     /// </summary>
-    /// <param name="threads">Threads of the matrix products (at least 1).</param>
+    /// <param name="threads">Threads in all (at least 1).</param>
     /// <param name="batch">Rows per step.</param>
     /// <param name="plan">How long and how often to measure.</param>
     /// <param name="cancellationToken">Checked between steps.</param>
     public Throughput MeasureTraining(int threads, int batch, MeasurementPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
-        var rows = new Tensor(RowBatches.Cut(_pool, Architecture.Dimension, batch, maximumBatches: 1)[0], batch, Architecture.Dimension);
-        var tape = new Tape(threads);
+        var rows = RowBatches.Cut(_pool, Architecture.Dimension, batch, maximumBatches: 1)[0];
         var optimizer = new Adam(Model.Parameters, learningRate: 1e-3f);
+
+        // As MinibatchTrainer trains: the batch cut into parts (by its size alone), one tape and thread per part.
+        using var gradient = new DataParallelGradient(Model.Parameters, batch, threads);
+        var parts = new Tensor[gradient.Parts];
+        for (int p = 0; p < parts.Length; p++)
+        {
+            var (start, count) = gradient.PartRows(p);
+            parts[p] = new Tensor(rows.AsSpan(start * Architecture.Dimension, count * Architecture.Dimension).ToArray(), count, Architecture.Dimension);
+        }
+
         return ThroughputMeter.Measure(
             _ =>
             {
-                tape.Reset();
-                optimizer.ZeroGrad();
-                var loss = tape.Negate(tape.MeanAll(Model.LogDensity(tape, tape.Constant(rows))));
-                tape.Backward(loss);
+                gradient.Compute((tape, start, count, part) => tape.Negate(tape.MeanAll(Model.LogDensity(tape, tape.Constant(parts[part.Index])))));
                 optimizer.Step();
             },
             batch,
             plan,
             cancellationToken);
     }
+
+    /// <summary>
+    /// Floating-point operations of the matrix products per training sample (a multiply-add counts two): three times
+    /// those of the forward pass (each layer's product, then in the backward pass its weight gradient and its input
+    /// gradient). Element-wise work is not counted.
+    /// </summary>
+    public double TrainingFlopsPerSample => 3 * LogDensityFlopsPerRow;
+
+    /// <summary>
+    /// Floating-point operations of the forward pass's matrix products per row: 2 x rows x columns of every 2-D
+    /// parameter (the conditioners' weights; a mixture's [K, D] means, counted too, are negligible).
+    /// </summary>
+    public double LogDensityFlopsPerRow => Model.Parameters.Where(p => p.Value.Rank == 2).Sum(p => 2.0 * p.Value.Shape[0] * p.Value.Shape[1]);
 
     /// <summary>
     /// Native log-density rows/s through <see cref="MixtureDensityFlowInference"/> in batches of

@@ -30,24 +30,27 @@ internal static class BenchFlowCommand
         var plan = settings.Plan;
         var bench = new FlowThroughputBenchmark(FlowThroughputBenchmark.ReferenceArchitecture);
         var table = new Table()
-            .AddColumns("threads", "what", "batch", "ours/s", "ORT/s", "ours/ORT");
+            .AddColumns("threads", "what", "batch", "ours/s", "GFLOP/s (% peak)", "ORT/s", "ours/ORT");
         var training = new JsonArray();
         var logDensity = new JsonArray();
         foreach (int threads in settings.Threads)
         {
             var train = bench.MeasureTraining(threads, TrainingBatch, plan, ctx.Cancellation);
-            table.AddRow(BenchReport.Count(threads), "training", BenchReport.Count(TrainingBatch), BenchReport.Rate(train.Best), string.Empty, string.Empty);
-            training.Add(new JsonObject { ["threads"] = threads, ["batch"] = TrainingBatch, ["samplesPerSecond"] = BenchReport.RateJson(train.Best) });
+            double trainGflops = train.Best * bench.TrainingFlopsPerSample / 1e9;
+            table.AddRow(BenchReport.Count(threads), "training", BenchReport.Count(TrainingBatch), BenchReport.Rate(train.Best), BenchReport.Gflops(trainGflops, threads), string.Empty, string.Empty);
+            training.Add(new JsonObject { ["threads"] = threads, ["batch"] = TrainingBatch, ["samplesPerSecond"] = BenchReport.RateJson(train.Best), ["gflops"] = BenchReport.GflopsJson(trainGflops) });
             foreach (int batch in settings.BatchSizes)
             {
                 var ours = bench.MeasureLogDensity(batch, threads, plan, ctx.Cancellation);
                 var onnx = bench.MeasureOnnxLogDensity(batch, threads, plan, ctx.Cancellation);
-                table.AddRow(BenchReport.Count(threads), "log-density", BenchReport.Count(batch), BenchReport.Rate(ours.Best), BenchReport.Rate(onnx.Best), BenchReport.Ratio(ours.Best / onnx.Best));
+                double gflops = ours.Best * bench.LogDensityFlopsPerRow / 1e9;
+                table.AddRow(BenchReport.Count(threads), "log-density", BenchReport.Count(batch), BenchReport.Rate(ours.Best), BenchReport.Gflops(gflops, threads), BenchReport.Rate(onnx.Best), BenchReport.Ratio(ours.Best / onnx.Best));
                 logDensity.Add(new JsonObject
                 {
                     ["threads"] = threads,
                     ["batch"] = batch,
                     ["oursRowsPerSecond"] = BenchReport.RateJson(ours.Best),
+                    ["oursGflops"] = BenchReport.GflopsJson(gflops),
                     ["onnxRuntimeRowsPerSecond"] = BenchReport.RateJson(onnx.Best),
                     ["oursOverOnnxRuntime"] = BenchReport.RatioJson(ours.Best / onnx.Best),
                 });

@@ -36,7 +36,7 @@ internal static class BenchMixtureOfExpertsCommand
 
         var plan = settings.Plan;
         var table = new Table()
-            .AddColumns("threads", "what", "batch", "ours/s", "ORT/s", "ours/ORT", "top-1/soft");
+            .AddColumns("threads", "what", "batch", "ours/s", "GFLOP/s (% peak)", "ORT/s", "ours/ORT", "top-1/soft");
         var training = new JsonArray();
         var inference = new JsonArray();
         string description = string.Empty;
@@ -45,21 +45,23 @@ internal static class BenchMixtureOfExpertsCommand
             var bench = MixtureOfExpertsThroughputBenchmark.TrainOnLetter(data, threads, minimumEpochs: 2, settings.Seconds, ctx.Cancellation);
             description = bench.Description;
             double trainRate = bench.TrainingSamplesPerSecond!.Value;
-            table.AddRow(BenchReport.Count(threads), "training", BenchReport.Count(MixtureOfExpertsThroughputBenchmark.TrainingBatchSize), BenchReport.Rate(trainRate), string.Empty, string.Empty, string.Empty);
+            double trainGflops = bench.TrainingGflops!.Value;
+            table.AddRow(BenchReport.Count(threads), "training", BenchReport.Count(MixtureOfExpertsThroughputBenchmark.TrainingBatchSize), BenchReport.Rate(trainRate), BenchReport.Gflops(trainGflops, threads), string.Empty, string.Empty, string.Empty);
             training.Add(new JsonObject
             {
                 ["threads"] = threads,
                 ["batch"] = MixtureOfExpertsThroughputBenchmark.TrainingBatchSize,
                 ["epochs"] = bench.TrainingEpochs,
                 ["samplesPerSecond"] = BenchReport.RateJson(trainRate),
+                ["gflops"] = BenchReport.GflopsJson(trainGflops),
             });
             foreach (int batch in settings.BatchSizes)
             {
                 double soft = bench.MeasureSoft(batch, threads, plan, ctx.Cancellation).Best;
                 double topOne = bench.MeasureTopOne(batch, threads, plan, ctx.Cancellation).Best;
                 double onnx = bench.MeasureOnnxSoft(batch, threads, plan, ctx.Cancellation).Best;
-                table.AddRow(BenchReport.Count(threads), "soft", BenchReport.Count(batch), BenchReport.Rate(soft), BenchReport.Rate(onnx), BenchReport.Ratio(soft / onnx), string.Empty);
-                table.AddRow(BenchReport.Count(threads), "top-1", BenchReport.Count(batch), BenchReport.Rate(topOne), string.Empty, string.Empty, BenchReport.Ratio(topOne / soft));
+                table.AddRow(BenchReport.Count(threads), "soft", BenchReport.Count(batch), BenchReport.Rate(soft), string.Empty, BenchReport.Rate(onnx), BenchReport.Ratio(soft / onnx), string.Empty);
+                table.AddRow(BenchReport.Count(threads), "top-1", BenchReport.Count(batch), BenchReport.Rate(topOne), string.Empty, string.Empty, string.Empty, BenchReport.Ratio(topOne / soft));
                 inference.Add(new JsonObject
                 {
                     ["threads"] = threads,

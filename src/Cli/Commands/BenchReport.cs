@@ -17,6 +17,16 @@ internal static class BenchReport
     /// <summary>A rate for a table cell, e.g. "77,123".</summary>
     public static string Rate(double perSecond) => perSecond.ToString("N0", CultureInfo.InvariantCulture);
 
+    /// <summary>"12.3 (45%)": GFLOP/s and their share of <paramref name="cores"/> cores' peak (<see cref="MachineDescription.ReferencePeakGflopsPerCore"/>).</summary>
+    /// <param name="gflops">The rate.</param>
+    /// <param name="cores">Cores (threads) it used.</param>
+    public static string Gflops(double gflops, int cores) =>
+        string.Create(CultureInfo.InvariantCulture, $"{gflops:F1} ({MachineDescription.PercentOfPeak(gflops, cores):F0}%)");
+
+    /// <summary>GFLOP/s for JSON, one decimal.</summary>
+    /// <param name="gflops">The rate.</param>
+    public static JsonNode GflopsJson(double gflops) => JsonValue.Create(Math.Round(gflops, 1));
+
     /// <summary>A ratio for a table cell, e.g. "1.23x".</summary>
     public static string Ratio(double ratio) => ratio.ToString("F2", CultureInfo.InvariantCulture) + "x";
 
@@ -30,7 +40,13 @@ internal static class BenchReport
     public static JsonObject Result(string command, BenchSettings settings) => new()
     {
         ["command"] = command,
-        ["machine"] = new JsonObject { ["cores"] = MachineDescription.Cores, ["simd"] = MachineDescription.Simd },
+        ["machine"] = new JsonObject
+        {
+            ["cores"] = MachineDescription.Cores,
+            ["simd"] = MachineDescription.Simd,
+            ["assumedPeakGflopsPerCore"] = Math.Round(MachineDescription.PeakGflopsPerCore, 1),
+            ["measuredPeakGflopsPerCore"] = Math.Round(MachineDescription.MeasuredPeakGflopsPerCore, 1),
+        },
         ["threads"] = new JsonArray([.. settings.Threads.Select(t => (JsonNode)t)]),
         ["seconds"] = settings.Seconds,
     };
@@ -56,6 +72,6 @@ internal static class BenchReport
 
         string threads = string.Join(",", settings.Threads.Select(t => t.ToString(CultureInfo.InvariantCulture)));
         measuring ??= string.Create(CultureInfo.InvariantCulture, $" (ours and ORT); {settings.Seconds:0.###} s per rate, best of 3");
-        ctx.Console.MarkupLine($"[grey]{Markup.Escape($"{MachineDescription.Summary}; threads {threads}{measuring}")}[/]");
+        ctx.Console.MarkupLine($"[grey]{Markup.Escape($"{MachineDescription.PeakSummary}; threads {threads}{measuring}")}[/]");
     }
 }

@@ -32,7 +32,7 @@ public sealed class DemoCommand : ICliCommand
         var output = new Option<string>("--output-dir") { Description = "Folder for models, ONNX files and the report.", DefaultValueFactory = _ => "mlmix-demo" };
         var data = new Option<string?>("--data-dir") { Description = "Folder holding the shipped datasets (default: data/ of the repository, found from the current folder upwards)." };
         var quick = new Option<bool>("--quick") { Description = "Fewer epochs and rows (a smoke run for tests)." };
-        var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "Threads (0 = training picks the faster count by measuring its first steps; scoring uses every core).", DefaultValueFactory = _ => 0 };
         cmd.Options.Add(output);
         cmd.Options.Add(data);
         cmd.Options.Add(quick);

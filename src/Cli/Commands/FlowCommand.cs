@@ -45,7 +45,7 @@ public sealed class FlowCommand : ICliCommand
         var rate = new Option<float>("--learning-rate") { Description = "Peak Adam learning rate (cosine decay).", DefaultValueFactory = _ => defaults.LearningRate };
         var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation log-likelihood; 0 never stops early.", DefaultValueFactory = _ => defaults.EarlyStoppingPatience };
         var seed = new Option<ulong>("--seed") { Description = "Seed of every random choice.", DefaultValueFactory = _ => defaults.Seed };
-        var threads = new Option<int>("--threads") { Description = "Threads (0 = every core).", DefaultValueFactory = _ => defaults.Threads };
+        var threads = new Option<int>("--threads") { Description = "Threads (0 = training picks the faster count by measuring its first steps; scoring uses every core).", DefaultValueFactory = _ => defaults.Threads };
         var model = new Option<string>("--model", "-o") { Description = "Where to save the trained model (.mlmix).", Required = true };
         var report = new Option<string?>("--report") { Description = "Also write an HTML report (curves; for 2-D data a density map with samples and component centres)." };
         foreach (var o in new Option[] { train, validation, features, flow.Current, layers, hidden, components, epochs, batch, rate, patience, seed, threads, model, report, flow.Old })

@@ -45,7 +45,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         var rate = new Option<float>("--learning-rate") { Description = "Peak AdamW learning rate (cosine decay).", DefaultValueFactory = _ => defaults.LearningRate };
         var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation log-loss; 0 never stops early.", DefaultValueFactory = _ => defaults.EarlyStoppingPatience };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the initialisation, validation split, minibatch order and Gumbel noise.", DefaultValueFactory = _ => defaults.Seed };
-        var threads = new Option<int>("--threads") { Description = "Threads for matrix products (0 = every core).", DefaultValueFactory = _ => defaults.Threads };
+        var threads = new Option<int>("--threads") { Description = "Threads (0 = training picks the faster count by measuring its first steps; prediction uses every core).", DefaultValueFactory = _ => defaults.Threads };
         var model = new Option<string>("--model", "-o") { Description = "Where to save the trained model (.mlmix).", Required = true };
         var report = new Option<string?>("--report") { Description = "Also write an HTML report (curves, expert utilisation and accuracy, confusion matrix)." };
         foreach (var o in new Option[] { train, validation, features, label, experts, hidden.Current, objective, epochs, batch, rate, patience, seed, threads, model, report, hidden.Old })

@@ -27,35 +27,18 @@ public sealed partial class Tape
     }
 
     /// <inheritdoc />
-    public Var Linear(Var x, Var weight, Var? bias)
-    {
-        var xv = Value(x);
-        var wv = Value(weight);
-        if (xv.Rank != 2 || wv.Rank != 2 || xv.Shape[1] != wv.Shape[1])
-        {
-            throw new ArgumentException($"Linear expects x [N, In] and weight [Out, In]; got x [{string.Join(", ", xv.ShapeArray())}] and weight [{string.Join(", ", wv.ShapeArray())}].");
-        }
+    public Var Linear(Var x, Var weight, Var? bias) => Linear(x, weight, bias, relu: false);
 
-        int rows = xv.Shape[0], inDim = xv.Shape[1], outDim = wv.Shape[0];
-        var y = Rent([rows, outDim]);
-        float beta = 0f;
-        int biasId = -1;
-        if (bias is { } bvar)
-        {
-            var bv = Value(bvar);
-            if (bv.Length != outDim)
-            {
-                throw new ArgumentException($"Linear bias has {bv.Length} values; the weight has {outDim} outputs.");
-            }
-
-            FillRows(bv.Span, rows, y.Span);
-            beta = 1f;
-            biasId = bvar.Id;
-        }
-
-        Gemm.Multiply(false, true, rows, outDim, inDim, 1f, xv.Span, inDim, wv.Span, inDim, beta, y.Span, outDim, Threads);
-        return Record(new Node(OpKind.Linear, x.Id, weight.Id, biasId) { NeedsGrad = AnyNeeds(x.Id, weight.Id, biasId) }, y, owned: true);
-    }
+    /// <summary>
+    /// <c>Relu(Linear(x, weight, bias))</c> as one op: the bias and the ReLU are applied while the matrix product's
+    /// tiles are stored, and only the activations are kept (the ReLU's gradient mask is read from them). Values and
+    /// gradients equal those of the two ops. Tape only: graphs that export build the two ops
+    /// (<see cref="Layers.ActivationExtensions.LinearThen"/> chooses).
+    /// </summary>
+    /// <param name="x">Inputs [N, In].</param>
+    /// <param name="weight">Weight [Out, In].</param>
+    /// <param name="bias">Bias [Out], or null.</param>
+    public Var LinearRelu(Var x, Var weight, Var? bias) => Linear(x, weight, bias, relu: true);
 
     /// <inheritdoc />
     public Var GroupedLinear(Var x, Var weight, Var? bias)
@@ -71,7 +54,7 @@ public sealed partial class Tape
         int rows = xv.Shape[0], groups = wv.Shape[0], inDim = wv.Shape[1], outDim = wv.Shape[2];
         int width = groups * outDim;
         var y = Rent([rows, width]);
-        float beta = 0f;
+        var biasValues = ReadOnlySpan<float>.Empty;
         int biasId = -1;
         if (bias is { } bvar)
         {
@@ -81,40 +64,56 @@ public sealed partial class Tape
                 throw new ArgumentException($"{Describe()}: the bias has {bv.Length} values; expected G*Out = {width}.");
             }
 
-            FillRows(bv.Span, rows, y.Span);
-            beta = 1f;
+            biasValues = bv.Span;
             biasId = bvar.Id;
         }
 
         for (int g = 0; g < groups; g++)
         {
+            // The group's bias joins the product's tile merge (no fill pass over y first).
             Gemm.Multiply(
                 false, false, rows, outDim, inDim, 1f,
                 xv.Span[(g * inDim)..], groups * inDim,
                 wv.Span.Slice(g * inDim * outDim, inDim * outDim), outDim,
-                beta, y.Span[(g * outDim)..], width, Threads);
+                0f, y.Span[(g * outDim)..], width,
+                biasValues.IsEmpty ? default : biasValues.Slice(g * outDim, outDim), relu: false, Threads);
         }
 
         return Record(new Node(OpKind.GroupedLinear, x.Id, weight.Id, biasId) { NeedsGrad = AnyNeeds(x.Id, weight.Id, biasId) }, y, owned: true);
     }
 
-    /// <summary>Copies <paramref name="row"/> into each of the first <paramref name="rows"/> rows of <paramref name="y"/> (a bias before a GEMM with beta 1).</summary>
-    private static void FillRows(ReadOnlySpan<float> row, int rows, Span<float> y)
+    private Var Linear(Var x, Var weight, Var? bias, bool relu)
     {
-        for (int r = 0; r < rows; r++)
+        var xv = Value(x);
+        var wv = Value(weight);
+        if (xv.Rank != 2 || wv.Rank != 2 || xv.Shape[1] != wv.Shape[1])
         {
-            row.CopyTo(y.Slice(r * row.Length, row.Length));
+            throw new ArgumentException($"Linear expects x [N, In] and weight [Out, In]; got x [{string.Join(", ", xv.ShapeArray())}] and weight [{string.Join(", ", wv.ShapeArray())}].");
         }
+
+        int rows = xv.Shape[0], inDim = xv.Shape[1], outDim = wv.Shape[0];
+        var y = Rent([rows, outDim]);
+        var biasValues = ReadOnlySpan<float>.Empty;
+        int biasId = -1;
+        if (bias is { } bvar)
+        {
+            var bv = Value(bvar);
+            if (bv.Length != outDim)
+            {
+                throw new ArgumentException($"Linear bias has {bv.Length} values; the weight has {outDim} outputs.");
+            }
+
+            biasValues = bv.Span;
+            biasId = bvar.Id;
+        }
+
+        // Bias and ReLU join the product's tile merge (no passes of their own over y).
+        Gemm.Multiply(false, true, rows, outDim, inDim, 1f, xv.Span, inDim, wv.Span, inDim, 0f, y.Span, outDim, biasValues, relu, Threads);
+        return Record(new Node(OpKind.Linear, x.Id, weight.Id, biasId) { I0 = relu ? 1 : 0, NeedsGrad = AnyNeeds(x.Id, weight.Id, biasId) }, y, owned: true);
     }
 
     /// <summary>Adds each of the first <paramref name="rows"/> rows of <paramref name="g"/> to <paramref name="sum"/> (a bias's gradient).</summary>
-    private static void AddRowsInto(ReadOnlySpan<float> g, int rows, Span<float> sum)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            TensorPrimitives.Add(sum, g.Slice(r * sum.Length, sum.Length), sum);
-        }
-    }
+    private static void AddRowsInto(ReadOnlySpan<float> g, int rows, Span<float> sum) => RowKernels.AddColumnSums(g, rows, sum);
 
     private static (int Batch, int M, int K, int N, bool BBatched) MatMulDims(Tensor a, Tensor b, bool transposeB)
     {
@@ -201,11 +200,20 @@ public sealed partial class Tape
         }
     }
 
-    private void BackwardLinear(in Node n, Tensor g)
+    private void BackwardLinear(in Node n, Tensor g, Tensor y)
     {
         var xv = _values[n.A];
         var wv = _values[n.B];
         int rows = xv.Shape[0], inDim = xv.Shape[1], outDim = wv.Shape[0];
+        Tensor? masked = null;
+        if (n.I0 == 1)
+        {
+            // Fused ReLU: the gradient reaches the product only where the activation is positive.
+            masked = Rent(y.Shape);
+            MaskedAccumulation.SelectWherePositive(y.Span, g.Span, masked.Span);
+            g = masked;
+        }
+
         if (Needs(n.A))
         {
             var ga = GradForWrite(n.A, out bool overwrite);
@@ -220,6 +228,11 @@ public sealed partial class Tape
         if (Needs(n.C))
         {
             AddRowsInto(g.Span, rows, GradBuffer(n.C).Span);
+        }
+
+        if (masked is not null)
+        {
+            _pool.Return(masked);
         }
     }
 

@@ -105,6 +105,45 @@ public sealed partial class Tape
     /// for ArgMax/ReduceMax, so exported graphs pick the same element; TensorPrimitives.IndexOfMax differs (+0
     /// beats -0 and any NaN wins).
     /// </summary>
+    /// <summary>
+    /// The log-likelihood of a mixture of classifiers, <c>log p(y|x) = log sum_k p(z=k|x) p(y|x,z=k)</c> [N], from gate
+    /// log-probabilities [N, K] (or any log-weights: log 0 = -infinity drops an expert) and expert class logits
+    /// [N, K, C], normalised here, for one label per row. Equals
+    /// <c>LogSumExp(Add(gateLogProbabilities, PickLast(LogSoftmax(expertLogits), labels)), -1)</c> to float32 rounding,
+    /// in one pass over the logits that stores no expert log-probabilities. Training only; not exportable.
+    /// </summary>
+    /// <param name="gateLogProbabilities">log p(z=k|x), [N, K].</param>
+    /// <param name="expertLogits">Expert class scores [N, K, C].</param>
+    /// <param name="labels">One class index in [0, C) per row; copied, so the caller may refill it at once.</param>
+    public Var MixtureLogLikelihood(Var gateLogProbabilities, Var expertLogits, int[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var gv = Value(gateLogProbabilities);
+        var ev = Value(expertLogits);
+        if (gv.Rank != 2 || ev.Rank != 3 || ev.Shape[0] != gv.Shape[0] || ev.Shape[1] != gv.Shape[1] || labels.Length != gv.Shape[0] || ev.Shape[2] == 0)
+        {
+            throw new ArgumentException($"MixtureLogLikelihood expects gate log-probabilities [N, K], expert logits [N, K, C] and N labels; got [{string.Join(", ", gv.ShapeArray())}], [{string.Join(", ", ev.ShapeArray())}] and {labels.Length} labels.");
+        }
+
+        int rows = ev.Shape[0], experts = ev.Shape[1], classes = ev.Shape[2], cells = rows * experts;
+        for (int r = 0; r < rows; r++)
+        {
+            if ((uint)labels[r] >= (uint)classes)
+            {
+                throw new ArgumentOutOfRangeException(nameof(labels), $"Label {labels[r]} at row {r} is outside [0, {classes}).");
+            }
+        }
+
+        // Kept for Backward in one pooled buffer: what the kernel keeps, then the labels' bits [N].
+        int kept = MixtureLikelihoodKernels.SavedLength(rows, experts, classes);
+        var y = Rent([rows]);
+        var saved = Rent([kept + rows]);
+        var s = saved.Span;
+        labels.CopyTo(MemoryMarshal.Cast<float, int>(s.Slice(kept, rows)));
+        MixtureLikelihoodKernels.Forward(gv.Span, ev.Span, labels, experts, classes, y.Span, s[..kept]);
+        return Record(new Node(OpKind.MixtureLogLikelihood, gateLogProbabilities.Id, expertLogits.Id) { Extra = saved, NeedsGrad = AnyNeeds(gateLogProbabilities.Id, expertLogits.Id) }, y, owned: true);
+    }
+
     internal static int FirstIndexOfMax(ReadOnlySpan<float> row)
     {
         int best = 0;
@@ -474,6 +513,23 @@ public sealed partial class Tape
                 dr[j] += yr[j] * (gr[j] - dot);
             }
         }
+    }
+
+    private void BackwardMixtureLogLikelihood(in Node n, Tensor g)
+    {
+        var ev = _values[n.B];
+        int rows = ev.Shape[0], experts = ev.Shape[1], classes = ev.Shape[2];
+        int kept = MixtureLikelihoodKernels.SavedLength(rows, experts, classes);
+        var s = ((Tensor)n.Extra!).Span;
+        var gate = Needs(n.A) ? GradBuffer(n.A).Span : default;
+        var logits = default(Span<float>);
+        bool overwrite = false;
+        if (Needs(n.B))
+        {
+            logits = GradForWrite(n.B, out overwrite).Span;
+        }
+
+        MixtureLikelihoodKernels.Backward(MemoryMarshal.Cast<float, int>(s.Slice(kept, rows)), experts, classes, s[..kept], g.Span, gate, logits, overwrite);
     }
 
     private void BackwardPickLast(in Node n, Tensor g)

@@ -302,7 +302,7 @@ public sealed partial class Tape
             case OpKind.NoGradient:
                 return;
             case OpKind.MatMul: BackwardMatMul(n, g); return;
-            case OpKind.Linear: BackwardLinear(n, g); return;
+            case OpKind.Linear: BackwardLinear(n, g, y); return;
             case OpKind.GroupedLinear: BackwardGroupedLinear(n, g); return;
             case OpKind.Binary: BackwardBinary(n, g, y); return;
             case OpKind.AddScalar: AddInto(GradBuffer(n.A), g.Span); return;
@@ -459,6 +459,7 @@ public sealed partial class Tape
 
             case OpKind.Where: BackwardWhere(n, g, y); return;
             case OpKind.PickLast: BackwardPickLast(n, g); return;
+            case OpKind.MixtureLogLikelihood: BackwardMixtureLogLikelihood(n, g); return;
             case OpKind.External:
                 {
                     var grads = (Tensor)n.Extra!;

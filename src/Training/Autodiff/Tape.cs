@@ -29,6 +29,13 @@ public sealed partial class Tape : IComputeGraph
     /// <summary>When false, nothing is kept for <see cref="Backward"/> (inference); values are still computed.</summary>
     public bool RecordGradients { get; set; } = true;
 
+    /// <summary>
+    /// Where <see cref="Backward"/> accumulates the parameters' gradients, when not into their own
+    /// <see cref="Parameter.Grad"/>: one tape per part of a batch, each with its own buffers, so that parts can be
+    /// differentiated on different threads (<see cref="Trainers.DataParallelGradient"/>).
+    /// </summary>
+    internal IReadOnlyDictionary<Parameter, Tensor>? GradientBuffers { get; set; }
+
     /// <summary>The number of values recorded since the last <see cref="Reset"/>.</summary>
     public int Count => _nodes.Count;
 
@@ -55,7 +62,7 @@ public sealed partial class Tape : IComputeGraph
                 _pool.Return(_values[i]);
             }
 
-            if (_nodes[i].Op == OpKind.External && _nodes[i].Extra is Tensor kept)
+            if (_nodes[i].Op is OpKind.External or OpKind.MixtureLogLikelihood && _nodes[i].Extra is Tensor kept)
             {
                 _pool.Return(kept);
             }
@@ -90,7 +97,10 @@ public sealed partial class Tape : IComputeGraph
         var v = Record(new Node { Op = OpKind.Param, Extra = parameter, NeedsGrad = RecordGradients && parameter.Trainable }, parameter.Value, owned: false);
         if (_nodes[v.Id].NeedsGrad)
         {
-            _grads[v.Id] = parameter.Grad;
+            _grads[v.Id] = GradientBuffers is null
+                ? parameter.Grad
+                : GradientBuffers.TryGetValue(parameter, out var own) ? own
+                : throw new InvalidOperationException($"Parameter '{parameter.Name}' has no gradient buffer on this tape (it is not among the parameters being trained).");
         }
 
         return v;
@@ -241,6 +251,7 @@ public sealed partial class Tape : IComputeGraph
         NoGradient,
         Where,
         PickLast,
+        MixtureLogLikelihood,
         External,
     }
 

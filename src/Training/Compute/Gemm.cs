@@ -25,7 +25,7 @@ public static class Gemm
         bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         float beta, Span<float> c, int ldc, int maxThreads = 0)
-        => Multiply(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxThreads, GemmKernel.PreferredWidth);
+        => Multiply(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxThreads, GemmKernel.WidthFor(n));
 
     /// <summary>
     /// As the public overload, with the micro-kernel pinned to <paramref name="width"/> and, when
@@ -47,6 +47,38 @@ public static class Gemm
         fixed (float* pc = c)
         {
             GemmKernel.Run(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ResolveThreads(maxThreads, m, n, k), width, packA);
+        }
+    }
+
+    /// <summary>
+    /// <c>C = epilogue(alpha * op(A) * op(B) + beta * C + bias)</c>: <paramref name="bias"/> (n values, or empty for
+    /// none) is added to every row of C and <paramref name="relu"/> stores max(0, .), both while each tile is merged
+    /// (no pass of their own over C). With beta = 0 and a bias, each element is <c>fma(sum, alpha, bias)</c>, exactly
+    /// what filling C with the bias and merging with beta = 1 gives. <paramref name="width"/> and
+    /// <paramref name="packA"/> pin the micro-kernel and the op(A) path (tests).
+    /// </summary>
+    internal static unsafe void Multiply(
+        bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias, bool relu, int maxThreads = 0, GemmVectorWidth? width = null, bool? packA = null)
+    {
+        ValidateShapes(transposeA, transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (!bias.IsEmpty && bias.Length < n)
+        {
+            throw new ArgumentException($"GEMM: the bias has {bias.Length} values for {n} columns.", nameof(bias));
+        }
+
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        fixed (float* pbias = bias)
+        {
+            GemmKernel.Run(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ResolveThreads(maxThreads, m, n, k), width ?? GemmKernel.WidthFor(n), bias.IsEmpty ? null : pbias, relu, packA);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -48,15 +49,34 @@ internal static unsafe class GemmKernel
         : Vector256.IsHardwareAccelerated && Fma.IsSupported ? GemmVectorWidth.Bits256
         : GemmVectorWidth.Bits128;
 
-    /// <summary>Runs <c>C = alpha * op(A) * op(B) + beta * C</c> with the preferred micro-kernel.</summary>
+    /// <summary>Runs <c>C = alpha * op(A) * op(B) + beta * C</c> with the micro-kernel <see cref="WidthFor"/> chooses.</summary>
     public static void Run(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads)
-        => Run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, PreferredWidth);
+        => Run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, WidthFor(n));
+
+    /// <summary>
+    /// The micro-kernel for a product with <paramref name="n"/> columns: <see cref="PreferredWidth"/>, except that a
+    /// product at most 16 columns wide runs the 256-bit kernel (16 columns) instead of the 512-bit one (32 columns),
+    /// which would compute as many padding columns as real ones. Where a 512-bit FMA costs two 256-bit ones (Zen 4)
+    /// this doubles such products' speed; where it costs one (Zen 5, Intel with two 512-bit pipes) both kernels do
+    /// the real columns at the same rate. Every element's arithmetic is the same in every kernel, so results do not
+    /// depend on the choice.
+    /// </summary>
+    public static GemmVectorWidth WidthFor(int n)
+        => PreferredWidth == GemmVectorWidth.Bits512 && n <= GemmMicroKernel256.Nr ? GemmVectorWidth.Bits256 : PreferredWidth;
 
     /// <summary>
     /// Runs <c>C = alpha * op(A) * op(B) + beta * C</c> with the given micro-kernel; <paramref name="packA"/> forces
     /// op(A) to be packed (true) or read in place (false) instead of the size-based choice (tests pin both).
     /// </summary>
     public static void Run(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads, GemmVectorWidth width, bool? packA = null)
+        => Run(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, width, null, false, packA);
+
+    /// <summary>
+    /// Runs <c>C = epilogue(alpha * op(A) * op(B) + beta * C + bias)</c>: <paramref name="bias"/> (n values, or null)
+    /// is added to every row in the tile merge, and <paramref name="relu"/> stores max(0, .), so neither needs a pass
+    /// of its own over C.
+    /// </summary>
+    public static void Run(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads, GemmVectorWidth width, float* bias, bool relu, bool? packA = null)
     {
         if (m <= 0 || n <= 0)
         {
@@ -67,6 +87,7 @@ internal static unsafe class GemmKernel
         {
             // No product term (BLAS semantics: alpha = 0 does not read A or B).
             ScaleC(m, n, beta, c, ldc);
+            FinishRows(m, n, c, ldc, bias, relu);
             return;
         }
 
@@ -84,7 +105,7 @@ internal static unsafe class GemmKernel
         int tiles = splitRows ? rowTiles : colTiles;
         int chunks = Math.Clamp(threads, 1, Math.Min(tiles, GemmThreadTeam.MaxChunks));
         var problem = new GemmProblem(
-            ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, width, splitRows, tiles, chunks, packA ?? ShouldPackA(splitRows ? n : (n + chunks - 1) / chunks));
+            ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, width, splitRows, tiles, chunks, packA ?? ShouldPackA(splitRows ? n : (n + chunks - 1) / chunks), bias, relu);
         if (chunks == 1)
         {
             RunChunk(in problem, 0);
@@ -136,6 +157,7 @@ internal static unsafe class GemmKernel
         Blocked<TKernel>(in p, rowStart, rowEnd, colStart, colEnd);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Blocked<TKernel>(in GemmProblem p, int rowStart, int rowEnd, int colStart, int colEnd)
         where TKernel : struct, IGemmMicroKernel
     {
@@ -160,6 +182,10 @@ internal static unsafe class GemmKernel
             {
                 int kc = Math.Min(kcStep, k - pc);
                 float beta = pc == 0 ? p.Beta : 1f;
+
+                // The epilogue: the bias joins the first depth block's merge, the ReLU the last one's.
+                float* bias = pc == 0 ? p.Bias : null;
+                bool relu = p.Relu && pc + kc == k;
                 GemmPacking.PackB(p.TransposeB, p.B, p.Ldb, pc, kc, jc, nc, nr, packedB);
                 for (int ic = rowStart; ic < rowEnd; ic += mcStep)
                 {
@@ -203,13 +229,14 @@ internal static unsafe class GemmKernel
 
                             int nrows = Math.Min(Mr, mc - ir);
                             float* cTile = p.C + ((nint)(ic + ir) * ldc) + jc + jr;
+                            float* tileBias = bias == null ? null : bias + jc + jr;
                             if (nrows == Mr && ncols == nr)
                             {
-                                TKernel.Compute(kc, aPanel, rowStride, depthStride, bPanel, cTile, ldc, p.Alpha, beta);
+                                TKernel.Compute(kc, aPanel, rowStride, depthStride, bPanel, cTile, ldc, p.Alpha, beta, tileBias, relu);
                             }
                             else
                             {
-                                EdgeTile<TKernel>(kc, aPanel, rowStride, depthStride, bPanel, cTile, ldc, p.Alpha, beta, nrows, ncols, edge);
+                                EdgeTile<TKernel>(kc, aPanel, rowStride, depthStride, bPanel, cTile, ldc, p.Alpha, beta, tileBias, relu, nrows, ncols, edge);
                             }
                         }
                     }
@@ -222,10 +249,20 @@ internal static unsafe class GemmKernel
     /// A ragged tile: staged through a full-size scratch tile and run through the same micro-kernel, so its elements
     /// get exactly the arithmetic they would get inside a full tile.
     /// </summary>
-    private static void EdgeTile<TKernel>(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, int ldc, float alpha, float beta, int rows, int cols, float* scratch)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void EdgeTile<TKernel>(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, int ldc, float alpha, float beta, float* bias, bool relu, int rows, int cols, float* scratch)
         where TKernel : struct, IGemmMicroKernel
     {
         int nr = TKernel.Nr;
+        float* paddedBias = stackalloc float[32];
+        if (bias != null)
+        {
+            // The kernel reads Nr bias values: the tile's, then zeros.
+            new Span<float>(paddedBias, nr).Clear();
+            CopyShort(bias, paddedBias, cols);
+            bias = paddedBias;
+        }
+
         if (beta != 0f)
         {
             for (int r = 0; r < rows; r++)
@@ -234,7 +271,7 @@ internal static unsafe class GemmKernel
             }
         }
 
-        TKernel.Compute(kc, a, rowStrideA, depthStrideA, b, scratch, nr, alpha, beta);
+        TKernel.Compute(kc, a, rowStrideA, depthStrideA, b, scratch, nr, alpha, beta, bias, relu);
         for (int r = 0; r < rows; r++)
         {
             CopyShort(scratch + (r * nr), c + ((nint)r * ldc), cols);
@@ -284,6 +321,24 @@ internal static unsafe class GemmKernel
         int blocks = Math.Max(1, (extent + max - 1) / max);
         int step = (extent + blocks - 1) / blocks;
         return Math.Max(multiple, (step + multiple - 1) / multiple * multiple);
+    }
+
+    /// <summary>Adds the bias to every row and applies the ReLU (the epilogue when there is no product term).</summary>
+    private static void FinishRows(int m, int n, float* c, int ldc, float* bias, bool relu)
+    {
+        for (int i = 0; i < m && (bias != null || relu); i++)
+        {
+            var row = new Span<float>(c + ((nint)i * ldc), n);
+            if (bias != null)
+            {
+                TensorPrimitives.Add(row, new ReadOnlySpan<float>(bias, n), row);
+            }
+
+            if (relu)
+            {
+                TensorPrimitives.Max(row, 0f, row);
+            }
+        }
     }
 
     private static void ScaleC(int m, int n, float beta, float* c, int ldc)

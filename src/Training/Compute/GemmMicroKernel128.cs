@@ -11,8 +11,13 @@ internal readonly unsafe struct GemmMicroKernel128 : IGemmMicroKernel
     /// <inheritdoc/>
     public static int Nr => 8;
 
+    private const int MergeC = 1;
+    private const int AddBias = 2;
+    private const int ApplyRelu = 4;
+
     /// <inheritdoc/>
-    public static void Compute(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, nint ldc, float alpha, float beta)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Compute(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
     {
         float* row0 = a, row1 = row0 + rowStrideA, row2 = row1 + rowStrideA, row3 = row2 + rowStrideA, row4 = row3 + rowStrideA, row5 = row4 + rowStrideA;
         nint offset = 0;
@@ -66,42 +71,40 @@ internal readonly unsafe struct GemmMicroKernel128 : IGemmMicroKernel
         }
 
         Vector128<float> va = Vector128.Create(alpha);
-        if (beta == 0f)
-        {
-            Vector128.Store(c00 * va, c);
-            Vector128.Store(c01 * va, c + 4);
-            Vector128.Store(c10 * va, c + (1 * ldc));
-            Vector128.Store(c11 * va, c + (1 * ldc) + 4);
-            Vector128.Store(c20 * va, c + (2 * ldc));
-            Vector128.Store(c21 * va, c + (2 * ldc) + 4);
-            Vector128.Store(c30 * va, c + (3 * ldc));
-            Vector128.Store(c31 * va, c + (3 * ldc) + 4);
-            Vector128.Store(c40 * va, c + (4 * ldc));
-            Vector128.Store(c41 * va, c + (4 * ldc) + 4);
-            Vector128.Store(c50 * va, c + (5 * ldc));
-            Vector128.Store(c51 * va, c + (5 * ldc) + 4);
-        }
-        else
-        {
-            Vector128<float> vb = Vector128.Create(beta);
-            Merge(c00, c, va, vb);
-            Merge(c01, c + 4, va, vb);
-            Merge(c10, c + (1 * ldc), va, vb);
-            Merge(c11, c + (1 * ldc) + 4, va, vb);
-            Merge(c20, c + (2 * ldc), va, vb);
-            Merge(c21, c + (2 * ldc) + 4, va, vb);
-            Merge(c30, c + (3 * ldc), va, vb);
-            Merge(c31, c + (3 * ldc) + 4, va, vb);
-            Merge(c40, c + (4 * ldc), va, vb);
-            Merge(c41, c + (4 * ldc) + 4, va, vb);
-            Merge(c50, c + (5 * ldc), va, vb);
-            Merge(c51, c + (5 * ldc) + 4, va, vb);
-        }
+        Vector128<float> vb = Vector128.Create(beta);
+        Vector128<float> bias0 = bias == null ? default : Vector128.Load(bias);
+        Vector128<float> bias1 = bias == null ? default : Vector128.Load(bias + 4);
+        int mode = (beta == 0f ? 0 : MergeC) | (bias == null ? 0 : AddBias) | (relu ? ApplyRelu : 0);
+        Finish(c00, c, va, vb, bias0, mode);
+        Finish(c01, c + 4, va, vb, bias1, mode);
+        Finish(c10, c + (1 * ldc), va, vb, bias0, mode);
+        Finish(c11, c + (1 * ldc) + 4, va, vb, bias1, mode);
+        Finish(c20, c + (2 * ldc), va, vb, bias0, mode);
+        Finish(c21, c + (2 * ldc) + 4, va, vb, bias1, mode);
+        Finish(c30, c + (3 * ldc), va, vb, bias0, mode);
+        Finish(c31, c + (3 * ldc) + 4, va, vb, bias1, mode);
+        Finish(c40, c + (4 * ldc), va, vb, bias0, mode);
+        Finish(c41, c + (4 * ldc) + 4, va, vb, bias1, mode);
+        Finish(c50, c + (5 * ldc), va, vb, bias0, mode);
+        Finish(c51, c + (5 * ldc) + 4, va, vb, bias1, mode);
     }
 
+    /// <summary>
+    /// Stores one accumulator vector: <c>alpha * acc</c>, plus <c>beta * C</c> (<see cref="MergeC"/>) and the bias
+    /// (<see cref="AddBias"/>), then max(0, .) (<see cref="ApplyRelu"/>). The branches depend on the call only.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Merge(Vector128<float> acc, float* c, Vector128<float> alpha, Vector128<float> beta)
-        => Vector128.Store(MulAdd(acc, alpha, Vector128.Load(c) * beta), c);
+    private static void Finish(Vector128<float> acc, float* c, Vector128<float> alpha, Vector128<float> beta, Vector128<float> bias, int mode)
+    {
+        Vector128<float> addend = (mode & MergeC) == 0 ? bias : (mode & AddBias) == 0 ? Vector128.Load(c) * beta : MulAdd(Vector128.Load(c), beta, bias);
+        Vector128<float> v = (mode & (MergeC | AddBias)) == 0 ? acc * alpha : MulAdd(acc, alpha, addend);
+        if ((mode & ApplyRelu) != 0)
+        {
+            v = Vector128.Max(v, Vector128<float>.Zero);
+        }
+
+        Vector128.Store(v, c);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> MulAdd(Vector128<float> x, Vector128<float> y, Vector128<float> z)

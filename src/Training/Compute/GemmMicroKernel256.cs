@@ -10,8 +10,13 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
     /// <inheritdoc/>
     public static int Nr => 16;
 
+    private const int MergeC = 1;
+    private const int AddBias = 2;
+    private const int ApplyRelu = 4;
+
     /// <inheritdoc/>
-    public static void Compute(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, nint ldc, float alpha, float beta)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Compute(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
     {
         float* row0 = a, row1 = row0 + rowStrideA, row2 = row1 + rowStrideA, row3 = row2 + rowStrideA, row4 = row3 + rowStrideA, row5 = row4 + rowStrideA;
         nint offset = 0;
@@ -65,42 +70,40 @@ internal readonly unsafe struct GemmMicroKernel256 : IGemmMicroKernel
         }
 
         Vector256<float> va = Vector256.Create(alpha);
-        if (beta == 0f)
-        {
-            Vector256.Store(c00 * va, c);
-            Vector256.Store(c01 * va, c + 8);
-            Vector256.Store(c10 * va, c + (1 * ldc));
-            Vector256.Store(c11 * va, c + (1 * ldc) + 8);
-            Vector256.Store(c20 * va, c + (2 * ldc));
-            Vector256.Store(c21 * va, c + (2 * ldc) + 8);
-            Vector256.Store(c30 * va, c + (3 * ldc));
-            Vector256.Store(c31 * va, c + (3 * ldc) + 8);
-            Vector256.Store(c40 * va, c + (4 * ldc));
-            Vector256.Store(c41 * va, c + (4 * ldc) + 8);
-            Vector256.Store(c50 * va, c + (5 * ldc));
-            Vector256.Store(c51 * va, c + (5 * ldc) + 8);
-        }
-        else
-        {
-            Vector256<float> vb = Vector256.Create(beta);
-            Merge(c00, c, va, vb);
-            Merge(c01, c + 8, va, vb);
-            Merge(c10, c + (1 * ldc), va, vb);
-            Merge(c11, c + (1 * ldc) + 8, va, vb);
-            Merge(c20, c + (2 * ldc), va, vb);
-            Merge(c21, c + (2 * ldc) + 8, va, vb);
-            Merge(c30, c + (3 * ldc), va, vb);
-            Merge(c31, c + (3 * ldc) + 8, va, vb);
-            Merge(c40, c + (4 * ldc), va, vb);
-            Merge(c41, c + (4 * ldc) + 8, va, vb);
-            Merge(c50, c + (5 * ldc), va, vb);
-            Merge(c51, c + (5 * ldc) + 8, va, vb);
-        }
+        Vector256<float> vb = Vector256.Create(beta);
+        Vector256<float> bias0 = bias == null ? default : Vector256.Load(bias);
+        Vector256<float> bias1 = bias == null ? default : Vector256.Load(bias + 8);
+        int mode = (beta == 0f ? 0 : MergeC) | (bias == null ? 0 : AddBias) | (relu ? ApplyRelu : 0);
+        Finish(c00, c, va, vb, bias0, mode);
+        Finish(c01, c + 8, va, vb, bias1, mode);
+        Finish(c10, c + (1 * ldc), va, vb, bias0, mode);
+        Finish(c11, c + (1 * ldc) + 8, va, vb, bias1, mode);
+        Finish(c20, c + (2 * ldc), va, vb, bias0, mode);
+        Finish(c21, c + (2 * ldc) + 8, va, vb, bias1, mode);
+        Finish(c30, c + (3 * ldc), va, vb, bias0, mode);
+        Finish(c31, c + (3 * ldc) + 8, va, vb, bias1, mode);
+        Finish(c40, c + (4 * ldc), va, vb, bias0, mode);
+        Finish(c41, c + (4 * ldc) + 8, va, vb, bias1, mode);
+        Finish(c50, c + (5 * ldc), va, vb, bias0, mode);
+        Finish(c51, c + (5 * ldc) + 8, va, vb, bias1, mode);
     }
 
+    /// <summary>
+    /// Stores one accumulator vector: <c>alpha * acc</c>, plus <c>beta * C</c> (<see cref="MergeC"/>) and the bias
+    /// (<see cref="AddBias"/>), then max(0, .) (<see cref="ApplyRelu"/>). The branches depend on the call only.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Merge(Vector256<float> acc, float* c, Vector256<float> alpha, Vector256<float> beta)
-        => Vector256.Store(MulAdd(acc, alpha, Vector256.Load(c) * beta), c);
+    private static void Finish(Vector256<float> acc, float* c, Vector256<float> alpha, Vector256<float> beta, Vector256<float> bias, int mode)
+    {
+        Vector256<float> addend = (mode & MergeC) == 0 ? bias : (mode & AddBias) == 0 ? Vector256.Load(c) * beta : MulAdd(Vector256.Load(c), beta, bias);
+        Vector256<float> v = (mode & (MergeC | AddBias)) == 0 ? acc * alpha : MulAdd(acc, alpha, addend);
+        if ((mode & ApplyRelu) != 0)
+        {
+            v = Vector256.Max(v, Vector256<float>.Zero);
+        }
+
+        Vector256.Store(v, c);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> MulAdd(Vector256<float> x, Vector256<float> y, Vector256<float> z)

@@ -10,8 +10,13 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
     /// <inheritdoc/>
     public static int Nr => 32;
 
+    private const int MergeC = 1;
+    private const int AddBias = 2;
+    private const int ApplyRelu = 4;
+
     /// <inheritdoc/>
-    public static void Compute(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, nint ldc, float alpha, float beta)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Compute(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu)
     {
         float* row0 = a, row1 = row0 + rowStrideA, row2 = row1 + rowStrideA, row3 = row2 + rowStrideA, row4 = row3 + rowStrideA, row5 = row4 + rowStrideA;
         nint offset = 0;
@@ -71,42 +76,40 @@ internal readonly unsafe struct GemmMicroKernel512 : IGemmMicroKernel
         }
 
         Vector512<float> va = Vector512.Create(alpha);
-        if (beta == 0f)
-        {
-            Vector512.Store(c00 * va, c);
-            Vector512.Store(c01 * va, c + 16);
-            Vector512.Store(c10 * va, c + (1 * ldc));
-            Vector512.Store(c11 * va, c + (1 * ldc) + 16);
-            Vector512.Store(c20 * va, c + (2 * ldc));
-            Vector512.Store(c21 * va, c + (2 * ldc) + 16);
-            Vector512.Store(c30 * va, c + (3 * ldc));
-            Vector512.Store(c31 * va, c + (3 * ldc) + 16);
-            Vector512.Store(c40 * va, c + (4 * ldc));
-            Vector512.Store(c41 * va, c + (4 * ldc) + 16);
-            Vector512.Store(c50 * va, c + (5 * ldc));
-            Vector512.Store(c51 * va, c + (5 * ldc) + 16);
-        }
-        else
-        {
-            Vector512<float> vb = Vector512.Create(beta);
-            Merge(c00, c, va, vb);
-            Merge(c01, c + 16, va, vb);
-            Merge(c10, c + (1 * ldc), va, vb);
-            Merge(c11, c + (1 * ldc) + 16, va, vb);
-            Merge(c20, c + (2 * ldc), va, vb);
-            Merge(c21, c + (2 * ldc) + 16, va, vb);
-            Merge(c30, c + (3 * ldc), va, vb);
-            Merge(c31, c + (3 * ldc) + 16, va, vb);
-            Merge(c40, c + (4 * ldc), va, vb);
-            Merge(c41, c + (4 * ldc) + 16, va, vb);
-            Merge(c50, c + (5 * ldc), va, vb);
-            Merge(c51, c + (5 * ldc) + 16, va, vb);
-        }
+        Vector512<float> vb = Vector512.Create(beta);
+        Vector512<float> bias0 = bias == null ? default : Vector512.Load(bias);
+        Vector512<float> bias1 = bias == null ? default : Vector512.Load(bias + 16);
+        int mode = (beta == 0f ? 0 : MergeC) | (bias == null ? 0 : AddBias) | (relu ? ApplyRelu : 0);
+        Finish(c00, c, va, vb, bias0, mode);
+        Finish(c01, c + 16, va, vb, bias1, mode);
+        Finish(c10, c + (1 * ldc), va, vb, bias0, mode);
+        Finish(c11, c + (1 * ldc) + 16, va, vb, bias1, mode);
+        Finish(c20, c + (2 * ldc), va, vb, bias0, mode);
+        Finish(c21, c + (2 * ldc) + 16, va, vb, bias1, mode);
+        Finish(c30, c + (3 * ldc), va, vb, bias0, mode);
+        Finish(c31, c + (3 * ldc) + 16, va, vb, bias1, mode);
+        Finish(c40, c + (4 * ldc), va, vb, bias0, mode);
+        Finish(c41, c + (4 * ldc) + 16, va, vb, bias1, mode);
+        Finish(c50, c + (5 * ldc), va, vb, bias0, mode);
+        Finish(c51, c + (5 * ldc) + 16, va, vb, bias1, mode);
     }
 
+    /// <summary>
+    /// Stores one accumulator vector: <c>alpha * acc</c>, plus <c>beta * C</c> (<see cref="MergeC"/>) and the bias
+    /// (<see cref="AddBias"/>), then max(0, .) (<see cref="ApplyRelu"/>). The branches depend on the call only.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Merge(Vector512<float> acc, float* c, Vector512<float> alpha, Vector512<float> beta)
-        => Vector512.Store(MulAdd(acc, alpha, Vector512.Load(c) * beta), c);
+    private static void Finish(Vector512<float> acc, float* c, Vector512<float> alpha, Vector512<float> beta, Vector512<float> bias, int mode)
+    {
+        Vector512<float> addend = (mode & MergeC) == 0 ? bias : (mode & AddBias) == 0 ? Vector512.Load(c) * beta : MulAdd(Vector512.Load(c), beta, bias);
+        Vector512<float> v = (mode & (MergeC | AddBias)) == 0 ? acc * alpha : MulAdd(acc, alpha, addend);
+        if ((mode & ApplyRelu) != 0)
+        {
+            v = Vector512.Max(v, Vector512<float>.Zero);
+        }
+
+        Vector512.Store(v, c);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> MulAdd(Vector512<float> x, Vector512<float> y, Vector512<float> z)

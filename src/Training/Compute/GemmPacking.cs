@@ -15,6 +15,7 @@ internal static unsafe class GemmPacking
     /// Packs op(A)[i0..i0+mc, p0..p0+kc] as ceil(mc/Mr) panels; panel r holds, for each p, the Mr values
     /// op(A)[i0 + r*Mr + 0..Mr, p0 + p] (zero past row mc). Panel r starts at <c>dst + r*Mr*kc</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transposeA, float* a, int lda, int i0, int mc, int p0, int kc, float* dst)
     {
         const int mr = GemmKernel.Mr;
@@ -100,6 +101,7 @@ internal static unsafe class GemmPacking
     /// Packs op(B)[p0..p0+kc, j0..j0+nc] as ceil(nc/nr) panels; panel s holds, for each p, the nr values
     /// op(B)[p0 + p, j0 + s*nr + 0..nr] (zero past column nc). Panel s starts at <c>dst + s*nr*kc</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(bool transposeB, float* b, int ldb, int p0, int kc, int j0, int nc, int nr, float* dst)
     {
         for (int jr = 0; jr < nc; jr += nr)

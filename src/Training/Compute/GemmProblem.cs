@@ -9,8 +9,10 @@ internal readonly unsafe struct GemmProblem
 {
     public GemmProblem(
         bool transposeA, bool transposeB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb,
-        float beta, float* c, int ldc, GemmVectorWidth width, bool splitRows, int tiles, int chunks, bool packA)
+        float beta, float* c, int ldc, GemmVectorWidth width, bool splitRows, int tiles, int chunks, bool packA, float* bias = null, bool relu = false)
     {
+        Bias = bias;
+        Relu = relu;
         TransposeA = transposeA;
         TransposeB = transposeB;
         M = m;
@@ -70,4 +72,10 @@ internal readonly unsafe struct GemmProblem
 
     /// <summary>True: op(A) blocks are packed; false: the micro-kernel reads op(A) in place through strides.</summary>
     public bool PackA { get; }
+
+    /// <summary>Values added to C's columns (one per column), or null; added once, with the first depth block.</summary>
+    public float* Bias { get; }
+
+    /// <summary>Whether C ends as max(0, .), applied with the last depth block.</summary>
+    public bool Relu { get; }
 }

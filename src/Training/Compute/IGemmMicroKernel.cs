@@ -3,7 +3,7 @@ namespace MLNetMixture.Training.Compute;
 /// <summary>
 /// A register-blocked GEMM micro-kernel: multiplies an <see cref="GemmKernel.Mr"/> x kc panel of op(A) (packed, or read
 /// in place through strides) by one packed kc x <see cref="Nr"/> panel of op(B) and merges the tile into C as
-/// <c>C = alpha * acc + beta * C</c>.
+/// <c>C = alpha * acc + beta * C + bias</c>, optionally followed by max(0, .) (a fused bias and ReLU epilogue).
 /// </summary>
 /// <remarks>
 /// Every element's sum runs over p = 0..kc-1 in order with one fused multiply-add per step, and the merge is the same
@@ -24,5 +24,7 @@ internal unsafe interface IGemmMicroKernel
     /// <param name="ldc">Distance between rows of C.</param>
     /// <param name="alpha">Scale of the product.</param>
     /// <param name="beta">Scale of the existing tile; 0 means the tile is not read.</param>
-    static abstract void Compute(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, nint ldc, float alpha, float beta);
+    /// <param name="bias">Nr values added to the tile's columns, or null for none.</param>
+    /// <param name="relu">Whether the stored values are max(0, value).</param>
+    static abstract void Compute(int kc, float* a, nint rowStrideA, nint depthStrideA, float* b, float* c, nint ldc, float alpha, float beta, float* bias, bool relu);
 }

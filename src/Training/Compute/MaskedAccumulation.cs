@@ -23,6 +23,7 @@ internal static class MaskedAccumulation
     /// <param name="destination">Receives the masked gradient, as long as <paramref name="x"/>; its old values are not read.</param>
     public static void SelectWherePositive(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> destination) => WherePositive(x, g, destination, accumulate: false);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WherePositive(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> accumulator, bool accumulate)
     {
         if (g.Length != x.Length || accumulator.Length != x.Length)

@@ -10,6 +10,7 @@ namespace MLNetMixture.Training.Experts;
 internal static class ActivationKernels
 {
     /// <summary>x[i] = max(x[i] + bias[i], 0) in one pass, as Add then ReLU (NaN propagates as TensorPrimitives.Max does).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddBiasRelu(Span<float> x, ReadOnlySpan<float> bias)
     {
         int i = 0;
@@ -30,6 +31,7 @@ internal static class ActivationKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyInPlace(Activation activation, Span<float> x)
     {
         switch (activation)

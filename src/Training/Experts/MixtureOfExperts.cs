@@ -132,10 +132,17 @@ public sealed partial class MixtureOfExperts : IModule
         CheckFeatures(graph, features);
         int k = Experts;
         int layers = _expertWeights.Length;
-        var h = graph.Linear(features, graph.Param(_expertWeights[0]), graph.Param(_expertBiases[0])); // [N, K*W1]
+        var first = (Weight: graph.Param(_expertWeights[0]), Bias: graph.Param(_expertBiases[0]));
+        var h = layers > 1
+            ? graph.LinearThen(Options.Activation, features, first.Weight, first.Bias) // [N, K*W1], activated
+            : graph.Linear(features, first.Weight, first.Bias);
         for (int l = 1; l < layers; l++)
         {
-            h = graph.Apply(Options.Activation, h);
+            if (l > 1)
+            {
+                h = graph.Apply(Options.Activation, h);
+            }
+
             h = graph.GroupedLinear(h, graph.Param(_expertWeights[l]), graph.Param(_expertBiases[l])); // [N, K*W_l+1]
         }
 

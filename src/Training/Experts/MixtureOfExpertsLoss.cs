@@ -78,18 +78,19 @@ public static class MixtureOfExpertsLoss
         }
 
         var gateLogProbabilities = tape.LogSoftmax(gateLogits);
-        var expertLogProbabilities = tape.LogSoftmax(expertLogits);
-        var labelLogProbabilities = tape.PickLast(expertLogProbabilities, labels); // [N, K]
+        Var LabelLogProbabilities() => tape.PickLast(tape.LogSoftmax(expertLogits), labels); // [N, K]
         Var logLikelihood;
         Var gateWeights;
         switch (options.Objective)
         {
             case GateObjective.Marginal:
-                logLikelihood = tape.LogSumExp(tape.Add(gateLogProbabilities, labelLogProbabilities), -1);
+                // LogSumExp_k(log p(z=k|x) + log p(y|x,z=k)) in one fused pass over the expert logits.
+                logLikelihood = tape.MixtureLogLikelihood(gateLogProbabilities, expertLogits, labels);
                 gateWeights = tape.Exp(gateLogProbabilities);
                 break;
             case GateObjective.GumbelSoftmax:
                 {
+                    var labelLogProbabilities = LabelLogProbabilities();
                     var u = CheckUniforms(tape, uniforms, rows, experts, options.Objective);
                     var logSample = GumbelSoftmax.LogSample(tape, gateLogits, u, options.Temperature, minimumTemperature: options.Temperature);
                     logLikelihood = tape.LogSumExp(tape.Add(logSample, labelLogProbabilities), -1);
@@ -99,6 +100,7 @@ public static class MixtureOfExpertsLoss
 
             case GateObjective.StraightThrough:
                 {
+                    var labelLogProbabilities = LabelLogProbabilities();
                     var u = CheckUniforms(tape, uniforms, rows, experts, options.Objective);
                     var soft = GumbelSoftmax.Sample(tape, gateLogits, u, options.Temperature, minimumTemperature: options.Temperature);
                     var sample = GumbelSoftmax.StraightThrough(tape, soft);

@@ -105,7 +105,11 @@ public sealed class MixtureOfExpertsModelOptions
     /// <summary>Seed of the initialisation, the validation split, the minibatch order and the Gumbel noise. Default 1.</summary>
     public ulong Seed { get; set; } = 1;
 
-    /// <summary>Threads for matrix products in training and prediction; 0 (the default) uses every core.</summary>
+    /// <summary>
+    /// Threads for training and prediction. 0 (the default): training picks the faster count by measuring its first
+    /// steps (<see cref="MLNetMixture.Training.Trainers.TrainerOptions.Threads"/>; results do not depend on it),
+    /// prediction uses every core.
+    /// </summary>
     public int Threads { get; set; }
 
     /// <summary>The label column when training from a CSV file. Default "label".</summary>
@@ -149,7 +153,7 @@ public sealed class MixtureOfExpertsModelOptions
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "be non-negative (0 = off)");
         Check(ValidationFraction is >= 0 and < 1, nameof(ValidationFraction), ValidationFraction, "lie in [0, 1) (0 = no validation split)");
         Check(Enum.IsDefined(ValidationMetric), nameof(ValidationMetric), ValidationMetric, "be a defined metric");
-        Check(Threads >= 0, nameof(Threads), Threads, "be non-negative (0 = every core)");
+        Check(Threads >= 0, nameof(Threads), Threads, "be non-negative (0 = chosen automatically)");
         Check(!string.IsNullOrWhiteSpace(LabelColumn), nameof(LabelColumn), LabelColumn ?? "null", "name a column");
         if (FeatureColumns is not null)
         {

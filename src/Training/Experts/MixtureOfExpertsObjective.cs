@@ -1,4 +1,5 @@
 using MLNetMixture.Training.Autodiff;
+using MLNetMixture.Training.Optimization;
 using MLNetMixture.Training.Distributions;
 using MLNetMixture.Training.Tensors;
 using MLNetMixture.Training.Trainers;
@@ -42,9 +43,10 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     private readonly int[] _labels;
     private readonly Tensor? _validationFeatures;
     private readonly int[]? _validationLabels;
-    private Tensor? _batchFeatures;
-    private int[] _batchLabels = [];
-    private float[] _batchWeights = [];
+    private readonly Lock _partGate = new();
+    private Tensor?[] _partFeatures = [];
+    private int[]?[] _partLabels = [];
+    private float[]?[] _partWeights = [];
     private ITemperatureSchedule? _plannedSchedule;
     private long _plannedFor = -1;
     private float _lastTemperature = float.NaN;
@@ -154,15 +156,66 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     }
 
     /// <inheritdoc />
-    public Var BatchLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step)
+    /// <remarks>
+    /// False with a load-balancing term (it couples the rows of a batch: a product of two batch means) and with
+    /// example weights (each batch's likelihood is normalised by its own weight sum, so parts do not combine as row means).
+    /// </remarks>
+    public bool SupportsBatchParts => Options.LoadBalancingWeight == 0f && Weights is null;
+
+    /// <inheritdoc />
+    public Var BatchLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step) => PartLoss(tape, rows, step, new BatchPart(0, 1, rows.Length));
+
+    /// <inheritdoc />
+    public Var BatchPartLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step, BatchPart part)
+    {
+        if (part.Count > 1 && !SupportsBatchParts)
+        {
+            throw new InvalidOperationException("The load-balancing term couples the rows of a batch: the batch cannot be split into parts.");
+        }
+
+        return PartLoss(tape, rows, step, part);
+    }
+
+    private Var PartLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step, BatchPart part)
     {
         ArgumentNullException.ThrowIfNull(tape);
         int d = Model.Inputs;
-        if (_batchFeatures is null || _batchFeatures.Shape[0] != rows.Length)
+        Tensor features;
+        int[] labels;
+        float[]? batchWeights;
+        var options = Options;
+
+        // Parts of one step run concurrently: each has its own gather buffers; the temperature schedule is built
+        // once (its cache is shared).
+        lock (_partGate)
         {
-            _batchFeatures = new Tensor(rows.Length, d);
-            _batchLabels = new int[rows.Length];
-            _batchWeights = Weights is null ? [] : new float[rows.Length];
+            if (_partFeatures.Length != part.Count)
+            {
+                _partFeatures = new Tensor?[part.Count];
+                _partLabels = new int[part.Count][];
+                _partWeights = new float[part.Count][];
+            }
+
+            if (_partFeatures[part.Index] is not { } f || f.Shape[0] != rows.Length)
+            {
+                _partFeatures[part.Index] = f = new Tensor(rows.Length, d);
+                _partLabels[part.Index] = new int[rows.Length];
+                _partWeights[part.Index] = Weights is null ? null : new float[rows.Length];
+            }
+
+            features = f;
+            labels = _partLabels[part.Index]!;
+            batchWeights = _partWeights[part.Index];
+            if (options.Objective != GateObjective.Marginal)
+            {
+                float temperature = TemperatureAt(step);
+                if (part.Index == 0)
+                {
+                    _lastTemperature = temperature;
+                }
+
+                options = options with { Temperature = temperature };
+            }
         }
 
         var weights = Weights;
@@ -171,26 +224,17 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
             throw new InvalidOperationException($"The objective has {_labels.Length} training rows but {weights.Count} weights.");
         }
 
-        var source = _features.Span;
-        var destination = _batchFeatures.Span;
+        MinibatchSampler.GatherRows(_features.Span, d, rows, features.Span);
         for (int i = 0; i < rows.Length; i++)
         {
-            source.Slice(rows[i] * d, d).CopyTo(destination.Slice(i * d, d));
-            _batchLabels[i] = _labels[rows[i]];
+            labels[i] = _labels[rows[i]];
             if (weights is not null)
             {
-                _batchWeights[i] = weights[rows[i]];
+                batchWeights![i] = weights[rows[i]];
             }
         }
 
-        var options = Options;
-        if (options.Objective != GateObjective.Marginal)
-        {
-            _lastTemperature = TemperatureAt(step);
-            options = options with { Temperature = _lastTemperature };
-        }
-
-        var terms = Model.Loss(tape, tape.Constant(_batchFeatures), _batchLabels, options, step.Random, weights is null ? null : _batchWeights);
+        var terms = Model.Loss(tape, tape.Constant(features), labels, options, step.Random, weights is null ? null : batchWeights);
         return terms.Total;
     }
 

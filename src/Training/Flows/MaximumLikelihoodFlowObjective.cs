@@ -1,4 +1,5 @@
 using MLNetMixture.Training.Autodiff;
+using MLNetMixture.Training.Optimization;
 using MLNetMixture.Training.Tensors;
 using MLNetMixture.Training.Trainers;
 
@@ -28,10 +29,8 @@ public sealed class MaximumLikelihoodFlowObjective : ITrainingObjective
     private readonly Tensor _training;
     private readonly Tensor? _validation;
     private readonly MixtureDensityFlowInference _inference;
-    private Tensor? _batch;
-    private int _epoch = -1;
-    private double _epochLogLikelihoodSum;
-    private int _epochBatches;
+    private readonly Lock _partGate = new();
+    private PartState[] _parts = [];
     private double? _lastValidation;
 
     /// <summary>Creates the objective.</summary>
@@ -72,32 +71,67 @@ public sealed class MaximumLikelihoodFlowObjective : ITrainingObjective
     public string ValidationName => ValidationLogLikelihoodStatistic;
 
     /// <inheritdoc />
-    public Var BatchLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step)
+    /// <remarks>True: the loss is the mean of the rows' negative log-densities.</remarks>
+    public bool SupportsBatchParts => true;
+
+    /// <inheritdoc />
+    public Var BatchLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step) => BatchPartLoss(tape, rows, step, new BatchPart(0, 1, rows.Length));
+
+    /// <inheritdoc />
+    public Var BatchPartLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step, BatchPart part)
     {
         ArgumentNullException.ThrowIfNull(tape);
-        if (step.Epoch != _epoch)
-        {
-            _epoch = step.Epoch;
-            _epochLogLikelihoodSum = 0;
-            _epochBatches = 0;
-        }
-
         int d = _model.Dimension;
-        if (_batch is null || _batch.Shape[0] != rows.Length)
+        PartState state;
+        lock (_partGate)
         {
-            _batch = new Tensor(rows.Length, d);
+            if (_parts.Length != part.Count)
+            {
+                // A new split (or the first): the epoch's figures so far are folded into part 0's.
+                var merged = new PartState { Epoch = -1 };
+                foreach (var old in _parts)
+                {
+                    if (old.Epoch == step.Epoch)
+                    {
+                        merged.Epoch = step.Epoch;
+                        merged.LogLikelihoodSum += old.LogLikelihoodSum;
+                        merged.Batches += old.Batches;
+                    }
+                }
+
+                _parts = new PartState[part.Count];
+                for (int p = 0; p < _parts.Length; p++)
+                {
+                    _parts[p] = p == 0 ? merged : new PartState { Epoch = -1 };
+                }
+            }
+
+            state = _parts[part.Index];
         }
 
-        var source = _training.Span;
-        var target = _batch.Span;
-        for (int i = 0; i < rows.Length; i++)
+        if (state.Epoch != step.Epoch)
         {
-            source.Slice(rows[i] * d, d).CopyTo(target.Slice(i * d, d));
+            state.Epoch = step.Epoch;
+            state.LogLikelihoodSum = 0;
+            state.Batches = 0;
         }
 
-        var meanLogLikelihood = tape.MeanAll(_model.LogDensity(tape, tape.Constant(_batch)));
-        _epochLogLikelihoodSum += tape.Value(meanLogLikelihood).Span[0];
-        _epochBatches++;
+        if (state.Batch is null || state.Batch.Shape[0] != rows.Length)
+        {
+            state.Batch = new Tensor(rows.Length, d);
+        }
+
+        MinibatchSampler.GatherRows(_training.Span, d, rows, state.Batch.Span);
+
+        var meanLogLikelihood = tape.MeanAll(_model.LogDensity(tape, tape.Constant(state.Batch)));
+
+        // The batch's mean log-likelihood is the parts' means weighted by their rows; part 0 counts the batch.
+        state.LogLikelihoodSum += tape.Value(meanLogLikelihood).Span[0] * (double)rows.Length / part.BatchRows;
+        if (part.Index == 0)
+        {
+            state.Batches++;
+        }
+
         return tape.Negate(meanLogLikelihood);
     }
 
@@ -127,7 +161,7 @@ public sealed class MaximumLikelihoodFlowObjective : ITrainingObjective
     {
         var statistics = new Dictionary<string, double>
         {
-            [TrainLogLikelihoodStatistic] = _epochBatches > 0 ? _epochLogLikelihoodSum / _epochBatches : double.NaN,
+            [TrainLogLikelihoodStatistic] = TrainLogLikelihood(step.Epoch),
         };
         if (_lastValidation is double v)
         {
@@ -137,11 +171,40 @@ public sealed class MaximumLikelihoodFlowObjective : ITrainingObjective
         return statistics;
     }
 
+    /// <summary>The mean over the epoch's batches of their mean log-likelihood, NaN before any batch.</summary>
+    private double TrainLogLikelihood(int epoch)
+    {
+        double sum = 0;
+        int batches = 0;
+        foreach (var part in _parts)
+        {
+            if (part.Epoch == epoch)
+            {
+                sum += part.LogLikelihoodSum;
+                batches += part.Batches;
+            }
+        }
+
+        return batches > 0 ? sum / batches : double.NaN;
+    }
+
     private static void CheckRows(Tensor rows, int dimension, string name)
     {
         if (rows.Rank != 2 || rows.Shape[1] != dimension)
         {
             throw new ArgumentException($"Expected rows [N, {dimension}]; got [{string.Join(", ", rows.ShapeArray())}].", name);
         }
+    }
+
+    /// <summary>One part's gather buffer and its share of the epoch's training log-likelihood.</summary>
+    private sealed class PartState
+    {
+        public Tensor? Batch { get; set; }
+
+        public int Epoch { get; set; }
+
+        public double LogLikelihoodSum { get; set; }
+
+        public int Batches { get; set; }
     }
 }

@@ -97,7 +97,11 @@ public sealed class MixtureDensityFlowOptions
     /// <summary>Seed of every random choice (initialisation, permutations, validation split, minibatch order). Default 1.</summary>
     public ulong Seed { get; set; } = 1;
 
-    /// <summary>Threads for training and scoring; 0 uses every core. Results for a seed do not depend on it. Default 0.</summary>
+    /// <summary>
+    /// Threads for training and scoring. 0 (the default): training picks the faster count by measuring its first steps
+    /// (<see cref="MLNetMixture.Training.Trainers.TrainerOptions.Threads"/>), scoring uses every core. Results for a
+    /// seed do not depend on it.
+    /// </summary>
     public int Threads { get; set; }
 
     /// <summary>
@@ -128,7 +132,7 @@ public sealed class MixtureDensityFlowOptions
         Check(float.IsFinite(GradientClipNorm) && GradientClipNorm >= 0, nameof(GradientClipNorm), GradientClipNorm, "be non-negative (0 = off)");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "be non-negative (0 = off)");
         Check(ValidationFraction is >= 0 and < 1, nameof(ValidationFraction), ValidationFraction, "be in [0, 1)");
-        Check(Threads >= 0, nameof(Threads), Threads, "be non-negative (0 = all cores)");
+        Check(Threads >= 0, nameof(Threads), Threads, "be non-negative (0 = chosen automatically)");
         Check(FeatureColumns is null || (FeatureColumns.Count > 0 && FeatureColumns.Distinct(StringComparer.Ordinal).Count() == FeatureColumns.Count), nameof(FeatureColumns), FeatureColumns is null ? "null" : $"[{string.Join(", ", FeatureColumns)}]", "name distinct columns (or be null for all)");
     }
 

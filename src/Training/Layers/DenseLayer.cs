@@ -55,4 +55,14 @@ public sealed class DenseLayer : IModule
         ArgumentNullException.ThrowIfNull(graph);
         return graph.Linear(x, graph.Param(Weight), Bias is null ? null : graph.Param(Bias));
     }
+
+    /// <summary>Applies the layer to x [N, In], then <paramref name="activation"/> (fused where the graph can: <see cref="ActivationExtensions.LinearThen"/>).</summary>
+    /// <param name="graph">The graph to build in.</param>
+    /// <param name="x">Inputs [N, In].</param>
+    /// <param name="activation">The activation after the layer.</param>
+    public Var Forward(IComputeGraph graph, Var x, Activation activation)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return graph.LinearThen(activation, x, graph.Param(Weight), Bias is null ? null : graph.Param(Bias));
+    }
 }

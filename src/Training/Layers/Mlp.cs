@@ -63,11 +63,7 @@ public sealed class Mlp : IModule
         ArgumentNullException.ThrowIfNull(graph);
         for (int i = 0; i < _layers.Length; i++)
         {
-            x = _layers[i].Forward(graph, x);
-            if (i < _layers.Length - 1)
-            {
-                x = graph.Apply(Activation, x);
-            }
+            x = i < _layers.Length - 1 ? _layers[i].Forward(graph, x, Activation) : _layers[i].Forward(graph, x);
         }
 
         return x;

@@ -80,6 +80,15 @@ public class Adam : Optimizer
     protected override void UpdateParameter(Parameter parameter, ReadOnlySpan<Tensor> slots, long parameterStep)
     {
         ArgumentNullException.ThrowIfNull(parameter);
+        UpdateParameterRange(parameter, slots, parameterStep, 0, parameter.Value.Length);
+    }
+
+    /// <inheritdoc />
+    private protected override bool UpdatesElementwise => true;
+
+    /// <inheritdoc />
+    private protected override void UpdateParameterRange(Parameter parameter, ReadOnlySpan<Tensor> slots, long parameterStep, int start, int length)
+    {
         bool decays = WeightDecay != 0f && parameter.ApplyWeightDecay;
         double lr = LearningRate;
         double correction1 = 1.0 - Math.Pow(Beta1, parameterStep);
@@ -95,7 +104,8 @@ public class Adam : Optimizer
             L2: decays && !DecoupledWeightDecay ? WeightDecay : 0f,
             DecayFactor: decays && DecoupledWeightDecay ? (float)(1.0 - (lr * WeightDecay)) : 1f,
             FlushThreshold: FlushTinyValues ? AdamKernel.FlushThreshold : 0f);
-        AdamKernel.Update(parameter.Value.Span, parameter.Grad.Span, slots[0].Span, slots[1].Span, coefficients);
+        AdamKernel.Update(
+            parameter.Value.Span.Slice(start, length), parameter.Grad.Span.Slice(start, length), slots[0].Span.Slice(start, length), slots[1].Span.Slice(start, length), coefficients);
     }
 
     private static void CheckUnitInterval(float beta, string name)

@@ -18,6 +18,7 @@ internal static class AdamKernel
     public const float FlushThreshold = 1e-30f;
 
     /// <summary>Applies one update in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Update(Span<float> parameter, ReadOnlySpan<float> gradient, Span<float> firstMoment, Span<float> secondMoment, in AdamStepCoefficients c)
     {
         int n = parameter.Length;

@@ -79,11 +79,49 @@ internal sealed class MinibatchSampler
             throw new ArgumentException($"Cannot gather {rows.Length} rows of width {width} into a tensor of {destination.Rows} rows of width {destination.RowLength}.", nameof(destination));
         }
 
-        var from = source.Span;
-        var to = destination.Span;
-        for (int i = 0; i < rows.Length; i++)
+        GatherRows(source.Span, width, rows, destination.Span);
+    }
+
+    /// <summary>
+    /// Copies rows <paramref name="rows"/> of row-major <paramref name="source"/> [N, width] into the first rows of
+    /// <paramref name="destination"/>, fetching the rows a few ahead into the cache first (a minibatch's rows are
+    /// scattered over the data set, so each is a cache miss otherwise).
+    /// </summary>
+    /// <param name="source">Rows of <paramref name="width"/> values.</param>
+    /// <param name="width">Values per row.</param>
+    /// <param name="rows">Indices of the rows to copy, each in [0, N).</param>
+    /// <param name="destination">Receives rows.Length rows.</param>
+    internal static unsafe void GatherRows(ReadOnlySpan<float> source, int width, ReadOnlySpan<int> rows, Span<float> destination)
+    {
+        const int ahead = 8;
+        int sourceRows = width == 0 ? 0 : source.Length / width;
+        if (destination.Length < (long)rows.Length * width)
         {
-            from.Slice(rows[i] * width, width).CopyTo(to.Slice(i * width, width));
+            throw new ArgumentException($"Cannot gather {rows.Length} rows of width {width} into {destination.Length} values.", nameof(destination));
+        }
+
+        foreach (int row in rows)
+        {
+            if ((uint)row >= (uint)sourceRows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), row, $"Row index outside [0, {sourceRows}).");
+            }
+        }
+
+        fixed (float* from = source)
+        fixed (float* to = destination)
+        {
+            for (int i = 0; i < rows.Length; i++)
+            {
+                if (System.Runtime.Intrinsics.X86.Sse.IsSupported && i + ahead < rows.Length)
+                {
+                    float* next = from + ((nint)rows[i + ahead] * width);
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(next);
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(next + width - 1);
+                }
+
+                Buffer.MemoryCopy(from + ((nint)rows[i] * width), to + ((nint)i * width), (long)width * sizeof(float), (long)width * sizeof(float));
+            }
         }
     }
 }

@@ -113,6 +113,61 @@ public abstract class Optimizer : IOptimizer
         StepCount++;
     }
 
+    /// <summary>
+    /// <see cref="Step"/> with the element-wise update spread over several threads: <paramref name="runOnWorkers"/>
+    /// runs the given work once per worker (index, count) and returns when all are done; each worker updates its
+    /// slice of every parameter. Results are those of <see cref="Step"/> for any worker count. Optimizers whose update
+    /// is not element-wise run <see cref="Step"/>.
+    /// </summary>
+    internal void StepBySlices(Action<Action<int, int>> runOnWorkers)
+    {
+        if (!UpdatesElementwise)
+        {
+            Step();
+            return;
+        }
+
+        if (Schedule is { } schedule)
+        {
+            LearningRate = schedule.RateAt(StepCount);
+        }
+
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            if (_parameters[i].Trainable)
+            {
+                _parameterSteps[i]++;
+            }
+        }
+
+        runOnWorkers((worker, workers) =>
+        {
+            for (int i = 0; i < _parameters.Length; i++)
+            {
+                var p = _parameters[i];
+                if (!p.Trainable)
+                {
+                    continue;
+                }
+
+                int length = p.Value.Length;
+                int from = (int)((long)length * worker / workers), to = (int)((long)length * (worker + 1) / workers);
+                if (to > from)
+                {
+                    UpdateParameterRange(p, _slots[i], _parameterSteps[i], from, to - from);
+                }
+            }
+        });
+        StepCount++;
+    }
+
+    /// <summary>Whether <see cref="UpdateParameterRange"/> is implemented: each element's update depends on that element alone.</summary>
+    private protected virtual bool UpdatesElementwise => false;
+
+    /// <summary>Updates elements [start, start + length) of one parameter (and its slots), as <see cref="UpdateParameter"/> updates all.</summary>
+    private protected virtual void UpdateParameterRange(Parameter parameter, ReadOnlySpan<Tensor> slots, long parameterStep, int start, int length)
+        => throw new NotSupportedException($"{GetType().Name} does not update parameters by element ranges.");
+
     /// <inheritdoc />
     public void ZeroGrad()
     {

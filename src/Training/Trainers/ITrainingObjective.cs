@@ -23,6 +23,26 @@ public interface ITrainingObjective
     /// <param name="step">Where training is.</param>
     Var BatchLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step);
 
+    /// <summary>
+    /// Whether the batch loss is the mean over the batch's rows of terms that each depend on their own row alone, so
+    /// that a trainer may split a batch into parts, record each part's loss with <see cref="BatchPartLoss"/> on its own
+    /// tape and thread, and combine the gradients weighted by the parts' sizes (<see cref="DataParallelGradient"/>).
+    /// False by default: <see cref="BatchLoss"/> is then always called with the whole batch.
+    /// </summary>
+    bool SupportsBatchParts => false;
+
+    /// <summary>
+    /// Records the loss of one part of a minibatch, the mean over <paramref name="rows"/> of the per-row terms that
+    /// <see cref="BatchLoss"/> averages over the whole batch. Called only when <see cref="SupportsBatchParts"/> is true,
+    /// concurrently for the parts of one step (each with its own tape, thread and <see cref="TrainingStep.Random"/>).
+    /// </summary>
+    /// <param name="tape">A reset tape of this part.</param>
+    /// <param name="rows">Indices of the training rows in this part.</param>
+    /// <param name="step">Where training is; its random source is this part's own.</param>
+    /// <param name="part">Which part of how many, and the whole batch's size.</param>
+    Var BatchPartLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step, BatchPart part)
+        => throw new NotSupportedException($"{GetType().Name} does not split batches into parts.");
+
     /// <summary>The validation score of the current parameters; higher is better.</summary>
     double Validate();
 

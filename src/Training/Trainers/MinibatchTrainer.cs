@@ -47,7 +47,22 @@ public static class MinibatchTrainer
         var sampler = new MinibatchSampler(n, batch, random.Fork(1), dropLast: true);
         var noiseRandom = random.Fork(2);
 
-        var tape = new Tape(options.Threads);
+        // Batches whose loss is a mean over rows are cut into parts that run on separate threads; the others are
+        // differentiated whole, with the threads splitting each matrix product.
+        int parts = objective.SupportsBatchParts ? DataParallelGradient.PartsFor(batch, options.BatchPartRows) : 1;
+        using var partitioned = parts > 1 ? new DataParallelGradient(parameters, batch, options.Threads, options.BatchPartRows) : null;
+        var partRandom = new RandomSource[parts];
+        for (int p = 0; p < parts; p++)
+        {
+            partRandom[p] = noiseRandom.Fork((ulong)p);
+        }
+
+        var batchRows = new int[batch];
+        var tape = partitioned is null ? new Tape(options.Threads) : null;
+
+        // Threads = 0 on whole batches: every core splits each matrix product, or one core does, whichever is faster
+        // here (products are bit-identical for any thread count).
+        var chooser = partitioned is null && options.Threads == 0 ? new ThreadCountChooser(1, Environment.ProcessorCount) : null;
         var best = ParameterSnapshot.Capture(parameters);
         double? bestValidation = null;
         int bestEpoch = 0, sinceBest = 0, epochsRun = 0;
@@ -70,17 +85,39 @@ public static class MinibatchTrainer
                 }
 
                 var info = new TrainingStep(step, epoch, totalSteps, noiseRandom);
-                tape.Reset();
-                optimizer.ZeroGrad();
                 // The sampler reshuffles after every stepsPerEpoch full batches, so each epoch is one pass in a fresh order.
-                var loss = objective.BatchLoss(tape, sampler.Next(), info);
-                float value = tape.Value(loss).Span[0];
+                float value;
+                if (partitioned is null)
+                {
+                    optimizer.ZeroGrad();
+                    if (chooser is not null)
+                    {
+                        tape!.Threads = chooser.BeginStep();
+                    }
+
+                    tape!.Reset();
+                    var loss = objective.BatchLoss(tape, sampler.Next(), info);
+                    value = tape.Value(loss).Span[0];
+                    if (float.IsFinite(value))
+                    {
+                        tape.Backward(loss);
+                    }
+
+                    chooser?.EndStep();
+                }
+                else
+                {
+                    sampler.Next().CopyTo(batchRows);
+                    // The batch gradient replaces the parameters' gradients (no zero-fill pass).
+                    value = partitioned.Compute((partTape, start, count, part) =>
+                        objective.BatchPartLoss(partTape, batchRows.AsSpan(start, count), info with { Random = partRandom[part.Index] }, part));
+                }
+
                 if (!float.IsFinite(value))
                 {
                     Diverged($"the loss is {value}", epoch, step, best, parameters, options);
                 }
 
-                tape.Backward(loss);
                 if (options.GradientClipNorm > 0)
                 {
                     float norm = GradientClipping.ClipByGlobalNorm(parameters, options.GradientClipNorm);
@@ -90,7 +127,16 @@ public static class MinibatchTrainer
                     }
                 }
 
-                optimizer.Step();
+                if (partitioned is null)
+                {
+                    optimizer.Step();
+                }
+                else
+                {
+                    // The element-wise update by slices on the parts' threads.
+                    optimizer.StepBySlices(partitioned.RunOnWorkers);
+                }
+
                 step++;
                 lossSum += value;
                 lossCount++;

@@ -33,8 +33,21 @@ public sealed record TrainerOptions
     /// <summary>Seed of every random choice (initialisation is the model's; minibatch order and noise are the trainer's).</summary>
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Threads for matrix products; 0 uses every core. Results are bit-identical for a given seed and thread count.</summary>
+    /// <summary>
+    /// Threads in all. When the objective supports it (<see cref="ITrainingObjective.SupportsBatchParts"/>), each batch
+    /// is cut into parts (<see cref="BatchPartRows"/>) that run on separate threads (<see cref="DataParallelGradient"/>);
+    /// otherwise the threads split each matrix product. 0 chooses: the faster of one part at a time and one part per core,
+    /// by measurement during the first steps (batches that cannot be cut use every core for matrix products). Results
+    /// are bit-identical for a given seed whatever the thread count.
+    /// </summary>
     public int Threads { get; init; }
+
+    /// <summary>
+    /// Rows per part at the least when batches are cut into parts (<see cref="DataParallelGradient.PartsFor"/>: at most
+    /// one part per core; default <see cref="DataParallelGradient.DefaultRowsPerPart"/>: on two cores a batch of 256
+    /// or more is cut in two); 0 keeps every batch whole. The parts never depend on the thread count.
+    /// </summary>
+    public int BatchPartRows { get; init; } = DataParallelGradient.DefaultRowsPerPart;
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
@@ -46,7 +59,8 @@ public sealed record TrainerOptions
         Check(float.IsFinite(GradientClipNorm) && GradientClipNorm >= 0, nameof(GradientClipNorm), GradientClipNorm, "be non-negative (0 = off)");
         Check(WarmupFraction is >= 0 and < 1, nameof(WarmupFraction), WarmupFraction, "be in [0, 1)");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "be non-negative (0 = off)");
-        Check(Threads >= 0, nameof(Threads), Threads, "be non-negative (0 = all cores)");
+        Check(Threads >= 0, nameof(Threads), Threads, "be non-negative (0 = chosen automatically)");
+        Check(BatchPartRows >= 0, nameof(BatchPartRows), BatchPartRows, "be non-negative (0 = whole batches)");
     }
 
     private static void Check(bool ok, string name, object value, string rule)

@@ -160,6 +160,74 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public void Every_micro_kernel_width_gives_bit_identical_results_so_narrow_products_may_use_a_narrower_one()
+    {
+        // WidthFor runs products at most 16 columns wide with the 256-bit kernel: that is only invisible if every
+        // kernel does the same arithmetic for each element.
+        Assert.Equal(GemmKernel.PreferredWidth == GemmVectorWidth.Bits512 ? GemmVectorWidth.Bits256 : GemmKernel.PreferredWidth, GemmKernel.WidthFor(16));
+        Assert.Equal(GemmKernel.PreferredWidth, GemmKernel.WidthFor(17));
+        foreach (var (ta, tb) in AllTransposes)
+        {
+            foreach (var (m, n, k) in new[] { (512, 16, 256), (7, 9, 300), (65, 40, 33) })
+            {
+                float[]? first = null;
+                foreach (var width in new[] { GemmVectorWidth.Bits128, GemmVectorWidth.Bits256, GemmVectorWidth.Bits512 })
+                {
+                    float[] c = new Problem(ta, tb, m, n, k, seed: 3 + n, padA: 1, padC: 2) { Width = width }.Compute(0.7f, 1f, threads: 1);
+                    first ??= c;
+                    Assert.Equal(first.Select(BitConverter.SingleToInt32Bits), c.Select(BitConverter.SingleToInt32Bits));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void A_bias_and_relu_epilogue_equals_filling_C_with_the_bias_then_relu_bit_for_bit()
+    {
+        // Every width and A path, ragged rows and columns, and depths over one block (k > 256: the bias joins the
+        // first block, the ReLU the last).
+        foreach (var width in new[] { GemmVectorWidth.Bits128, GemmVectorWidth.Bits256, GemmVectorWidth.Bits512 })
+        {
+            foreach (bool? packA in new bool?[] { null, true, false })
+            {
+                foreach (var (ta, tb) in AllTransposes)
+                {
+                    foreach (var (m, n, k) in new[] { (7, 33, 17), (13, 26, 300), (6, 16, 5), (1, 1, 0) })
+                    {
+                        var random = new Random(m + n + k);
+                        float[] a = [.. Enumerable.Range(0, m * Math.Max(k, 1)).Select(_ => (float)(random.NextDouble() - 0.5))];
+                        float[] b = [.. Enumerable.Range(0, n * Math.Max(k, 1)).Select(_ => (float)(random.NextDouble() - 0.5))];
+                        float[] bias = [.. Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5))];
+                        int lda = ta ? m : Math.Max(k, 1), ldb = tb ? Math.Max(k, 1) : n;
+                        foreach (bool relu in new[] { false, true })
+                        {
+                            float[] expected = new float[m * n];
+                            for (int i = 0; i < m; i++)
+                            {
+                                bias.CopyTo(expected, i * n);
+                            }
+
+                            Gemm.Multiply(ta, tb, m, n, k, 1f, a, lda, b, ldb, 1f, expected, n, 1, width, packA);
+                            if (relu)
+                            {
+                                System.Numerics.Tensors.TensorPrimitives.Max(expected, 0f, expected);
+                            }
+
+                            float[] got = [.. Enumerable.Repeat(float.NaN, m * n)];
+                            foreach (int threads in new[] { 1, 2 })
+                            {
+                                Gemm.Multiply(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0f, got, n, bias, relu, threads, width, packA);
+
+                                Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), got.Select(BitConverter.SingleToInt32Bits));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Back_to_back_accumulating_calls_run_every_chunk_exactly_once()
     {
         // beta = 1 accumulation makes a chunk computed twice (or skipped) visible in C.

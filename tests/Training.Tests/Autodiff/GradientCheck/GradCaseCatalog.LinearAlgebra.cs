@@ -47,6 +47,21 @@ internal static partial class GradCaseCatalog
             [In("x", b.Uniform(-1, 1, 4, 3)), In("w", b.Uniform(-1, 1, 5, 3))],
             (t, v) => t.Linear(v[0], v[1], null),
             r => ReferenceOps.Linear(r[0], r[1], null));
+        // LinearRelu: the bias (|b| >= 1) outweighs x w (|x w| <= 0.12), so no pre-activation is near the kink; its
+        // signs mix active and inactive units. 40 outputs: full and ragged tiles of every micro-kernel.
+        b.Add(
+            "LinearRelu with bias",
+            "LinearRelu",
+            [In("x", b.Uniform(-0.2, 0.2, 7, 3)), In("w", b.Uniform(-0.2, 0.2, 40, 3)), In("bias", b.AwayFromZero(1, 2, 40))],
+            (t, v) => t.LinearRelu(v[0], v[1], v[2]),
+            r => ReferenceOps.Map(ReferenceOps.Linear(r[0], r[1], r[2]), z => Math.Max(z, 0)));
+        b.Add(
+            "LinearRelu feeding a second layer",
+            "LinearRelu",
+            [In("x", b.Uniform(-0.2, 0.2, 5, 3)), In("w", b.Uniform(-0.2, 0.2, 6, 3)), In("bias", b.AwayFromZero(1, 2, 6)), In("w2", b.Uniform(-1, 1, 2, 6))],
+            (t, v) => t.Linear(t.LinearRelu(v[0], v[1], v[2]), v[3], null),
+            r => ReferenceOps.Linear(ReferenceOps.Map(ReferenceOps.Linear(r[0], r[1], r[2]), z => Math.Max(z, 0)), r[3], null));
+
         b.Add(
             "Linear with parameters",
             "Param",

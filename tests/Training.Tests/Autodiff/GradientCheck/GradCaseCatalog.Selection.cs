@@ -61,6 +61,35 @@ internal static partial class GradCaseCatalog
         int[] labels3 = [1, 3, 0];
         b.Add("PickLast [N,K,C]", "PickLast", [In("x", b.Uniform(-2, 2, 3, 2, 4))], (t, v) => t.PickLast(v[0], labels3), r => ReferenceOps.PickLast(r[0], labels3));
 
+        // MixtureLogLikelihood: LogSumExp_k(log w_k + LogSoftmax(logits)[k, y]); short rows take the scalar path, rows
+        // of 8 or more the vector path with an overlapping ragged end (C = 11, 26; K = 9).
+        static RefTensor MixtureReference(RefTensor gate, RefTensor logits, int[] labels) => ReferenceOps.Reduce(
+            ReferenceOps.Broadcast(gate, ReferenceOps.PickLast(ReferenceOps.LogSoftmax(logits), labels), (a, p) => a + p), -1, keepDims: false, ReferenceOps.LogSumExp);
+        int[] labels4 = [4, 0, 2, 1];
+        b.Add(
+            "MixtureLogLikelihood K=3 C=5",
+            "MixtureLogLikelihood",
+            [In("gate", b.Uniform(-2, 2, 4, 3)), In("logits", b.Uniform(-2, 2, 4, 3, 5))],
+            (t, v) => t.MixtureLogLikelihood(v[0], v[1], labels4),
+            r => MixtureReference(r[0], r[1], labels4));
+        int[] labels11 = [10, 3, 0];
+        b.Add(
+            "MixtureLogLikelihood K=8 C=11 of a gate log-softmax",
+            "MixtureLogLikelihood",
+            [In("gate", b.Uniform(-2, 2, 3, 8)), In("logits", b.Uniform(-2, 2, 3, 8, 11))],
+            (t, v) => t.MixtureLogLikelihood(t.LogSoftmax(v[0]), v[1], labels11),
+            r => MixtureReference(ReferenceOps.LogSoftmax(r[0]), r[1], labels11));
+        int[] labels26 = [25, 7];
+        b.Add(
+            "MixtureLogLikelihood K=9 C=26, logits also used after it (gradient added)",
+            "MixtureLogLikelihood",
+            [In("gate", b.Uniform(-2, 2, 2, 9)), In("logits", b.Uniform(-3, 3, 2, 9, 26))],
+            (t, v) => t.Add(t.MixtureLogLikelihood(v[0], v[1], labels26), t.Sum(t.Sum(t.Square(v[1]), -1), -1)),
+            r => ReferenceOps.Broadcast(
+                MixtureReference(r[0], r[1], labels26),
+                ReferenceOps.Reduce(ReferenceOps.Reduce(ReferenceOps.Map(r[1], x => x * x), -1, keepDims: false, v => v.Sum()), -1, keepDims: false, v => v.Sum()),
+                (a, q) => a + q));
+
         // External: a per-row function evaluated outside the tape, f(x) = sum_j (j + 1) sin(x_j) + x_0 x_1,
         // whose values and gradients are handed to the tape; the reference is the same function in float64.
         b.Add(
