@@ -22,20 +22,7 @@ public sealed class StockMLNetLoadingTests(FittedFlow flow) : IClassFixture<Fitt
             string zip = Path.Combine(folder, "flow.zip"), csv = Path.Combine(folder, "rows.csv");
             var test = flow.Context.Data.LoadFromEnumerable(flow.Test);
             flow.Context.Model.Save(flow.Model, test.Schema, zip);
-            var csvText = new StringBuilder("x,y\n");
-            foreach (var p in flow.Test)
-            {
-                csvText.Append(CultureInfo.InvariantCulture, $"{p.X:R},{p.Y:R}\n");
-            }
-
-            await File.WriteAllTextAsync(csv, csvText.ToString(), TestContext.Current.CancellationToken);
-
-            var (code, output) = await Run(zip, csv);
-            Assert.True(code == 0, $"StockLoader exited with {code}:\n{output}");
-            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            Assert.Contains(lines, l => l.StartsWith("# LogDensity type Single", StringComparison.Ordinal));
-            var rows = lines.Where(l => !l.StartsWith('#') && l.Contains('\t', StringComparison.Ordinal)).Select(l => l.Split('\t')).ToArray();
-            Assert.True(rows.Length == flow.Test.Count, $"expected {flow.Test.Count} scored rows:\n{output}");
+            var rows = await ScoreTestRowsWithStockLoader(zip, csv, "# LogDensity type Single");
             var stock = rows.Select(r => float.Parse(r[0], CultureInfo.InvariantCulture)).ToArray();
             Assert.All(rows, r => Assert.Equal(1.0, double.Parse(r[1], CultureInfo.InvariantCulture), 4));
 
@@ -65,19 +52,7 @@ public sealed class StockMLNetLoadingTests(FittedFlow flow) : IClassFixture<Fitt
             var options = new MixtureDensityFlowAnomalyEstimator.Options { Flow = FittedFlow.EstimatorSettings(), Contamination = 0.1 };
             var detector = ml.Transforms.Concatenate("Features", "x", "y").Append(ml.AnomalyDetection.Trainers.MixtureDensityFlow(options)).Fit(train);
             ml.Model.Save(detector, test.Schema, zip);
-            var csvText = new StringBuilder("x,y\n");
-            foreach (var p in flow.Test)
-            {
-                csvText.Append(CultureInfo.InvariantCulture, $"{p.X:R},{p.Y:R}\n");
-            }
-
-            await File.WriteAllTextAsync(csv, csvText.ToString(), TestContext.Current.CancellationToken);
-            var (code, output) = await Run(zip, csv);
-            Assert.True(code == 0, $"StockLoader exited with {code}:\n{output}");
-            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            Assert.Contains(lines, l => l.StartsWith("# Score type Single; PredictedLabel type Boolean", StringComparison.Ordinal));
-            var rows = lines.Where(l => !l.StartsWith('#') && l.Contains('\t', StringComparison.Ordinal)).Select(l => l.Split('\t')).ToArray();
-            Assert.True(rows.Length == flow.Test.Count, $"expected {flow.Test.Count} scored rows:\n{output}");
+            var rows = await ScoreTestRowsWithStockLoader(zip, csv, "# Score type Single; PredictedLabel type Boolean");
             var stockScores = rows.Select(r => float.Parse(r[0], CultureInfo.InvariantCulture)).ToArray();
             var stockFlags = rows.Select(r => bool.Parse(r[1])).ToArray();
 
@@ -109,6 +84,29 @@ public sealed class StockMLNetLoadingTests(FittedFlow flow) : IClassFixture<Fitt
         Assert.True(float.IsNaN(logDensity[0]), $"NaN feature gave {logDensity[0]}");
         Assert.True(float.IsFinite(logDensity[1]));
         Assert.Equal(NumberDataViewType.Single, scored.Schema["LogDensity"].Type);
+    }
+
+    /// <summary>
+    /// Writes the fixture's test rows to <paramref name="csv"/>, scores them with the stock-only StockLoader process
+    /// and returns its tab-separated rows, after checking that it succeeded, printed <paramref name="typesLine"/> and
+    /// scored every row.
+    /// </summary>
+    private async Task<string[][]> ScoreTestRowsWithStockLoader(string zip, string csv, string typesLine)
+    {
+        var csvText = new StringBuilder("x,y\n");
+        foreach (var p in flow.Test)
+        {
+            csvText.Append(CultureInfo.InvariantCulture, $"{p.X:R},{p.Y:R}\n");
+        }
+
+        await File.WriteAllTextAsync(csv, csvText.ToString(), TestContext.Current.CancellationToken);
+        var (code, output) = await Run(zip, csv);
+        Assert.True(code == 0, $"StockLoader exited with {code}:\n{output}");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains(lines, l => l.StartsWith(typesLine, StringComparison.Ordinal));
+        var rows = lines.Where(l => !l.StartsWith('#') && l.Contains('\t', StringComparison.Ordinal)).Select(l => l.Split('\t')).ToArray();
+        Assert.True(rows.Length == flow.Test.Count, $"expected {flow.Test.Count} scored rows:\n{output}");
+        return rows;
     }
 
     private static async Task<(int Code, string Output)> Run(string zip, string csv)

@@ -150,10 +150,9 @@ public sealed class ExportCommand : ICliCommand
         result["opset"] = opset;
         if (outputPath is not null)
         {
-            foreach (var (key, value) in details.ToList())
+            foreach (var (key, value) in details)
             {
-                details.Remove(key);
-                result[key] = value;
+                result[key] = value?.DeepClone();
             }
         }
 
