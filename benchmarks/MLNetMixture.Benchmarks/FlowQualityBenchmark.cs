@@ -112,8 +112,8 @@ internal static class FlowQualityBenchmark
         });
 
     private static string Describe(MixtureDensityFlowOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"{o.FlowType} L={o.Layers} H=[{string.Join(",", o.HiddenSizes)}] K={o.Components}{(o.FlowType == FlowType.SplineCoupling ? $" bins={o.SplineBins} B={o.SplineBound}" : string.Empty)} " +
-        $"perm={o.Permutation}{(o.LuLinear ? " +LU" : string.Empty)}{(o.ActNorm ? " +ActNorm" : string.Empty)} act={o.Activation} lr={o.LearningRate} wd={o.WeightDecay} batch={o.BatchSize} epochs={o.Epochs} patience={o.EarlyStoppingPatience} std={o.Standardize}");
+        $"{o.Architecture.FlowType} L={o.Architecture.Layers} H=[{string.Join(",", o.Architecture.HiddenSizes)}] K={o.Architecture.Components}{(o.Architecture.FlowType == FlowType.SplineCoupling ? $" bins={o.Architecture.SplineBins} B={o.Architecture.SplineBound}" : string.Empty)} " +
+        $"perm={o.Architecture.Permutation}{(o.Architecture.LuLinear ? " +LU" : string.Empty)}{(o.Architecture.ActNorm ? " +ActNorm" : string.Empty)} act={o.Architecture.Activation} lr={o.Optimization.LearningRate} wd={o.Optimization.WeightDecay} batch={o.Optimization.BatchSize} epochs={o.Optimization.Epochs} patience={o.Validation.EarlyStoppingPatience} std={o.Architecture.Standardize}");
 
     private static MixtureDensityFlowOptions ParseOptions(string[] args, out Dictionary<string, string> named)
     {
@@ -133,32 +133,41 @@ internal static class FlowQualityBenchmark
     {
         string Get(string key, string fallback) => named.TryGetValue(key, out var v) ? v : fallback;
         var inv = CultureInfo.InvariantCulture;
+        var a = defaults.Architecture;
+        var o = defaults.Optimization;
         return new MixtureDensityFlowOptions
         {
-            FlowType = Get("flow", Get("type", "spline")) switch // --flow, as in mlmix flow fit; --type is its earlier name
+            Architecture =
             {
-                "affine" => FlowType.AffineCoupling,
-                "maf" => FlowType.MaskedAutoregressive,
-                _ => FlowType.SplineCoupling,
+                // --flow, as in mlmix flow fit; --type is its earlier name
+                FlowType = Get("flow", Get("type", "spline")) switch
+                {
+                    "affine" => FlowType.AffineCoupling,
+                    "maf" => FlowType.MaskedAutoregressive,
+                    _ => FlowType.SplineCoupling,
+                },
+                Layers = int.Parse(Get("layers", a.Layers.ToString(inv)), inv),
+                HiddenSizes = Get("hidden", string.Join(",", a.HiddenSizes)).Split(',').Select(s => int.Parse(s, inv)).ToArray(),
+                Components = components,
+                SplineBins = int.Parse(Get("bins", a.SplineBins.ToString(inv)), inv),
+                SplineBound = float.Parse(Get("bound", a.SplineBound.ToString(inv)), inv),
+                ScaleBound = float.Parse(Get("scale-bound", a.ScaleBound.ToString(inv)), inv),
+                Permutation = Enum.Parse<FlowPermutationKind>(Get("permutation", a.Permutation.ToString()), ignoreCase: true),
+                LuLinear = bool.Parse(Get("lu", a.LuLinear.ToString())),
+                ActNorm = bool.Parse(Get("actnorm", a.ActNorm.ToString())),
+                Activation = Enum.Parse<Activation>(Get("activation", a.Activation.ToString()), ignoreCase: true),
+                Standardize = bool.Parse(Get("standardize", a.Standardize.ToString())),
             },
-            Layers = int.Parse(Get("layers", defaults.Layers.ToString(inv)), inv),
-            HiddenSizes = Get("hidden", string.Join(",", defaults.HiddenSizes)).Split(',').Select(s => int.Parse(s, inv)).ToArray(),
-            Components = components,
-            Epochs = int.Parse(Get("epochs", defaults.Epochs.ToString(inv)), inv),
-            BatchSize = int.Parse(Get("batch", defaults.BatchSize.ToString(inv)), inv),
-            LearningRate = float.Parse(Get("lr", defaults.LearningRate.ToString(inv)), inv),
-            WeightDecay = float.Parse(Get("wd", defaults.WeightDecay.ToString(inv)), inv),
-            EarlyStoppingPatience = int.Parse(Get("patience", defaults.EarlyStoppingPatience.ToString(inv)), inv),
-            SplineBins = int.Parse(Get("bins", defaults.SplineBins.ToString(inv)), inv),
-            SplineBound = float.Parse(Get("bound", defaults.SplineBound.ToString(inv)), inv),
-            ScaleBound = float.Parse(Get("scale-bound", defaults.ScaleBound.ToString(inv)), inv),
-            Permutation = Enum.Parse<FlowPermutationKind>(Get("permutation", defaults.Permutation.ToString()), ignoreCase: true),
-            LuLinear = bool.Parse(Get("lu", defaults.LuLinear.ToString())),
-            ActNorm = bool.Parse(Get("actnorm", defaults.ActNorm.ToString())),
-            Activation = Enum.Parse<Activation>(Get("activation", defaults.Activation.ToString()), ignoreCase: true),
+            Optimization =
+            {
+                Epochs = int.Parse(Get("epochs", o.Epochs.ToString(inv)), inv),
+                BatchSize = int.Parse(Get("batch", o.BatchSize.ToString(inv)), inv),
+                LearningRate = float.Parse(Get("lr", o.LearningRate.ToString(inv)), inv),
+                WeightDecay = float.Parse(Get("wd", o.WeightDecay.ToString(inv)), inv),
+            },
+            Validation = { EarlyStoppingPatience = int.Parse(Get("patience", defaults.Validation.EarlyStoppingPatience.ToString(inv)), inv) },
             Seed = ulong.Parse(Get("seed", "1"), inv),
             Threads = int.Parse(Get("threads", "0"), inv),
-            Standardize = bool.Parse(Get("standardize", defaults.Standardize.ToString())),
         };
     }
 

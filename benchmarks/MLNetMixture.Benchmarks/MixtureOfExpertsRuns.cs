@@ -75,7 +75,7 @@ public static class MixtureOfExpertsRuns
                 var training = model.Training!;
                 string shares = string.Join(" ", soft.ExpertShares.Select(s => (100 * s).ToString("F0", Inv)));
                 var (validationAccuracy, validationLogLoss) = BestValidation(training);
-                Console.WriteLine(string.Create(Inv, $"{dataset,-10} {run,-10} {validationAccuracy,7:F4}  {validationLogLoss,8:F4}  {soft.Accuracy,8:F4}  {top1.Accuracy,8:F4}  {soft.MacroF1,8:F4}  {soft.LogLoss,8:F4}  {options.Experts - soft.UnusedExperts}/{options.Experts,-3} {shares,-33} {training.EpochsRun,4}({training.BestEpoch,3})   {seconds,7:F1}   load {Load()}"));
+                Console.WriteLine(string.Create(Inv, $"{dataset,-10} {run,-10} {validationAccuracy,7:F4}  {validationLogLoss,8:F4}  {soft.Accuracy,8:F4}  {top1.Accuracy,8:F4}  {soft.MacroF1,8:F4}  {soft.LogLoss,8:F4}  {options.Architecture.Experts - soft.UnusedExperts}/{options.Architecture.Experts,-3} {shares,-33} {training.EpochsRun,4}({training.BestEpoch,3})   {seconds,7:F1}   load {Load()}"));
             }
         }
     }
@@ -103,17 +103,17 @@ public static class MixtureOfExpertsRuns
         switch (run)
         {
             case "marginal":
-                options.Objective = GateObjective.Marginal;
+                options.Loss.Objective = GateObjective.Marginal;
                 break;
             case "gumbel":
-                options.Objective = GateObjective.GumbelSoftmax;
+                options.Loss.Objective = GateObjective.GumbelSoftmax;
                 break;
             case "straight":
-                options.Objective = GateObjective.StraightThrough;
+                options.Loss.Objective = GateObjective.StraightThrough;
                 break;
             case "k1":
-                options.Objective = GateObjective.Marginal;
-                options.Experts = 1;
+                options.Loss.Objective = GateObjective.Marginal;
+                options.Architecture.Experts = 1;
                 break;
             default:
                 throw new ArgumentException($"Unknown run '{run}': use marginal, gumbel, straight, k1.");
@@ -154,57 +154,57 @@ public static class MixtureOfExpertsRuns
         var o = new MixtureOfExpertsModelOptions();
         if (flags.TryGetValue("experts", out string? v))
         {
-            o.Experts = int.Parse(v, Inv);
+            o.Architecture.Experts = int.Parse(v, Inv);
         }
 
         if (flags.TryGetValue("hidden", out v))
         {
-            o.ExpertHiddenSizes = Sizes(v);
+            o.Architecture.ExpertHiddenSizes = Sizes(v);
         }
 
         if (flags.TryGetValue("gate-hidden", out v))
         {
-            o.GateHiddenSizes = Sizes(v);
+            o.Architecture.GateHiddenSizes = Sizes(v);
         }
 
         if (flags.TryGetValue("epochs", out v))
         {
-            o.Epochs = int.Parse(v, Inv);
+            o.Optimization.Epochs = int.Parse(v, Inv);
         }
 
         if (flags.TryGetValue("batch", out v))
         {
-            o.BatchSize = int.Parse(v, Inv);
+            o.Optimization.BatchSize = int.Parse(v, Inv);
         }
 
         if (flags.TryGetValue("lr", out v))
         {
-            o.LearningRate = float.Parse(v, Inv);
+            o.Optimization.LearningRate = float.Parse(v, Inv);
         }
 
         if (flags.TryGetValue("wd", out v))
         {
-            o.WeightDecay = float.Parse(v, Inv);
+            o.Optimization.WeightDecay = float.Parse(v, Inv);
         }
 
         if (flags.TryGetValue("patience", out v))
         {
-            o.EarlyStoppingPatience = int.Parse(v, Inv);
+            o.Validation.EarlyStoppingPatience = int.Parse(v, Inv);
         }
 
         if (flags.TryGetValue("val", out v))
         {
-            o.ValidationFraction = double.Parse(v, Inv);
+            o.Validation.ValidationFraction = double.Parse(v, Inv);
         }
 
         if (flags.TryGetValue("lb", out v))
         {
-            o.LoadBalancingWeight = float.Parse(v, Inv);
+            o.Loss.LoadBalancingWeight = float.Parse(v, Inv);
         }
 
         if (flags.TryGetValue("entropy", out v))
         {
-            o.GateEntropyWeight = float.Parse(v, Inv);
+            o.Loss.GateEntropyWeight = float.Parse(v, Inv);
         }
 
         if (flags.TryGetValue("metric", out v))
@@ -214,22 +214,22 @@ public static class MixtureOfExpertsRuns
 
         if (flags.TryGetValue("act", out v))
         {
-            o.Activation = Enum.Parse<Activation>(v, ignoreCase: true);
+            o.Architecture.Activation = Enum.Parse<Activation>(v, ignoreCase: true);
         }
 
         if (flags.TryGetValue("schedule", out v))
         {
-            o.LearningRateSchedule = Enum.Parse<LearningRateScheduleKind>(v, ignoreCase: true);
+            o.Optimization.LearningRateSchedule = Enum.Parse<LearningRateScheduleKind>(v, ignoreCase: true);
         }
 
         if (flags.TryGetValue("tau0", out v))
         {
-            o.InitialTemperature = float.Parse(v, Inv);
+            o.Temperature.InitialTemperature = float.Parse(v, Inv);
         }
 
         if (flags.TryGetValue("tau-min", out v))
         {
-            o.MinimumTemperature = float.Parse(v, Inv);
+            o.Temperature.FinalTemperature = float.Parse(v, Inv);
         }
 
         if (flags.TryGetValue("threads", out v))

@@ -37,8 +37,8 @@ internal static partial class MixtureOfExpertsStepProfile
         var (features, labels, d, c, hidden, name) = wide ? Wide() : Letter();
         int n = labels.Length;
         const int batch = MixtureOfExpertsThroughputBenchmark.TrainingBatchSize;
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(d, c, MixtureOfExpertsThroughputBenchmark.Experts) { ExpertHiddenSizes = [hidden], Activation = Activation.Relu, Seed = 1 });
-        var options = new MixtureOfExpertsTrainingOptions { Objective = GateObjective.Marginal };
+        var model = new MixtureOfExperts(d, c, new MixtureOfExpertsArchitecture { Experts = MixtureOfExpertsThroughputBenchmark.Experts, ExpertHiddenSizes = [hidden], Activation = Activation.Relu }, 1);
+        var options = new MixtureOfExpertsLossOptions { Objective = GateObjective.Marginal };
         var optimizer = new AdamW(model.Parameters, 1e-2f, weightDecay: 1e-2f) { Schedule = new CosineSchedule(1e-2f, 1_000_000) };
         var sampler = new MinibatchSampler(n, batch, new RandomSource(1), dropLast: true);
         var tape = new Tape(threads);

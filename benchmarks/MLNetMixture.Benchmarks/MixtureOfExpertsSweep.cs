@@ -132,7 +132,7 @@ internal static class MixtureOfExpertsSweep
         var top1 = model.WithTopK(1).Evaluate(test);
         var training = model.Training!;
         var (validationAccuracy, _) = MixtureOfExpertsRuns.BestValidation(training);
-        return string.Create(Inv, $"{dataset,-10} {run,-10} {cvAccuracy:F4}  {cvLogLoss:F4}   {validationAccuracy:F4}   {soft.Accuracy:F4}    {top1.Accuracy:F4}    {soft.MacroF1:F4}    {soft.LogLoss:F4}  {options.Experts - soft.UnusedExperts}/{options.Experts,-3} {training.EpochsRun,4}({training.BestEpoch,3})  {seconds,7:F1}  {setting}");
+        return string.Create(Inv, $"{dataset,-10} {run,-10} {cvAccuracy:F4}  {cvLogLoss:F4}   {validationAccuracy:F4}   {soft.Accuracy:F4}    {top1.Accuracy:F4}    {soft.MacroF1:F4}    {soft.LogLoss:F4}  {options.Architecture.Experts - soft.UnusedExperts}/{options.Architecture.Experts,-3} {training.EpochsRun,4}({training.BestEpoch,3})  {seconds,7:F1}  {setting}");
     }
 
     private static MixtureOfExpertsModelOptions OptionsFor(Dictionary<string, string> baseFlags, Dictionary<string, string> setting, string run)

@@ -103,8 +103,8 @@ internal static class ThreadScalingBenchmark
             (c, hidden) = (names.Count, MixtureOfExpertsThroughputBenchmark.ExpertHidden);
         }
 
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(d, c, MixtureOfExpertsThroughputBenchmark.Experts) { ExpertHiddenSizes = [hidden], Activation = Activation.Relu, Seed = 1 });
-        var objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsTrainingOptions { Objective = GateObjective.Marginal });
+        var model = new MixtureOfExperts(d, c, new MixtureOfExpertsArchitecture { Experts = MixtureOfExpertsThroughputBenchmark.Experts, ExpertHiddenSizes = [hidden], Activation = Activation.Relu }, 1);
+        var objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsLossOptions { Objective = GateObjective.Marginal });
         var sampler = new MinibatchSampler(labels.Length, batch, new RandomSource(1), dropLast: true);
         var rows = sampler.Next().ToArray();
         var step = new TrainingStep(0, 0, 1, new RandomSource(2));

@@ -27,7 +27,7 @@ public static class Program
         {
             // One progress line every 20 epochs, so a long run is not silent.
             var progress = new EpochReporter(p => Console.WriteLine($"  {objective}, K = {experts}: epoch {p.Epoch}/{p.Epochs}, loss {p.TrainingLoss:F4}, {p.SamplesPerSecond:N0} samples/s"), every: 20);
-            var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Objective = objective, Experts = experts, Epochs = quick ? 2 : 100 }, progress: progress);
+            var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Architecture = { Experts = experts }, Loss = { Objective = objective }, Optimization = { Epochs = quick ? 2 : 100 } }, progress: progress);
             var m = model.Evaluate(test);
             table.Add($"{objective,-16} {experts,7} {m.Accuracy,9:P2} {m.MacroF1,9:F3} {experts - m.UnusedExperts,5} {m.MeanGateEntropy,13:F3}");
         }

@@ -38,7 +38,7 @@ public static class Program
             {
                 // One line every 10 epochs, so that the 12 fits (about two minutes on 2 cores) are not silent.
                 var progress = new EpochReporter(p => Console.WriteLine($"  {toy}, K = {k}: epoch {p.Epoch}/{p.Epochs}, validation log-likelihood {p.Validation:F3}"), every: 10);
-                var model = MixtureDensityFlowModel.Fit(train, new MixtureDensityFlowOptions { Components = k, Layers = 4, HiddenSizes = [64, 64], Epochs = quick ? 2 : 100 }, progress: progress);
+                var model = MixtureDensityFlowModel.Fit(train, new MixtureDensityFlowOptions { Architecture = { Components = k, Layers = 4, HiddenSizes = [64, 64] }, Optimization = { Epochs = quick ? 2 : 100 } }, progress: progress);
                 var ll = model.LogDensity(test);
                 string kl = "n/a";
                 if (ToyDensities2D.HasTrueLogDensity(toy))

@@ -28,7 +28,7 @@ public static class Program
             train = train.Slice(0, 2000);
         }
 
-        var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Experts = 8, Epochs = quick ? 2 : 40 });
+        var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Architecture = { Experts = 8 }, Optimization = { Epochs = quick ? 2 : 40 } });
         string onnx = Path.Combine(Path.GetTempPath(), "letter-moe.onnx");
         new MixtureOfExpertsOnnxExporter().WriteFile(model.Standardizer, model.Model, model.ClassLabels, model.FeatureNames, onnx);
         Console.WriteLine($"exported {onnx} ({new FileInfo(onnx).Length:N0} bytes)");

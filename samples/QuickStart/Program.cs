@@ -17,7 +17,7 @@ public static class Program
         // Classify handwritten digits with 8 gated experts.
         var train = CsvFeatureReader.Read(Path.Combine(data, "digits_train.csv"), label: "label");
         var test = CsvFeatureReader.Read(Path.Combine(data, "digits_test.csv"), label: "label");
-        var classifier = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Experts = 8, Epochs = quick ? 3 : 60 },
+        var classifier = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Architecture = { Experts = 8 }, Optimization = { Epochs = quick ? 3 : 60 } },
             progress: new EpochReporter(p => Console.WriteLine($"  digits {MixtureOfExpertsStatistics.Describe(p)}"), every: 10));
         var metrics = classifier.Evaluate(test);
         Console.WriteLine($"digits: test accuracy {metrics.Accuracy:P2}, macro-F1 {metrics.MacroF1:F3}");
@@ -25,7 +25,7 @@ public static class Program
 
         // Fit a density to MINIBOONE with a flow whose base is a mixture of 8 Gaussians.
         var events = CsvFeatureReader.Read(Path.Combine(data, "miniboone_val.csv.gz"));
-        var flow = MixtureDensityFlowModel.Fit(events.Slice(0, 2955), new MixtureDensityFlowOptions { Components = 8, Epochs = quick ? 2 : 30 }, events.Slice(2955, 329),
+        var flow = MixtureDensityFlowModel.Fit(events.Slice(0, 2955), new MixtureDensityFlowOptions { Architecture = { Components = 8 }, Optimization = { Epochs = quick ? 2 : 30 } }, events.Slice(2955, 329),
             new EpochReporter(p => Console.WriteLine($"  miniboone epoch {p.Epoch}/{p.Epochs}: validation log-likelihood {p.Validation:F2}"), every: 5));
         Console.WriteLine($"miniboone: validation log-likelihood {flow.LogDensity(events.Slice(2955, 329)).Average():F2} nats per point");
 

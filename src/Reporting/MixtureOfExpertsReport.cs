@@ -64,8 +64,8 @@ public sealed class MixtureOfExpertsReport
             Subtitle = $"{Model.ExpertCount} experts, {Model.ClassLabels.Count} classes, {Model.FeatureNames.Count} features"
                 + (EvaluatedOn is null ? string.Empty : $"; evaluated on {EvaluatedOn}"),
         };
-        report.AddMetadata("gate objective", options.Objective.ToString());
-        report.AddMetadata("expert hidden layers", options.ExpertHiddenSizes.Count == 0 ? "none (linear experts)" : string.Join(", ", options.ExpertHiddenSizes.Select(Text)));
+        report.AddMetadata("gate objective", options.Loss.Objective.ToString());
+        report.AddMetadata("expert hidden layers", options.Architecture.ExpertHiddenSizes.Count == 0 ? "none (linear experts)" : string.Join(", ", options.Architecture.ExpertHiddenSizes.Select(Text)));
         if (Metrics is { } metrics)
         {
             report.AddMetadata("routing", metrics.TopK is int k ? $"top-{k}" : "soft mixture");

@@ -9,7 +9,7 @@ public sealed partial class MixtureDensityFlowAnomalyEstimator
     /// </summary>
     public sealed class Options
     {
-        /// <summary>The flow's settings, its feature column (<see cref="MixtureDensityFlowEstimator.Options.FeatureColumnName"/>) included.</summary>
+        /// <summary>The flow's settings, its feature column (<c>FeatureColumnName</c>) included.</summary>
         public MixtureDensityFlowEstimator.Options Flow { get; set; } = new();
 
         /// <summary>The anomaly score column (Single, the negative log-density in nats: higher is more anomalous). Default "Score".</summary>

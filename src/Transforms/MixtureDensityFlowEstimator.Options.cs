@@ -9,15 +9,17 @@ public sealed partial class MixtureDensityFlowEstimator
     /// <summary>
     /// Settings of <see cref="MixtureDensityFlowEstimator"/> (<c>mlContext.Transforms.MixtureDensityFlow(options)</c>), flat
     /// as ML.NET's trainer options are: the columns, the flow's hyperparameters and the scoring batch size. Every
-    /// hyperparameter's default is the model API's (<see cref="MixtureDensityFlowOptions"/>), read from it rather than
-    /// repeated here; see that class for what each one does.
+    /// hyperparameter reads and writes the records of a <see cref="MixtureDensityFlowOptions"/> held inside, so its
+    /// default is the model API's, declared once there; see <see cref="MixtureDensityFlowArchitecture"/> for what each
+    /// architecture setting does.
     /// </summary>
-    public sealed class Options
+    public sealed class Options : MixtureTrainerOptions<MixtureDensityFlowOptions>
     {
-        private static readonly MixtureDensityFlowOptions Defaults = new();
-
-        /// <summary>The feature column, a known-size vector of Single. Default "Features".</summary>
-        public string FeatureColumnName { get; set; } = "Features";
+        /// <summary>Default settings.</summary>
+        public Options()
+            : base(new MixtureDensityFlowOptions())
+        {
+        }
 
         /// <summary>The added log-density column (Single, nats, of the data as given). Default "LogDensity".</summary>
         public string LogDensityColumnName { get; set; } = "LogDensity";
@@ -25,107 +27,58 @@ public sealed partial class MixtureDensityFlowEstimator
         /// <summary>The added posterior column (vector of K Single, p(k | x) over the base components). Default "ComponentPosterior".</summary>
         public string ComponentPosteriorColumnName { get; set; } = "ComponentPosterior";
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.FlowType"/>.</summary>
-        public FlowType FlowType { get; set; } = Defaults.FlowType;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.FlowType"/>.</summary>
+        public FlowType FlowType { get => Settings.Architecture.FlowType; set => Settings.Architecture.FlowType = value; }
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.Layers"/>.</summary>
-        public int Layers { get; set; } = Defaults.Layers;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.Layers"/>.</summary>
+        public int Layers { get => Settings.Architecture.Layers; set => Settings.Architecture.Layers = value; }
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.HiddenSizes"/>.</summary>
-        public IReadOnlyList<int> HiddenSizes { get; set; } = Defaults.HiddenSizes;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.HiddenSizes"/>.</summary>
+        public IReadOnlyList<int> HiddenSizes { get => Settings.Architecture.HiddenSizes; set => Settings.Architecture.HiddenSizes = value; }
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.Activation"/>.</summary>
-        public Activation Activation { get; set; } = Defaults.Activation;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.Activation"/>.</summary>
+        public Activation Activation { get => Settings.Architecture.Activation; set => Settings.Architecture.Activation = value; }
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.SplineBins"/>.</summary>
-        public int SplineBins { get; set; } = Defaults.SplineBins;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.SplineBins"/>.</summary>
+        public int SplineBins { get => Settings.Architecture.SplineBins; set => Settings.Architecture.SplineBins = value; }
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.SplineBound"/>.</summary>
-        public float SplineBound { get; set; } = Defaults.SplineBound;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.SplineBound"/>.</summary>
+        public float SplineBound { get => Settings.Architecture.SplineBound; set => Settings.Architecture.SplineBound = value; }
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.ScaleBound"/>.</summary>
-        public float ScaleBound { get; set; } = Defaults.ScaleBound;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.ScaleBound"/>.</summary>
+        public float ScaleBound { get => Settings.Architecture.ScaleBound; set => Settings.Architecture.ScaleBound = value; }
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.Permutation"/>.</summary>
-        public FlowPermutationKind Permutation { get; set; } = Defaults.Permutation;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.Permutation"/>.</summary>
+        public FlowPermutationKind Permutation { get => Settings.Architecture.Permutation; set => Settings.Architecture.Permutation = value; }
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.LuLinear"/>.</summary>
-        public bool LuLinear { get; set; } = Defaults.LuLinear;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.LuLinear"/>.</summary>
+        public bool LuLinear { get => Settings.Architecture.LuLinear; set => Settings.Architecture.LuLinear = value; }
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.ActNorm"/>.</summary>
-        public bool ActNorm { get; set; } = Defaults.ActNorm;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.ActNorm"/>.</summary>
+        public bool ActNorm { get => Settings.Architecture.ActNorm; set => Settings.Architecture.ActNorm = value; }
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.Components"/>.</summary>
-        public int Components { get; set; } = Defaults.Components;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.Components"/>.</summary>
+        public int Components { get => Settings.Architecture.Components; set => Settings.Architecture.Components = value; }
 
-        /// <summary>See <see cref="MixtureDensityFlowOptions.Epochs"/>.</summary>
-        public int Epochs { get; set; } = Defaults.Epochs;
-
-        /// <summary>Training rows per minibatch; see <see cref="MixtureDensityFlowOptions.BatchSize"/>.</summary>
-        public int BatchSize { get; set; } = Defaults.BatchSize;
-
-        /// <summary>See <see cref="MixtureDensityFlowOptions.LearningRate"/>.</summary>
-        public float LearningRate { get; set; } = Defaults.LearningRate;
-
-        /// <summary>See <see cref="MixtureDensityFlowOptions.WeightDecay"/>.</summary>
-        public float WeightDecay { get; set; } = Defaults.WeightDecay;
-
-        /// <summary>See <see cref="MixtureDensityFlowOptions.GradientClipNorm"/>.</summary>
-        public float GradientClipNorm { get; set; } = Defaults.GradientClipNorm;
-
-        /// <summary>See <see cref="MixtureDensityFlowOptions.EarlyStoppingPatience"/>.</summary>
-        public int EarlyStoppingPatience { get; set; } = Defaults.EarlyStoppingPatience;
-
-        /// <summary>See <see cref="MixtureDensityFlowOptions.ValidationFraction"/>.</summary>
-        public double ValidationFraction { get; set; } = Defaults.ValidationFraction;
-
-        /// <summary>See <see cref="MixtureDensityFlowOptions.Seed"/>.</summary>
-        public ulong Seed { get; set; } = Defaults.Seed;
-
-        /// <summary>See <see cref="MixtureDensityFlowOptions.Threads"/>.</summary>
-        public int Threads { get; set; } = Defaults.Threads;
-
-        /// <summary>See <see cref="MixtureDensityFlowOptions.Standardize"/>.</summary>
-        public bool Standardize { get; set; } = Defaults.Standardize;
+        /// <summary>See <see cref="MixtureDensityFlowArchitecture.Standardize"/>.</summary>
+        public bool Standardize { get => Settings.Architecture.Standardize; set => Settings.Architecture.Standardize = value; }
 
         /// <summary>Slots of the feature vector to model, by slot name; see <see cref="MixtureDensityFlowOptions.FeatureColumns"/>.</summary>
-        public IReadOnlyList<string>? FeatureSlots { get; set; } = Defaults.FeatureColumns;
+        public IReadOnlyList<string>? FeatureSlots { get => Settings.FeatureColumns; set => Settings.FeatureColumns = value; }
 
         /// <summary>Rows a cursor reads ahead and scores in one native call. Default 4,096.</summary>
         public int ScoringBatchSize { get; set; } = 4096;
 
-        /// <summary>Receives a report after every training epoch (train and validation log-likelihood); null for none.</summary>
-        public IProgress<TrainingProgress>? Progress { get; set; }
-
-        /// <summary>A shallow copy (lists and the progress sink are shared).</summary>
-        public Options Clone() => (Options)MemberwiseClone();
-
-        /// <summary>The hyperparameters as the model API's options, for <see cref="MixtureDensityFlowModel.Fit"/>.</summary>
-        public MixtureDensityFlowOptions ToModelOptions() => new()
+        /// <summary>A copy: the hyperparameters are copied, the progress sink is shared.</summary>
+        public Options Clone()
         {
-            FlowType = FlowType,
-            Layers = Layers,
-            HiddenSizes = HiddenSizes,
-            Activation = Activation,
-            SplineBins = SplineBins,
-            SplineBound = SplineBound,
-            ScaleBound = ScaleBound,
-            Permutation = Permutation,
-            LuLinear = LuLinear,
-            ActNorm = ActNorm,
-            Components = Components,
-            Epochs = Epochs,
-            BatchSize = BatchSize,
-            LearningRate = LearningRate,
-            WeightDecay = WeightDecay,
-            GradientClipNorm = GradientClipNorm,
-            EarlyStoppingPatience = EarlyStoppingPatience,
-            ValidationFraction = ValidationFraction,
-            Seed = Seed,
-            Threads = Threads,
-            Standardize = Standardize,
-            FeatureColumns = FeatureSlots,
-        };
+            var copy = (Options)MemberwiseClone();
+            copy.Settings = Settings.Clone();
+            return copy;
+        }
+
+        /// <summary>The hyperparameters as the model API's options (a copy), for <see cref="MixtureDensityFlowModel.Fit"/>.</summary>
+        public MixtureDensityFlowOptions ToModelOptions() => Settings.Clone();
 
         /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
         public void Validate()
@@ -148,7 +101,7 @@ public sealed partial class MixtureDensityFlowEstimator
                 throw new ArgumentException($"ScoringBatchSize = {ScoringBatchSize} is invalid: it must be at least 1.", nameof(ScoringBatchSize));
             }
 
-            ToModelOptions().Validate();
+            Settings.Validate();
         }
     }
 }

@@ -14,7 +14,7 @@ namespace MLNetMixture.Transforms;
 /// <remarks>
 /// Rows with a non-finite feature are skipped in training. The feature vector's slot names (or f0, f1, ...) become
 /// the model's feature names. Validation rows for early stopping come from a seeded split of the training rows
-/// (<see cref="Options.ValidationFraction"/>) or from <see cref="Fit(IDataView, IDataView?)"/>.
+/// (<see cref="MLNetMixture.Training.Trainers.ValidationOptions.ValidationFraction"/>) or from <see cref="Fit(IDataView, IDataView?)"/>.
 /// </remarks>
 public sealed partial class MixtureDensityFlowEstimator : IEstimator<MixtureDensityFlowTransformer>
 {

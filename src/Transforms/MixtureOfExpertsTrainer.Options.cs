@@ -1,4 +1,5 @@
 using MLNetMixture.Training.Distributions;
+using MLNetMixture.Training.Optimization;
 using MLNetMixture.Training.Experts;
 using MLNetMixture.Training.Layers;
 using MLNetMixture.Training.Onnx;
@@ -17,13 +18,11 @@ public sealed partial class MixtureOfExpertsTrainer
     /// </summary>
     /// <remarks>
     /// The hyperparameters are those of the model API, <see cref="MixtureOfExpertsModelOptions"/>, and so are their
-    /// defaults: every such property here reads and writes a <see cref="MixtureOfExpertsModelOptions"/> held inside
-    /// (see <see cref="ToModelOptions"/>), so a default is declared in one place only.
+    /// defaults: every such property here reads and writes the records of a <see cref="MixtureOfExpertsModelOptions"/>
+    /// held inside (see <see cref="ToModelOptions"/>), so a default is declared in one place only.
     /// </remarks>
-    public sealed class Options
+    public sealed class Options : MixtureTrainerOptions<MixtureOfExpertsModelOptions>
     {
-        private MixtureOfExpertsModelOptions _model;
-
         /// <summary>Default settings.</summary>
         public Options()
             : this(new MixtureOfExpertsModelOptions())
@@ -33,17 +32,12 @@ public sealed partial class MixtureOfExpertsTrainer
         /// <summary>Settings whose hyperparameters are copied from the model API's options (their CSV column names are not used).</summary>
         /// <param name="modelOptions">The hyperparameters to start from.</param>
         public Options(MixtureOfExpertsModelOptions modelOptions)
+            : base(Copy(modelOptions))
         {
-            ArgumentNullException.ThrowIfNull(modelOptions);
-            _model = modelOptions.Clone();
-            _model.FeatureColumns = null;
         }
 
         /// <summary>The label column, of a key type with C &gt;= 2 values (e.g. from <c>MapValueToKey</c>). Default "Label".</summary>
         public string LabelColumnName { get; set; } = "Label";
-
-        /// <summary>The feature column, a known-size vector of Single (e.g. from <c>Concatenate</c>). Default "Features".</summary>
-        public string FeatureColumnName { get; set; } = "Features";
 
         /// <summary>
         /// The example weight column, a scalar Single, or null (the default) for equal weights. Each training row's
@@ -53,71 +47,44 @@ public sealed partial class MixtureOfExpertsTrainer
         /// </summary>
         public string? ExampleWeightColumnName { get; set; }
 
-        /// <summary>The number of experts K; see <see cref="MixtureOfExpertsModelOptions.Experts"/>.</summary>
-        public int Experts { get => _model.Experts; set => _model.Experts = value; }
+        /// <summary>The number of experts K; see <see cref="MixtureOfExpertsArchitecture.Experts"/>.</summary>
+        public int Experts { get => Settings.Architecture.Experts; set => Settings.Architecture.Experts = value; }
 
-        /// <summary>Hidden layer widths of the gate network; see <see cref="MixtureOfExpertsModelOptions.GateHiddenSizes"/>.</summary>
-        public IReadOnlyList<int> GateHiddenSizes { get => _model.GateHiddenSizes; set => _model.GateHiddenSizes = value; }
+        /// <summary>Hidden layer widths of the gate network; see <see cref="MixtureOfExpertsArchitecture.GateHiddenSizes"/>.</summary>
+        public IReadOnlyList<int> GateHiddenSizes { get => Settings.Architecture.GateHiddenSizes; set => Settings.Architecture.GateHiddenSizes = value; }
 
-        /// <summary>Hidden layer widths of every expert; see <see cref="MixtureOfExpertsModelOptions.ExpertHiddenSizes"/>.</summary>
-        public IReadOnlyList<int> ExpertHiddenSizes { get => _model.ExpertHiddenSizes; set => _model.ExpertHiddenSizes = value; }
+        /// <summary>Hidden layer widths of every expert; see <see cref="MixtureOfExpertsArchitecture.ExpertHiddenSizes"/>.</summary>
+        public IReadOnlyList<int> ExpertHiddenSizes { get => Settings.Architecture.ExpertHiddenSizes; set => Settings.Architecture.ExpertHiddenSizes = value; }
 
-        /// <summary>The hidden layers' non-linearity; see <see cref="MixtureOfExpertsModelOptions.Activation"/>.</summary>
-        public Activation Activation { get => _model.Activation; set => _model.Activation = value; }
+        /// <summary>The hidden layers' non-linearity; see <see cref="MixtureOfExpertsArchitecture.Activation"/>.</summary>
+        public Activation Activation { get => Settings.Architecture.Activation; set => Settings.Architecture.Activation = value; }
 
-        /// <summary>How the gate is trained; see <see cref="MixtureOfExpertsModelOptions.Objective"/>.</summary>
-        public GateObjective Objective { get => _model.Objective; set => _model.Objective = value; }
+        /// <summary>How the gate is trained; see <see cref="MixtureOfExpertsLossOptions.Objective"/>.</summary>
+        public GateObjective Objective { get => Settings.Loss.Objective; set => Settings.Loss.Objective = value; }
 
-        /// <summary>The gate temperature at the first step; see <see cref="MixtureOfExpertsModelOptions.InitialTemperature"/>.</summary>
-        public float InitialTemperature { get => _model.InitialTemperature; set => _model.InitialTemperature = value; }
+        /// <summary>Weight of the load-balancing term; see <see cref="MixtureOfExpertsLossOptions.LoadBalancingWeight"/>.</summary>
+        public float LoadBalancingWeight { get => Settings.Loss.LoadBalancingWeight; set => Settings.Loss.LoadBalancingWeight = value; }
 
-        /// <summary>The temperature floor; see <see cref="MixtureOfExpertsModelOptions.MinimumTemperature"/>.</summary>
-        public float MinimumTemperature { get => _model.MinimumTemperature; set => _model.MinimumTemperature = value; }
+        /// <summary>Weight of the gate entropy term; see <see cref="MixtureOfExpertsLossOptions.GateEntropyWeight"/>.</summary>
+        public float GateEntropyWeight { get => Settings.Loss.GateEntropyWeight; set => Settings.Loss.GateEntropyWeight = value; }
 
-        /// <summary>When the floor is reached; see <see cref="MixtureOfExpertsModelOptions.TemperatureReachedAtFraction"/>.</summary>
-        public double TemperatureReachedAtFraction { get => _model.TemperatureReachedAtFraction; set => _model.TemperatureReachedAtFraction = value; }
+        /// <summary>The gate temperature at the first step; see <see cref="TemperatureAnnealing.InitialTemperature"/>.</summary>
+        public float InitialTemperature { get => Settings.Temperature.InitialTemperature; set => Settings.Temperature.InitialTemperature = value; }
 
-        /// <summary>How often the temperature changes; see <see cref="MixtureOfExpertsModelOptions.TemperatureUpdates"/>.</summary>
-        public int TemperatureUpdates { get => _model.TemperatureUpdates; set => _model.TemperatureUpdates = value; }
+        /// <summary>Where temperature annealing ends; see <see cref="TemperatureAnnealing.FinalTemperature"/>.</summary>
+        public float FinalTemperature { get => Settings.Temperature.FinalTemperature; set => Settings.Temperature.FinalTemperature = value; }
 
-        /// <summary>A temperature schedule replacing the four settings above; see <see cref="MixtureOfExpertsModelOptions.TemperatureSchedule"/>.</summary>
-        public ITemperatureSchedule? TemperatureSchedule { get => _model.TemperatureSchedule; set => _model.TemperatureSchedule = value; }
+        /// <summary>When the final temperature is reached; see <see cref="TemperatureAnnealing.ReachedAtFraction"/>.</summary>
+        public double TemperatureReachedAtFraction { get => Settings.Temperature.ReachedAtFraction; set => Settings.Temperature.ReachedAtFraction = value; }
 
-        /// <summary>Weight of the load-balancing term; see <see cref="MixtureOfExpertsModelOptions.LoadBalancingWeight"/>.</summary>
-        public float LoadBalancingWeight { get => _model.LoadBalancingWeight; set => _model.LoadBalancingWeight = value; }
+        /// <summary>How many times the temperature changes; see <see cref="TemperatureAnnealing.Updates"/>.</summary>
+        public int TemperatureUpdates { get => Settings.Temperature.Updates; set => Settings.Temperature.Updates = value; }
 
-        /// <summary>Weight of the gate entropy term; see <see cref="MixtureOfExpertsModelOptions.GateEntropyWeight"/>.</summary>
-        public float GateEntropyWeight { get => _model.GateEntropyWeight; set => _model.GateEntropyWeight = value; }
-
-        /// <summary>The most passes over the training data; see <see cref="MixtureOfExpertsModelOptions.Epochs"/>.</summary>
-        public int Epochs { get => _model.Epochs; set => _model.Epochs = value; }
-
-        /// <summary>Rows per minibatch; see <see cref="MixtureOfExpertsModelOptions.BatchSize"/>.</summary>
-        public int BatchSize { get => _model.BatchSize; set => _model.BatchSize = value; }
-
-        /// <summary>Peak learning rate; see <see cref="MixtureOfExpertsModelOptions.LearningRate"/>.</summary>
-        public float LearningRate { get => _model.LearningRate; set => _model.LearningRate = value; }
-
-        /// <summary>The learning-rate schedule; see <see cref="MixtureOfExpertsModelOptions.LearningRateSchedule"/>.</summary>
-        public LearningRateScheduleKind LearningRateSchedule { get => _model.LearningRateSchedule; set => _model.LearningRateSchedule = value; }
-
-        /// <summary>Decoupled weight decay; see <see cref="MixtureOfExpertsModelOptions.WeightDecay"/>.</summary>
-        public float WeightDecay { get => _model.WeightDecay; set => _model.WeightDecay = value; }
-
-        /// <summary>Early-stopping patience in epochs (0 = off); see <see cref="MixtureOfExpertsModelOptions.EarlyStoppingPatience"/>.</summary>
-        public int EarlyStoppingPatience { get => _model.EarlyStoppingPatience; set => _model.EarlyStoppingPatience = value; }
-
-        /// <summary>The share of training rows held out for validation when no validation data is given; see <see cref="MixtureOfExpertsModelOptions.ValidationFraction"/>.</summary>
-        public double ValidationFraction { get => _model.ValidationFraction; set => _model.ValidationFraction = value; }
+        /// <summary>A temperature schedule replacing the annealing; see <see cref="TemperatureAnnealing.Schedule"/>.</summary>
+        public ISchedule? TemperatureSchedule { get => Settings.Temperature.Schedule; set => Settings.Temperature.Schedule = value; }
 
         /// <summary>The validation score early stopping follows; see <see cref="MixtureOfExpertsModelOptions.ValidationMetric"/>.</summary>
-        public MixtureOfExpertsValidationMetric ValidationMetric { get => _model.ValidationMetric; set => _model.ValidationMetric = value; }
-
-        /// <summary>The random seed; see <see cref="MixtureOfExpertsModelOptions.Seed"/>.</summary>
-        public ulong Seed { get => _model.Seed; set => _model.Seed = value; }
-
-        /// <summary>Threads for matrix products (0 = every core); see <see cref="MixtureOfExpertsModelOptions.Threads"/>.</summary>
-        public int Threads { get => _model.Threads; set => _model.Threads = value; }
+        public MixtureOfExpertsValidationMetric ValidationMetric { get => Settings.ValidationMetric; set => Settings.ValidationMetric = value; }
 
         /// <summary>
         /// How the fitted model is exported to the ONNX graph the ML.NET pipeline runs. Default: the soft mixture at opset 17.
@@ -137,17 +104,14 @@ public sealed partial class MixtureOfExpertsTrainer
         /// </summary>
         public OnnxScoringOptions Scoring { get; set; } = new();
 
-        /// <summary>Receives a report after every training epoch (loss, validation accuracy and log-loss, expert utilisation); null for none.</summary>
-        public IProgress<TrainingProgress>? Progress { get; set; }
-
         /// <summary>The hyperparameters as the model API's options (a copy), for <see cref="MixtureOfExpertsModel.Fit(MLNetMixture.Training.Data.FeatureTable, MixtureOfExpertsModelOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/>.</summary>
-        public MixtureOfExpertsModelOptions ToModelOptions() => _model.Clone();
+        public MixtureOfExpertsModelOptions ToModelOptions() => Settings.Clone();
 
         /// <summary>A copy: the hyperparameters are copied, the export and scoring records and the progress sink are shared.</summary>
         public Options Clone()
         {
             var copy = (Options)MemberwiseClone();
-            copy._model = _model.Clone();
+            copy.Settings = Settings.Clone();
             return copy;
         }
 
@@ -174,7 +138,7 @@ public sealed partial class MixtureOfExpertsTrainer
                 throw new ArgumentException("Export and Scoring must not be null.", Export is null ? nameof(Export) : nameof(Scoring));
             }
 
-            _model.Validate();
+            Settings.Validate();
             if (Export.GateMode == MixtureOfExpertsGateMode.GumbelSoftmax)
             {
                 throw new ArgumentException("Export.GateMode GumbelSoftmax is a sampling gate with temperature and noise inputs; an ML.NET pipeline scores with Soft or HardTop1.", nameof(Export));
@@ -184,6 +148,14 @@ public sealed partial class MixtureOfExpertsTrainer
             {
                 throw new ArgumentException($"Scoring.BatchSize = {Scoring.BatchSize} is invalid: it must be at least 1.", nameof(Scoring));
             }
+        }
+
+        private static MixtureOfExpertsModelOptions Copy(MixtureOfExpertsModelOptions modelOptions)
+        {
+            ArgumentNullException.ThrowIfNull(modelOptions);
+            var copy = modelOptions.Clone();
+            copy.FeatureColumns = null;
+            return copy;
         }
     }
 }

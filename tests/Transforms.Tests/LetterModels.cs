@@ -45,11 +45,8 @@ public sealed class LetterModels
     /// <summary>The settings both models train with.</summary>
     public static MixtureOfExpertsModelOptions Settings() => new()
     {
-        Experts = 4,
-        ExpertHiddenSizes = [32],
-        Epochs = 12,
-        BatchSize = 64,
-        LearningRate = 5e-3f,
+        Architecture = { Experts = 4, ExpertHiddenSizes = [32] },
+        Optimization = { Epochs = 12, BatchSize = 64, LearningRate = 5e-3f },
         Seed = 7,
         Threads = 2,
     };

@@ -38,14 +38,8 @@ public sealed class FittedFlow
 
     public static MixtureDensityFlowOptions Settings() => new()
     {
-        FlowType = FlowType.SplineCoupling,
-        Layers = 2,
-        HiddenSizes = [16],
-        SplineBins = 6,
-        Components = 8,
-        Epochs = 10,
-        BatchSize = 128,
-        LearningRate = 3e-3f,
+        Architecture = { FlowType = FlowType.SplineCoupling, Layers = 2, HiddenSizes = [16], SplineBins = 6, Components = 8 },
+        Optimization = { Epochs = 10, BatchSize = 128, LearningRate = 3e-3f },
         Threads = 1,
         Seed = 7,
     };
@@ -243,14 +237,14 @@ public sealed class MixtureDensityFlowEstimatorTests(FittedFlow flow) : IClassFi
     {
         var defaults = new MixtureDensityFlowOptions();
         var plain = flow.Context.Transforms.MixtureDensityFlow().Settings;
-        Assert.Equal(defaults.Components, plain.Components);
-        Assert.Equal(defaults.Layers, plain.Layers);
-        Assert.Equal(defaults.Epochs, plain.Epochs);
+        Assert.Equal(defaults.Architecture.Components, plain.Components);
+        Assert.Equal(defaults.Architecture.Layers, plain.Layers);
+        Assert.Equal(defaults.Optimization.Epochs, plain.Epochs);
         Assert.Equal(defaults.Seed, plain.Seed);
         var set = flow.Context.Transforms.MixtureDensityFlow("Point", components: 3, layers: 2, epochs: 7, seed: 9).Settings;
         Assert.Equal(("Point", 3, 2, 7, 9UL), (set.FeatureColumnName, set.Components, set.Layers, set.Epochs, set.Seed));
         var model = set.ToModelOptions();
-        Assert.Equal((3, 2, 7, 9UL), (model.Components, model.Layers, model.Epochs, model.Seed));
+        Assert.Equal((3, 2, 7, 9UL), (model.Architecture.Components, model.Architecture.Layers, model.Optimization.Epochs, model.Seed));
     }
 
     /// <summary>The mean test log-likelihood of the maximum-likelihood Gaussian of the training points.</summary>

@@ -75,7 +75,7 @@ public sealed class MixtureOfExpertsTrainerTests
         var data = Prepared(Small());
         var validation = Prepared(_ml.Data.SkipRows(LetterData.MLNetTrain(_ml), 2500));
         var training = Quick();
-        training.ValidationFraction = 0; // no split of the training rows: validation scores can only come from the validation data
+        training.Validation.ValidationFraction = 0; // no split of the training rows: validation scores can only come from the validation data
         var model = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainer.Options(training)).Fit(data, validation);
         Assert.NotNull(model.Training);
         Assert.All(model.Training!.History, r => Assert.NotNull(r.Validation));
@@ -88,14 +88,14 @@ public sealed class MixtureOfExpertsTrainerTests
     {
         var defaults = new MixtureOfExpertsModelOptions();
         var plain = _ml.MulticlassClassification.Trainers.MixtureOfExperts().Settings;
-        Assert.Equal(defaults.Experts, plain.Experts);
-        Assert.Equal(defaults.Epochs, plain.Epochs);
-        Assert.Equal(defaults.LearningRate, plain.LearningRate);
-        Assert.Equal(defaults.BatchSize, plain.BatchSize);
+        Assert.Equal(defaults.Architecture.Experts, plain.Experts);
+        Assert.Equal(defaults.Optimization.Epochs, plain.Epochs);
+        Assert.Equal(defaults.Optimization.LearningRate, plain.LearningRate);
+        Assert.Equal(defaults.Optimization.BatchSize, plain.BatchSize);
 
         var set = _ml.MulticlassClassification.Trainers.MixtureOfExperts("Key", "X", experts: 3, epochs: 7, learningRate: 0.5f).Settings;
         Assert.Equal(("Key", "X", 3, 7, 0.5f), (set.LabelColumnName, set.FeatureColumnName, set.Experts, set.Epochs, set.LearningRate));
-        Assert.Equal(defaults.WeightDecay, set.WeightDecay);
+        Assert.Equal(defaults.Optimization.WeightDecay, set.WeightDecay);
     }
 
     [Fact]
@@ -174,5 +174,5 @@ public sealed class MixtureOfExpertsTrainerTests
             .Fit(data)
             .Transform(data);
 
-    private static MixtureOfExpertsModelOptions Quick() => new() { Experts = 2, ExpertHiddenSizes = [8], Epochs = 2, Seed = 5, Threads = 1 };
+    private static MixtureOfExpertsModelOptions Quick() => new() { Architecture = { Experts = 2, ExpertHiddenSizes = [8] }, Optimization = { Epochs = 2 }, Seed = 5, Threads = 1 };
 }

@@ -104,7 +104,7 @@ public sealed class MixtureOfExpertsThroughputBenchmark
     public static MixtureOfExpertsThroughputBenchmark Untrained(ulong seed = 16)
     {
         const int d = 16, c = 26;
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(d, c, Experts) { ExpertHiddenSizes = [ExpertHidden], Activation = Activation.Relu, Seed = seed });
+        var model = new MixtureOfExperts(d, c, new MixtureOfExpertsArchitecture { Experts = Experts, ExpertHiddenSizes = [ExpertHidden], Activation = Activation.Relu }, seed);
         var rows = new float[16384 * d];
         new RandomSource(seed).FillNormal(rows);
         var labels = Enumerable.Range(0, c).Select(i => ((char)('A' + i)).ToString()).ToArray();
@@ -141,16 +141,14 @@ public sealed class MixtureOfExpertsThroughputBenchmark
         var test = CsvFeatureReader.Read(Path.Combine(dataDirectory, "letter_test.csv"), label: "label");
         var options = new MixtureOfExpertsModelOptions
         {
-            Experts = Experts,
-            ExpertHiddenSizes = [ExpertHidden],
-            BatchSize = TrainingBatchSize,
-            Epochs = seconds > 0 ? 1000 : minimumEpochs,
-            ValidationFraction = 0,
-            LoadBalancingWeight = 0,
+            Architecture = { Experts = Experts, ExpertHiddenSizes = [ExpertHidden] },
+            Loss = { LoadBalancingWeight = 0 },
+            Optimization = { BatchSize = TrainingBatchSize, Epochs = seconds > 0 ? 1000 : minimumEpochs },
+            Validation = { ValidationFraction = 0 },
             Threads = threads,
         };
         var warmupOptions = options.Clone();
-        warmupOptions.Epochs = 1000; // stopped by the warm-up's timer
+        warmupOptions.Optimization.Epochs = 1000; // stopped by the warm-up's timer
         WarmUp(warmupSeconds, cancellationToken, token => MixtureOfExpertsModel.Fit(train, warmupOptions, cancellationToken: token));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var rates = new EpochRates(TrainingBatchSize);
@@ -234,21 +232,17 @@ public sealed class MixtureOfExpertsThroughputBenchmark
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minimumEpochs);
         var (features, labels) = WideSynthetic();
         var defaults = new MixtureOfExpertsModelOptions();
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(WideInputs, WideClasses, Experts) { ExpertHiddenSizes = [WideHidden], Activation = Activation.Relu, Seed = defaults.Seed });
-        var objective = new MixtureOfExpertsObjective(model, new Tensor(features, WideRows, WideInputs), labels, new MixtureOfExpertsTrainingOptions { Objective = GateObjective.Marginal }) { Threads = threads };
+        var model = new MixtureOfExperts(WideInputs, WideClasses, new MixtureOfExpertsArchitecture { Experts = Experts, ExpertHiddenSizes = [WideHidden], Activation = Activation.Relu }, defaults.Seed);
+        var objective = new MixtureOfExpertsObjective(model, new Tensor(features, WideRows, WideInputs), labels, new MixtureOfExpertsLossOptions { Objective = GateObjective.Marginal }) { Threads = threads };
         var trainer = new TrainerOptions
         {
-            Epochs = seconds > 0 ? 1000 : minimumEpochs,
-            BatchSize = TrainingBatchSize,
-            LearningRate = defaults.LearningRate,
-            WeightDecay = defaults.WeightDecay,
-            Schedule = defaults.LearningRateSchedule,
+            Optimization = { Epochs = seconds > 0 ? 1000 : minimumEpochs, BatchSize = TrainingBatchSize, LearningRate = defaults.Optimization.LearningRate, WeightDecay = defaults.Optimization.WeightDecay, LearningRateSchedule = defaults.Optimization.LearningRateSchedule },
             Seed = defaults.Seed,
             Threads = threads,
         };
         WarmUp(warmupSeconds, cancellationToken, token =>
         {
-            var scratch = new MixtureOfExperts(model.Options);
+            var scratch = new MixtureOfExperts(model.Inputs, model.Classes, model.Architecture, model.Seed);
             MinibatchTrainer.Fit(new MixtureOfExpertsObjective(scratch, new Tensor(features, WideRows, WideInputs), labels, objective.Options) { Threads = threads }, trainer, cancellationToken: token);
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

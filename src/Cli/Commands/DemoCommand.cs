@@ -128,7 +128,7 @@ public sealed class DemoCommand : ICliCommand
         }
 
         var sw = Stopwatch.StartNew();
-        var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Experts = 8, ExpertHiddenSizes = [64], Epochs = quick ? 5 : 60, Threads = threads, Seed = 1 },
+        var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Architecture = { Experts = 8, ExpertHiddenSizes = [64] }, Optimization = { Epochs = quick ? 5 : 60 }, Threads = threads, Seed = 1 },
             progress: EpochPrinter(ctx, "moe"), cancellationToken: ctx.Cancellation);
         double fitSeconds = sw.Elapsed.TotalSeconds;
         var metrics = model.Evaluate(test);
@@ -178,13 +178,8 @@ public sealed class DemoCommand : ICliCommand
         var sw = Stopwatch.StartNew();
         var model = MixtureDensityFlowModel.Fit(train, new MixtureDensityFlowOptions
         {
-            FlowType = FlowType.SplineCoupling,
-            Layers = 4,
-            HiddenSizes = [32, 32],
-            Components = 8,
-            Epochs = quick ? 3 : 60,
-            BatchSize = 256,
-            LearningRate = 3e-3f,
+            Architecture = { FlowType = FlowType.SplineCoupling, Layers = 4, HiddenSizes = [32, 32], Components = 8 },
+            Optimization = { Epochs = quick ? 3 : 60, BatchSize = 256, LearningRate = 3e-3f },
             Threads = threads,
             Seed = 1,
         }, progress: EpochPrinter(ctx, "flow"), cancellationToken: ctx.Cancellation);
@@ -214,15 +209,8 @@ public sealed class DemoCommand : ICliCommand
         var sw = Stopwatch.StartNew();
         var model = MixtureDensityFlowModel.Fit(train, new MixtureDensityFlowOptions
         {
-            FlowType = FlowType.AffineCoupling,
-            Layers = 6,
-            HiddenSizes = [64],
-            Components = 8,
-            Epochs = quick ? 2 : 40,
-            BatchSize = 256,
-            LearningRate = 1e-3f,
-            WeightDecay = 1e-4f,
-            Standardize = false,
+            Architecture = { FlowType = FlowType.AffineCoupling, Layers = 6, HiddenSizes = [64], Components = 8, Standardize = false },
+            Optimization = { Epochs = quick ? 2 : 40, BatchSize = 256, LearningRate = 1e-3f, WeightDecay = 1e-4f },
             Threads = threads,
             Seed = 1,
         }, validation, EpochPrinter(ctx, "flow"), ctx.Cancellation);

@@ -37,18 +37,13 @@ public sealed class FlowCommand : ICliCommand
             "--type");
         flow.Current.AcceptOnlyFromAmong(FlowNames);
         flow.Old.AcceptOnlyFromAmong(FlowNames);
-        var layers = new Option<int>("--layers") { Description = "Number of flow layers.", DefaultValueFactory = _ => defaults.Layers };
-        var hidden = new Option<string>("--hidden") { Description = "Hidden widths of each layer's conditioner, comma-separated.", DefaultValueFactory = _ => string.Join(',', defaults.HiddenSizes) };
-        var components = new Option<int>("--components", "-k") { Description = "Gaussian components of the base distribution (1 = standard normal).", DefaultValueFactory = _ => defaults.Components };
-        var epochs = new Option<int>("--epochs") { Description = "Most passes over the training data (early stopping usually ends sooner).", DefaultValueFactory = _ => defaults.Epochs };
-        var batch = new Option<int>("--batch-size") { Description = "Rows per minibatch.", DefaultValueFactory = _ => defaults.BatchSize };
-        var rate = new Option<float>("--learning-rate") { Description = "Peak Adam learning rate (cosine decay).", DefaultValueFactory = _ => defaults.LearningRate };
-        var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation log-likelihood; 0 never stops early.", DefaultValueFactory = _ => defaults.EarlyStoppingPatience };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of every random choice.", DefaultValueFactory = _ => defaults.Seed };
-        var threads = new Option<int>("--threads") { Description = "Threads (0 = training picks the faster count by measuring its first steps; scoring uses every core).", DefaultValueFactory = _ => defaults.Threads };
+        var layers = new Option<int>("--layers") { Description = "Number of flow layers.", DefaultValueFactory = _ => defaults.Architecture.Layers };
+        var hidden = new Option<string>("--hidden") { Description = "Hidden widths of each layer's conditioner, comma-separated.", DefaultValueFactory = _ => string.Join(',', defaults.Architecture.HiddenSizes) };
+        var components = new Option<int>("--components", "-k") { Description = "Gaussian components of the base distribution (1 = standard normal).", DefaultValueFactory = _ => defaults.Architecture.Components };
+        var training = new TrainingOptionSet(defaults, "log-likelihood");
         var model = new Option<string>("--model", "-o") { Description = "Where to save the trained model (.mlmix).", Required = true };
         var report = new Option<string?>("--report") { Description = "Also write an HTML report (curves; for 2-D data a density map with samples and component centres)." };
-        foreach (var o in new Option[] { train, validation, features, flow.Current, layers, hidden, components, epochs, batch, rate, patience, seed, threads, model, report, flow.Old })
+        foreach (var o in new Option[] { train, validation, features, flow.Current, layers, hidden, components }.Concat(training.Options).Concat([model, report, flow.Old]))
         {
             cmd.Options.Add(o);
         }
@@ -57,22 +52,20 @@ public sealed class FlowCommand : ICliCommand
         {
             var options = new MixtureDensityFlowOptions
             {
-                FlowType = flow.GetValue(pr) switch
+                Architecture =
                 {
-                    "affine" => FlowType.AffineCoupling,
-                    "maf" => FlowType.MaskedAutoregressive,
-                    _ => FlowType.SplineCoupling,
+                    FlowType = flow.GetValue(pr) switch
+                    {
+                        "affine" => FlowType.AffineCoupling,
+                        "maf" => FlowType.MaskedAutoregressive,
+                        _ => FlowType.SplineCoupling,
+                    },
+                    Layers = pr.GetValue(layers),
+                    HiddenSizes = ParseWidths(pr.GetValue(hidden)!),
+                    Components = pr.GetValue(components),
                 },
-                Layers = pr.GetValue(layers),
-                HiddenSizes = ParseWidths(pr.GetValue(hidden)!),
-                Components = pr.GetValue(components),
-                Epochs = pr.GetValue(epochs),
-                BatchSize = pr.GetValue(batch),
-                LearningRate = pr.GetValue(rate),
-                EarlyStoppingPatience = pr.GetValue(patience),
-                Seed = pr.GetValue(seed),
-                Threads = pr.GetValue(threads),
             };
+            training.ApplyTo(pr, options);
             return Fit(context(pr), options, pr.GetValue(train)!, pr.GetValue(validation), pr.GetValue(features), pr.GetValue(model)!, pr.GetValue(report));
         });
         return cmd;
@@ -117,14 +110,14 @@ public sealed class FlowCommand : ICliCommand
         var file = CsvFeatureReader.Read(trainPath, features);
         var (training, validation) = validationPath is null ? MixtureDensityFlowModel.HoldOut(file, options) : (file, CsvFeatureReader.Read(validationPath, features));
         string validationName = validationPath is null
-            ? string.Create(CultureInfo.InvariantCulture, $"the {options.ValidationFraction:0%} of {trainPath} held out for validation")
+            ? string.Create(CultureInfo.InvariantCulture, $"the {options.Validation.ValidationFraction:0%} of {trainPath} held out for validation")
             : $"validation file {validationPath}";
-        ctx.WriteProgressLine($"Fitting a {options.FlowType} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}"
+        ctx.WriteProgressLine($"Fitting a {options.Architecture.FlowType} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}"
             + (validation is null ? " (no validation rows)." : $"; validating on {validation.Rows:N0} rows, {validationName}."));
         MixtureDensityFlowModel model;
         try
         {
-            model = BadInputGuard.Run(() => TrainingProgressDisplay.Run(ctx, "flow", options.Epochs, Describe, Describe, progress => MixtureDensityFlowModel.Fit(training, options, validation, progress, ctx.Cancellation)));
+            model = BadInputGuard.Run(() => TrainingProgressDisplay.Run(ctx, "flow", options.Optimization.Epochs, Describe, Describe, progress => MixtureDensityFlowModel.Fit(training, options, validation, progress, ctx.Cancellation)));
         }
         catch (TrainingDivergedException e)
         {
@@ -141,7 +134,7 @@ public sealed class FlowCommand : ICliCommand
         model.Save(modelPath);
         if (result.Cancelled)
         {
-            ctx.Warn($"stopped by Ctrl+C after epoch {result.EpochsRun} of {options.Epochs}; saved the best parameters (epoch {result.BestEpoch}) to {modelPath}.");
+            ctx.Warn($"stopped by Ctrl+C after epoch {result.EpochsRun} of {options.Optimization.Epochs}; saved the best parameters (epoch {result.BestEpoch}) to {modelPath}.");
         }
 
         if (reportPath is not null)

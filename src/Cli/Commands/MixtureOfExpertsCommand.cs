@@ -34,21 +34,16 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         var validation = new Option<string?>("--validation") { Description = "Validation CSV for early stopping and the reported metrics; default: hold out 10% of the training rows (stratified)." };
         var features = new Option<string?>("--features") { Description = "Feature columns: names, 0-based indices or ranges (px0..px63, 0-15, f3..); default: every column except the label." };
         var label = new Option<string>("--label") { Description = "The label column (name or 0-based index).", DefaultValueFactory = _ => defaults.LabelColumn };
-        var experts = new Option<int>("--experts", "-k") { Description = "Number of experts K.", DefaultValueFactory = _ => defaults.Experts };
+        var experts = new Option<int>("--experts", "-k") { Description = "Number of experts K.", DefaultValueFactory = _ => defaults.Architecture.Experts };
         var hidden = new OptionWithOldSpelling<string>(
-            new Option<string>("--hidden") { Description = "Hidden layer widths of each expert, comma-separated; 'none' for linear experts.", DefaultValueFactory = _ => string.Join(',', defaults.ExpertHiddenSizes) },
+            new Option<string>("--hidden") { Description = "Hidden layer widths of each expert, comma-separated; 'none' for linear experts.", DefaultValueFactory = _ => string.Join(',', defaults.Architecture.ExpertHiddenSizes) },
             "--expert-hidden");
         var objective = new Option<string>("--objective") { Description = "How the gate is trained: marginal (exact likelihood), gumbel-softmax or straight-through.", DefaultValueFactory = _ => "marginal" };
         objective.AcceptOnlyFromAmong(ObjectiveNames);
-        var epochs = new Option<int>("--epochs") { Description = "Most passes over the training data (early stopping usually ends sooner).", DefaultValueFactory = _ => defaults.Epochs };
-        var batch = new Option<int>("--batch-size") { Description = "Rows per minibatch.", DefaultValueFactory = _ => defaults.BatchSize };
-        var rate = new Option<float>("--learning-rate") { Description = "Peak AdamW learning rate (cosine decay).", DefaultValueFactory = _ => defaults.LearningRate };
-        var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation log-loss; 0 never stops early.", DefaultValueFactory = _ => defaults.EarlyStoppingPatience };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the initialisation, validation split, minibatch order and Gumbel noise.", DefaultValueFactory = _ => defaults.Seed };
-        var threads = new Option<int>("--threads") { Description = "Threads (0 = training picks the faster count by measuring its first steps; prediction uses every core).", DefaultValueFactory = _ => defaults.Threads };
+        var training = new TrainingOptionSet(defaults, "log-loss");
         var model = new Option<string>("--model", "-o") { Description = "Where to save the trained model (.mlmix).", Required = true };
         var report = new Option<string?>("--report") { Description = "Also write an HTML report (curves, expert utilisation and accuracy, confusion matrix)." };
-        foreach (var o in new Option[] { train, validation, features, label, experts, hidden.Current, objective, epochs, batch, rate, patience, seed, threads, model, report, hidden.Old })
+        foreach (var o in new Option[] { train, validation, features, label, experts, hidden.Current, objective }.Concat(training.Options).Concat([model, report, hidden.Old]))
         {
             cmd.Options.Add(o);
         }
@@ -57,17 +52,11 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         {
             var options = new MixtureOfExpertsModelOptions
             {
-                Experts = pr.GetValue(experts),
-                ExpertHiddenSizes = ParseWidths(hidden.GetValue(pr)!, "--hidden"),
-                Objective = ParseObjective(pr.GetValue(objective)!),
-                Epochs = pr.GetValue(epochs),
-                BatchSize = pr.GetValue(batch),
-                LearningRate = pr.GetValue(rate),
-                EarlyStoppingPatience = pr.GetValue(patience),
-                Seed = pr.GetValue(seed),
-                Threads = pr.GetValue(threads),
+                Architecture = { Experts = pr.GetValue(experts), ExpertHiddenSizes = ParseWidths(hidden.GetValue(pr)!, "--hidden") },
+                Loss = { Objective = ParseObjective(pr.GetValue(objective)!) },
                 LabelColumn = pr.GetValue(label)!,
             };
+            training.ApplyTo(pr, options);
             return Fit(context(pr), options, pr.GetValue(train)!, pr.GetValue(validation), pr.GetValue(features), pr.GetValue(model)!, pr.GetValue(report));
         });
         return cmd;
@@ -116,7 +105,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
             ? BadInputGuard.Run(() => MixtureOfExpertsModel.HoldOut(file, options))
             : (file, CsvFeatureReader.Read(validationPath, features, options.LabelColumn));
         string validationName = validationPath is null
-            ? string.Create(CultureInfo.InvariantCulture, $"the {options.ValidationFraction:0%} of {trainPath} held out for validation")
+            ? string.Create(CultureInfo.InvariantCulture, $"the {options.Validation.ValidationFraction:0%} of {trainPath} held out for validation")
             : $"validation file {validationPath}";
         ctx.WriteProgressLine(validation is null
             ? $"Training on {training.Rows:N0} rows x {training.Columns} features from {trainPath} (no validation rows)."
@@ -125,7 +114,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         var model = BadInputGuard.Run(() => TrainingProgressDisplay.Run(
             ctx,
             "moe",
-            options.Epochs,
+            options.Optimization.Epochs,
             Summary,
             MixtureOfExpertsStatistics.Describe,
             progress => MixtureOfExpertsModel.Fit(training, options, validation, progress, ctx.Cancellation)));
@@ -139,7 +128,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         model.Save(modelPath);
         if (result.Cancelled)
         {
-            ctx.Warn($"stopped by Ctrl+C after epoch {result.EpochsRun} of {options.Epochs}; saved the best parameters (epoch {result.BestEpoch}) to {modelPath}.");
+            ctx.Warn($"stopped by Ctrl+C after epoch {result.EpochsRun} of {options.Optimization.Epochs}; saved the best parameters (epoch {result.BestEpoch}) to {modelPath}.");
         }
 
         // Validation rows first: they chose the kept parameters and say how the model does on rows it has not seen.

@@ -131,7 +131,7 @@ public sealed partial class MixtureOfExperts
             AffineRows(current, rows, layer.Inputs, layer.Weight.Value.Span, transposeWeight: true, layer.Bias is { } bias ? bias.Value.Span : Span<float>.Empty, layer.Outputs, output, threads);
             if (l < layers.Count - 1)
             {
-                ActivationKernels.ApplyInPlace(Options.Activation, output);
+                ActivationKernels.ApplyInPlace(Architecture.Activation, output);
             }
 
             current = output;
@@ -157,7 +157,7 @@ public sealed partial class MixtureOfExperts
             AffineRows(current, rows, inWidth, weight, transposeWeight: l == 0, bias, outWidth, output, threads);
             if (l < layers - 1)
             {
-                ActivationKernels.ApplyInPlace(Options.Activation, output);
+                ActivationKernels.ApplyInPlace(Architecture.Activation, output);
             }
 
             current = output;

@@ -118,7 +118,7 @@ public sealed partial class MixtureOfExperts
         Gemm.Multiply(false, true, rows, k * width, d, 1f, x, d, plan.Weights[0].Span, d, 0f, hidden, k * width, 1);
         for (int l = 1; l < layers; l++)
         {
-            BiasActivationRows(hidden, rows, plan.Biases[l - 1].Span, Options.Activation);
+            BiasActivationRows(hidden, rows, plan.Biases[l - 1].Span, Architecture.Activation);
             int inWidth = plan.Widths[l], outWidth = plan.Widths[l + 1];
             var next = buffers.Experts[l].AsSpan(0, rows * k * outWidth);
             for (int e = 0; e < k; e++)

@@ -26,26 +26,26 @@ public sealed partial class MixtureOfExperts : IModule
     private readonly int[] _expertWidths;
 
     /// <summary>Creates and initialises the model.</summary>
-    /// <param name="options">The architecture.</param>
-    public MixtureOfExperts(MixtureOfExpertsOptions options)
+    /// <param name="inputs">The number of input features D.</param>
+    /// <param name="classes">The number of classes C.</param>
+    /// <param name="architecture">The experts, the gate and expert networks and their non-linearity; copied.</param>
+    /// <param name="seed">Seed of the parameter initialisation; equal seeds give equal models.</param>
+    public MixtureOfExperts(int inputs, int classes, MixtureOfExpertsArchitecture architecture, ulong seed = 0)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Inputs, nameof(options) + "." + nameof(options.Inputs));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Classes, nameof(options) + "." + nameof(options.Classes));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Experts, nameof(options) + "." + nameof(options.Experts));
-        ArgumentNullException.ThrowIfNull(options.GateHiddenSizes, nameof(options) + "." + nameof(options.GateHiddenSizes));
-        ArgumentNullException.ThrowIfNull(options.ExpertHiddenSizes, nameof(options) + "." + nameof(options.ExpertHiddenSizes));
-        if (options.GateHiddenSizes.Any(h => h <= 0) || options.ExpertHiddenSizes.Any(h => h <= 0))
-        {
-            throw new ArgumentException("Hidden layer widths must be positive.", nameof(options));
-        }
-
-        Options = options;
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classes);
+        architecture.Validate();
+        var options = architecture.Copy();
+        Architecture = options;
+        Inputs = inputs;
+        Classes = classes;
+        Seed = seed;
         int k = options.Experts;
-        var random = new RandomSource(options.Seed);
-        _gate = new Mlp("gate", options.Inputs, options.GateHiddenSizes, k, options.Activation, random.Fork(1));
+        var random = new RandomSource(seed);
+        _gate = new Mlp("gate", inputs, options.GateHiddenSizes, k, options.Activation, random.Fork(1));
 
-        _expertWidths = [options.Inputs, .. options.ExpertHiddenSizes, options.Classes];
+        _expertWidths = [inputs, .. options.ExpertHiddenSizes, classes];
         int layers = _expertWidths.Length - 1;
         _expertWeights = new Parameter[layers];
         _expertBiases = new Parameter[layers];
@@ -90,17 +90,20 @@ public sealed partial class MixtureOfExperts : IModule
         Parameters = parameters;
     }
 
-    /// <summary>The architecture.</summary>
-    public MixtureOfExpertsOptions Options { get; }
+    /// <summary>The architecture (a copy of the one given).</summary>
+    public MixtureOfExpertsArchitecture Architecture { get; }
+
+    /// <summary>The seed the parameters were initialised with.</summary>
+    public ulong Seed { get; }
 
     /// <summary>The number of input features D.</summary>
-    public int Inputs => Options.Inputs;
+    public int Inputs { get; }
 
     /// <summary>The number of classes C.</summary>
-    public int Classes => Options.Classes;
+    public int Classes { get; }
 
     /// <summary>The number of experts K.</summary>
-    public int Experts => Options.Experts;
+    public int Experts => Architecture.Experts;
 
     /// <summary>The gate network, D inputs to K logits.</summary>
     public Mlp Gate => _gate;
@@ -134,13 +137,13 @@ public sealed partial class MixtureOfExperts : IModule
         int layers = _expertWeights.Length;
         var first = (Weight: graph.Param(_expertWeights[0]), Bias: graph.Param(_expertBiases[0]));
         var h = layers > 1
-            ? graph.LinearThen(Options.Activation, features, first.Weight, first.Bias) // [N, K*W1], activated
+            ? graph.LinearThen(Architecture.Activation, features, first.Weight, first.Bias) // [N, K*W1], activated
             : graph.Linear(features, first.Weight, first.Bias);
         for (int l = 1; l < layers; l++)
         {
             if (l > 1)
             {
-                h = graph.Apply(Options.Activation, h);
+                h = graph.Apply(Architecture.Activation, h);
             }
 
             h = graph.GroupedLinear(h, graph.Param(_expertWeights[l]), graph.Param(_expertBiases[l])); // [N, K*W_l+1]
@@ -174,7 +177,8 @@ public sealed partial class MixtureOfExperts : IModule
     /// <param name="options">The objective and auxiliary weights.</param>
     /// <param name="random">The noise source; required by <see cref="GateObjective.GumbelSoftmax"/> and <see cref="GateObjective.StraightThrough"/>.</param>
     /// <param name="weights">One example weight per row, or null for equal weights; see <see cref="MixtureOfExpertsLoss.Compute"/>.</param>
-    public MixtureOfExpertsLossTerms Loss(Tape tape, Var features, int[] labels, MixtureOfExpertsTrainingOptions options, RandomSource? random = null, float[]? weights = null)
+    /// <param name="temperature">The relaxation temperature of the sampling objectives (positive); <see cref="GateObjective.Marginal"/> ignores it.</param>
+    public MixtureOfExpertsLossTerms Loss(Tape tape, Var features, int[] labels, MixtureOfExpertsLossOptions options, RandomSource? random = null, float[]? weights = null, float temperature = 1f)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(options);
@@ -191,7 +195,7 @@ public sealed partial class MixtureOfExperts : IModule
             random.FillUniform(uniforms.Span);
         }
 
-        return LossCore(tape, features, labels, options, uniforms, weights);
+        return LossCore(tape, features, labels, options, uniforms, weights, temperature);
     }
 
     /// <summary>
@@ -204,10 +208,11 @@ public sealed partial class MixtureOfExperts : IModule
     /// <param name="options">The objective and auxiliary weights.</param>
     /// <param name="uniforms">Uniforms [N, K].</param>
     /// <param name="weights">One example weight per row, or null for equal weights; see <see cref="MixtureOfExpertsLoss.Compute"/>.</param>
-    public MixtureOfExpertsLossTerms Loss(Tape tape, Var features, int[] labels, MixtureOfExpertsTrainingOptions options, Tensor uniforms, float[]? weights = null)
+    /// <param name="temperature">The relaxation temperature of the sampling objectives (positive); <see cref="GateObjective.Marginal"/> ignores it.</param>
+    public MixtureOfExpertsLossTerms Loss(Tape tape, Var features, int[] labels, MixtureOfExpertsLossOptions options, Tensor uniforms, float[]? weights = null, float temperature = 1f)
     {
         ArgumentNullException.ThrowIfNull(uniforms);
-        return LossCore(tape, features, labels, options, uniforms, weights);
+        return LossCore(tape, features, labels, options, uniforms, weights, temperature);
     }
 
     /// <summary>
@@ -228,7 +233,7 @@ public sealed partial class MixtureOfExperts : IModule
         return graph.LogSumExp(joint, 1);
     }
 
-    private MixtureOfExpertsLossTerms LossCore(Tape tape, Var features, int[] labels, MixtureOfExpertsTrainingOptions options, Tensor? uniforms, float[]? weights)
+    private MixtureOfExpertsLossTerms LossCore(Tape tape, Var features, int[] labels, MixtureOfExpertsLossOptions options, Tensor? uniforms, float[]? weights, float temperature)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(labels);
@@ -238,7 +243,7 @@ public sealed partial class MixtureOfExperts : IModule
         var gateLogits = GateLogits(tape, features);
         var expertLogits = ExpertLogits(tape, features);
         Var? u = uniforms is null ? null : tape.Constant(uniforms);
-        return MixtureOfExpertsLoss.Compute(tape, gateLogits, expertLogits, labels, options, u, weights);
+        return MixtureOfExpertsLoss.Compute(tape, gateLogits, expertLogits, labels, options, u, weights, temperature);
     }
 
     private void CheckFeatures(IComputeGraph graph, Var features)

@@ -57,8 +57,9 @@ public static class MixtureOfExpertsLoss
     /// weighted mean <c>-sum_i w_i log p(y_i|x_i) / sum_i w_i</c> over the batch (0 when every weight is 0), so a row of
     /// weight 2 counts as two copies of it; the load-balancing and gate-entropy terms stay unweighted batch means.
     /// </param>
+    /// <param name="temperature">The relaxation temperature of the sampling objectives (positive); <see cref="GateObjective.Marginal"/> ignores it.</param>
     /// <returns>The scalar loss and its parts.</returns>
-    public static MixtureOfExpertsLossTerms Compute(Tape tape, Var gateLogits, Var expertLogits, int[] labels, MixtureOfExpertsTrainingOptions options, Var? uniforms = null, float[]? weights = null)
+    public static MixtureOfExpertsLossTerms Compute(Tape tape, Var gateLogits, Var expertLogits, int[] labels, MixtureOfExpertsLossOptions options, Var? uniforms = null, float[]? weights = null, float temperature = 1f)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(labels);
@@ -72,9 +73,9 @@ public static class MixtureOfExpertsLoss
 
         int rows = gateShape[0], experts = gateShape[1];
         CheckLabels(labels, rows, expertShape[2]);
-        if (options.Objective != GateObjective.Marginal && !(options.Temperature > 0f && float.IsFinite(options.Temperature)))
+        if (options.Objective != GateObjective.Marginal && !(temperature > 0f && float.IsFinite(temperature)))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Temperature, "The gate temperature must be positive and finite.");
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The gate temperature must be positive and finite.");
         }
 
         var gateLogProbabilities = tape.LogSoftmax(gateLogits);
@@ -92,7 +93,7 @@ public static class MixtureOfExpertsLoss
                 {
                     var labelLogProbabilities = LabelLogProbabilities();
                     var u = CheckUniforms(tape, uniforms, rows, experts, options.Objective);
-                    var logSample = GumbelSoftmax.LogSample(tape, gateLogits, u, options.Temperature, minimumTemperature: options.Temperature);
+                    var logSample = GumbelSoftmax.LogSample(tape, gateLogits, u, temperature, minimumTemperature: temperature);
                     logLikelihood = tape.LogSumExp(tape.Add(logSample, labelLogProbabilities), -1);
                     gateWeights = tape.Exp(logSample);
                     break;
@@ -102,7 +103,7 @@ public static class MixtureOfExpertsLoss
                 {
                     var labelLogProbabilities = LabelLogProbabilities();
                     var u = CheckUniforms(tape, uniforms, rows, experts, options.Objective);
-                    var soft = GumbelSoftmax.Sample(tape, gateLogits, u, options.Temperature, minimumTemperature: options.Temperature);
+                    var soft = GumbelSoftmax.Sample(tape, gateLogits, u, temperature, minimumTemperature: temperature);
                     var sample = GumbelSoftmax.StraightThrough(tape, soft);
                     var hard = tape.OneHotArgMax(soft);
 

@@ -25,7 +25,7 @@ public sealed partial class MixtureOfExpertsModel
     /// <para>
     /// Fit learns a per-feature standardisation from the training rows (stored with the model), maps the labels to
     /// classes, holds out a stratified validation split when no validation table is given
-    /// (<see cref="MixtureOfExpertsModelOptions.ValidationFraction"/>), and trains with AdamW, early stopping on
+    /// (<see cref="ValidationOptions.ValidationFraction"/>), and trains with AdamW, early stopping on
     /// the validation score and keeping the best parameters.
     /// </para>
     /// <para>
@@ -92,9 +92,9 @@ public sealed partial class MixtureOfExpertsModel
             validationFeatures = FeatureMatrix.FromTable(validation, featureNames, "validation set");
             validationClasses = encoding.Encode(validation, "validation set");
         }
-        else if (o.ValidationFraction > 0)
+        else if (o.Validation.ValidationFraction > 0)
         {
-            var (trainRows, validationRows) = StratifiedSplit.Split(classes, encoding.Labels, o.ValidationFraction, o.Seed, training.Source);
+            var (trainRows, validationRows) = StratifiedSplit.Split(classes, encoding.Labels, o.Validation.ValidationFraction, o.Seed, training.Source);
             (trainFeatures, trainClasses) = Gather(features, classes, trainRows, d);
             trainWeights = weights is null ? null : trainRows.Select(r => weights[r]).ToArray();
             (validationFeatures, validationClasses) = Gather(features, classes, validationRows, d);
@@ -116,41 +116,24 @@ public sealed partial class MixtureOfExpertsModel
             standardizer.Apply(validationFeatures);
         }
 
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(d, encoding.Count, o.Experts)
-        {
-            GateHiddenSizes = [.. o.GateHiddenSizes],
-            ExpertHiddenSizes = [.. o.ExpertHiddenSizes],
-            Activation = o.Activation,
-            Seed = o.Seed,
-        });
+        var model = new MixtureOfExperts(d, encoding.Count, o.Architecture, o.Seed);
         var objective = new MixtureOfExpertsObjective(
             model,
             new Tensor(trainFeatures, trainClasses.Length, d),
             trainClasses,
-            new MixtureOfExpertsTrainingOptions
-            {
-                Objective = o.Objective,
-                Temperature = o.InitialTemperature,
-                LoadBalancingWeight = o.Experts > 1 ? o.LoadBalancingWeight : 0f,
-                GateEntropyWeight = o.Experts > 1 ? o.GateEntropyWeight : 0f,
-            },
+            o.Architecture.Experts > 1 ? o.Loss : o.Loss with { LoadBalancingWeight = 0f, GateEntropyWeight = 0f },
             hasValidation ? new Tensor(validationFeatures, validationClasses.Length, d) : null,
             hasValidation ? validationClasses : null)
         {
-            TemperatureSchedule = o.TemperatureSchedule,
+            Temperature = o.Temperature,
             Weights = trainWeights,
-            PlannedTemperatureSchedule = o.TemperatureScheduleFor,
             ValidationMetric = o.ValidationMetric,
             Threads = o.Threads,
         };
         var trainer = new TrainerOptions
         {
-            Epochs = o.Epochs,
-            BatchSize = o.BatchSize,
-            LearningRate = o.LearningRate,
-            WeightDecay = o.WeightDecay,
-            Schedule = o.LearningRateSchedule,
-            EarlyStoppingPatience = o.EarlyStoppingPatience,
+            Optimization = o.Optimization,
+            Validation = o.Validation,
             Seed = o.Seed,
             Threads = o.Threads,
         };
@@ -163,12 +146,12 @@ public sealed partial class MixtureOfExpertsModel
     /// <summary>
     /// The rows <see cref="Fit(FeatureTable, MixtureOfExpertsModelOptions?, FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/>
     /// holds out for validation when it is given no validation table: a stratified, seeded
-    /// <see cref="MixtureOfExpertsModelOptions.ValidationFraction"/> of every class. <c>Fit(training, options)</c> trains
+    /// <see cref="ValidationOptions.ValidationFraction"/> of every class. <c>Fit(training, options)</c> trains
     /// exactly as <c>Fit(split.Training, options, split.Validation)</c> does, so a caller can evaluate the model on the very rows
     /// that chose its parameters. Both parts keep the rows' original order.
     /// </summary>
     /// <param name="training">Labelled training rows.</param>
-    /// <param name="options">The settings Fit is given (their <see cref="MixtureOfExpertsModelOptions.ValidationFraction"/> and <see cref="MixtureOfExpertsModelOptions.Seed"/>); null uses the defaults.</param>
+    /// <param name="options">The settings Fit is given (their <see cref="ValidationOptions.ValidationFraction"/> and <see cref="MixtureOfExpertsModelOptions.Seed"/>); null uses the defaults.</param>
     /// <returns>The rows trained on and the held-out rows; all rows and null when ValidationFraction is 0.</returns>
     /// <exception cref="ArgumentException">An option is invalid, the table has no labels, or a class has a single row.</exception>
     public static (FeatureTable Training, FeatureTable? Validation) HoldOut(FeatureTable training, MixtureOfExpertsModelOptions? options = null)
@@ -176,7 +159,7 @@ public sealed partial class MixtureOfExpertsModel
         ArgumentNullException.ThrowIfNull(training);
         options ??= new MixtureOfExpertsModelOptions();
         options.Validate();
-        if (options.ValidationFraction <= 0)
+        if (options.Validation.ValidationFraction <= 0)
         {
             return (training, null);
         }
@@ -188,7 +171,7 @@ public sealed partial class MixtureOfExpertsModel
 
         var encoding = new ClassLabelEncoding(training.Labels);
         var classes = encoding.Encode(training, "training set");
-        var (trainRows, validationRows) = StratifiedSplit.Split(classes, encoding.Labels, options.ValidationFraction, options.Seed, training.Source);
+        var (trainRows, validationRows) = StratifiedSplit.Split(classes, encoding.Labels, options.Validation.ValidationFraction, options.Seed, training.Source);
         return (training.Select(trainRows, $"{training.Source} (rows trained on)"), training.Select(validationRows, $"{training.Source} (held out for validation)"));
     }
 

@@ -34,42 +34,11 @@ public sealed partial class MixtureOfExpertsModel
 
     private JsonObject Configuration()
     {
-        var o = _options;
-        var architecture = new JsonObject
+        var configuration = new JsonObject
         {
             ["inputs"] = Model.Inputs,
             ["classes"] = Model.Classes,
-            ["experts"] = Model.Experts,
-            ["gateHiddenSizes"] = IntArray(Model.Options.GateHiddenSizes),
-            ["expertHiddenSizes"] = IntArray(Model.Options.ExpertHiddenSizes),
-            ["activation"] = Model.Options.Activation.ToString(),
-        };
-        var options = new JsonObject
-        {
-            ["objective"] = o.Objective.ToString(),
-            ["initialTemperature"] = o.InitialTemperature,
-            ["minimumTemperature"] = o.MinimumTemperature,
-            ["temperatureReachedAtFraction"] = o.TemperatureReachedAtFraction,
-            ["temperatureUpdates"] = o.TemperatureUpdates,
-            ["temperatureSchedule"] = o.TemperatureSchedule?.ToString(),
-            ["loadBalancingWeight"] = o.LoadBalancingWeight,
-            ["gateEntropyWeight"] = o.GateEntropyWeight,
-            ["epochs"] = o.Epochs,
-            ["batchSize"] = o.BatchSize,
-            ["learningRate"] = o.LearningRate,
-            ["learningRateSchedule"] = o.LearningRateSchedule.ToString(),
-            ["weightDecay"] = o.WeightDecay,
-            ["earlyStoppingPatience"] = o.EarlyStoppingPatience,
-            ["validationFraction"] = o.ValidationFraction,
-            ["validationMetric"] = o.ValidationMetric.ToString(),
-            ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
-            ["threads"] = o.Threads,
-            ["labelColumn"] = o.LabelColumn,
-        };
-        var configuration = new JsonObject
-        {
-            ["architecture"] = architecture,
-            ["options"] = options,
+            ["settings"] = SettingsJson.Write(_options, SettingsJsonContext.Default.MixtureOfExpertsModelOptions),
             ["labels"] = new JsonArray(_classLabels.Select(l => (JsonNode?)l).ToArray()),
             ["labelOrder"] = "sorted (numeric when every label is an integer, otherwise ordinal)",
             ["featureNames"] = new JsonArray(_featureNames.Select(f => (JsonNode?)f).ToArray()),
@@ -98,15 +67,20 @@ public sealed partial class MixtureOfExpertsModel
         var configuration = contents.Configuration;
         try
         {
-            var architecture = Node<JsonObject>(configuration, "architecture", source);
             var labels = Node<JsonArray>(configuration, "labels", source).Select(n => StringOf(n, "labels", source)).ToArray();
             var featureNames = Node<JsonArray>(configuration, "featureNames", source).Select(n => StringOf(n, "featureNames", source)).ToArray();
-            int inputs = Get<int>(architecture, "inputs", source);
-            int classes = Get<int>(architecture, "classes", source);
-            int experts = Get<int>(architecture, "experts", source);
-            if (featureNames.Length != inputs || labels.Length != classes || classes < 1 || experts < 1)
+
+            // Files of the first layout keep the network shape under "architecture" and no settings record.
+            var legacy = configuration["architecture"] as JsonObject;
+            int inputs = Get<int>(legacy ?? configuration, "inputs", source);
+            int classes = Get<int>(legacy ?? configuration, "classes", source);
+            var options = SettingsJson.Read(configuration, "settings", SettingsJsonContext.Default.MixtureOfExpertsModelOptions, source)
+                ?? new MixtureOfExpertsModelOptions { Architecture = SettingsJson.Read(configuration, "architecture", SettingsJsonContext.Default.MixtureOfExpertsArchitecture, source) ?? throw new ModelFileException($"'{source}' is corrupt: its configuration has no settings.") };
+            options.FeatureColumns = featureNames;
+            options.Validate();
+            if (featureNames.Length != inputs || labels.Length != classes || classes < 1)
             {
-                throw new ModelFileException($"'{source}' is corrupt: {inputs} inputs with {featureNames.Length} feature names, {classes} classes with {labels.Length} labels, {experts} experts.");
+                throw new ModelFileException($"'{source}' is corrupt: {inputs} inputs with {featureNames.Length} feature names, {classes} classes with {labels.Length} labels.");
             }
 
             var encoding = new ClassLabelEncoding(labels);
@@ -115,17 +89,7 @@ public sealed partial class MixtureOfExpertsModel
                 throw new ModelFileException($"'{source}' is corrupt: its class labels are not distinct and in sorted order.");
             }
 
-            var options = ReadOptions(configuration["options"] as JsonObject, featureNames, source);
-            options.Experts = experts;
-            options.GateHiddenSizes = IntList(Node<JsonArray>(architecture, "gateHiddenSizes", source), source);
-            options.ExpertHiddenSizes = IntList(Node<JsonArray>(architecture, "expertHiddenSizes", source), source);
-            options.Activation = Enum.Parse<Activation>(Get<string>(architecture, "activation", source));
-            var model = new MixtureOfExperts(new MixtureOfExpertsOptions(inputs, classes, experts)
-            {
-                GateHiddenSizes = options.GateHiddenSizes,
-                ExpertHiddenSizes = options.ExpertHiddenSizes,
-                Activation = options.Activation,
-            });
+            var model = new MixtureOfExperts(inputs, classes, options.Architecture, options.Seed);
             var standardizer = new Standardizer(StandardizerName, inputs);
             foreach (var parameter in standardizer.Parameters.Concat(model.Parameters))
             {
@@ -151,43 +115,10 @@ public sealed partial class MixtureOfExpertsModel
         stored.Values.AsSpan().CopyTo(parameter.Value.Span);
     }
 
-    private static MixtureOfExpertsModelOptions ReadOptions(JsonObject? o, string[] featureNames, string source)
-    {
-        var options = new MixtureOfExpertsModelOptions { FeatureColumns = featureNames };
-        if (o is null)
-        {
-            return options;
-        }
-
-        options.Objective = Enum.Parse<GateObjective>(Get<string>(o, "objective", source));
-        options.InitialTemperature = Get<float>(o, "initialTemperature", source);
-        options.MinimumTemperature = Get<float>(o, "minimumTemperature", source);
-        options.TemperatureReachedAtFraction = Get<double>(o, "temperatureReachedAtFraction", source);
-        options.TemperatureUpdates = Get<int>(o, "temperatureUpdates", source);
-        options.LoadBalancingWeight = Get<float>(o, "loadBalancingWeight", source);
-        options.GateEntropyWeight = Get<float>(o, "gateEntropyWeight", source);
-        options.Epochs = Get<int>(o, "epochs", source);
-        options.BatchSize = Get<int>(o, "batchSize", source);
-        options.LearningRate = Get<float>(o, "learningRate", source);
-        options.LearningRateSchedule = Enum.Parse<LearningRateScheduleKind>(Get<string>(o, "learningRateSchedule", source));
-        options.WeightDecay = Get<float>(o, "weightDecay", source);
-        options.EarlyStoppingPatience = Get<int>(o, "earlyStoppingPatience", source);
-        options.ValidationFraction = Get<double>(o, "validationFraction", source);
-        options.ValidationMetric = Enum.Parse<MixtureOfExpertsValidationMetric>(Get<string>(o, "validationMetric", source));
-        options.Seed = ulong.Parse(Get<string>(o, "seed", source), CultureInfo.InvariantCulture);
-        options.Threads = Get<int>(o, "threads", source);
-        options.LabelColumn = Get<string>(o, "labelColumn", source);
-        return options;
-    }
-
     private static TValue Get<TValue>(JsonObject o, string key, string source) => Node<JsonValue>(o, key, source).GetValue<TValue>();
 
     private static T Node<T>(JsonObject o, string key, string source)
         where T : JsonNode => o[key] as T ?? throw new ModelFileException($"'{source}' is corrupt: its configuration has no valid '{key}'.");
-
-    private static JsonArray IntArray(IEnumerable<int> values) => new(values.Select(v => (JsonNode?)v).ToArray());
-
-    private static int[] IntList(JsonArray array, string source) => array.Select(n => (n as JsonValue ?? throw new ModelFileException($"'{source}' is corrupt: a hidden size is not a number.")).GetValue<int>()).ToArray();
 
     private static string StringOf(JsonNode? node, string key, string source) =>
         (node as JsonValue ?? throw new ModelFileException($"'{source}' is corrupt: an entry of '{key}' is not a string.")).GetValue<string>();

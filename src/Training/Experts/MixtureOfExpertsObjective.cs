@@ -16,12 +16,10 @@ namespace MLNetMixture.Training.Experts;
 /// Features are used exactly as given: standardise them first (e.g. with <see cref="Layers.Standardizer"/>).
 /// </para>
 /// <para>
-/// Temperature: <see cref="GateObjective.GumbelSoftmax"/> and <see cref="GateObjective.StraightThrough"/> use
-/// <see cref="TemperatureSchedule"/> when it is set; otherwise <see cref="PlannedTemperatureSchedule"/> builds a
-/// schedule from the trainer's planned number of steps at the first step. Its default,
-/// <see cref="ExponentialTemperatureAnnealing.ForPlannedSteps"/>, gives <c>τ = max(0.5, exp(-r t))</c> updated every
-/// N steps with r and N chosen so that τ reaches 0.5 after 80% of the planned steps, however short the run:
-/// a fixed per-step rate does not anneal small data sets at all. <see cref="GateObjective.Marginal"/> has no
+/// Temperature: <see cref="GateObjective.GumbelSoftmax"/> and <see cref="GateObjective.StraightThrough"/> follow
+/// <see cref="Temperature"/>, built for the trainer's planned number of steps at the first step. Its default
+/// gives <c>τ = max(0.5, exp(-r t))</c> updated every N steps with r and N chosen so that τ reaches 0.5 after 80% of
+/// the planned steps, however short the run: a fixed per-step rate does not anneal small data sets at all. <see cref="GateObjective.Marginal"/> has no
 /// temperature.
 /// </para>
 /// <para>
@@ -47,7 +45,7 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     private Tensor?[] _partFeatures = [];
     private int[]?[] _partLabels = [];
     private float[]?[] _partWeights = [];
-    private ITemperatureSchedule? _plannedSchedule;
+    private ISchedule? _plannedSchedule;
     private long _plannedFor = -1;
     private float _lastTemperature = float.NaN;
     private ExpertPredictions? _lastValidation;
@@ -56,14 +54,14 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     /// <param name="model">The model to train.</param>
     /// <param name="features">Standardised training features [N, D].</param>
     /// <param name="labels">One class index in [0, C) per training row.</param>
-    /// <param name="options">The gate objective and the auxiliary weights; its temperature is replaced by the schedule's.</param>
+    /// <param name="options">The gate objective and the auxiliary weights.</param>
     /// <param name="validationFeatures">Standardised validation features [M, D], or null for no validation.</param>
     /// <param name="validationLabels">One class index per validation row (with <paramref name="validationFeatures"/>).</param>
     public MixtureOfExpertsObjective(
         MixtureOfExperts model,
         Tensor features,
         int[] labels,
-        MixtureOfExpertsTrainingOptions options,
+        MixtureOfExpertsLossOptions options,
         Tensor? validationFeatures = null,
         int[]? validationLabels = null)
     {
@@ -94,17 +92,10 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     public MixtureOfExperts Model { get; }
 
     /// <summary>The gate objective and auxiliary weights.</summary>
-    public MixtureOfExpertsTrainingOptions Options { get; }
+    public MixtureOfExpertsLossOptions Options { get; }
 
-    /// <summary>A fixed temperature schedule (indexed by optimisation step); null uses <see cref="PlannedTemperatureSchedule"/>.</summary>
-    public ITemperatureSchedule? TemperatureSchedule { get; init; }
-
-    /// <summary>
-    /// Builds the temperature schedule from the planned number of optimisation steps when
-    /// <see cref="TemperatureSchedule"/> is null. Default: <c>ExponentialTemperatureAnnealing.ForPlannedSteps(steps)</c>
-    /// (τ from 1 to 0.5, reached after 80% of the steps, about 100 updates).
-    /// </summary>
-    public Func<long, ITemperatureSchedule> PlannedTemperatureSchedule { get; init; } = static steps => ExponentialTemperatureAnnealing.ForPlannedSteps(steps);
+    /// <summary>The temperature of the sampling objectives over the run. Default: <see cref="TemperatureAnnealing"/>'s defaults.</summary>
+    public TemperatureAnnealing Temperature { get; init; } = new();
 
     /// <summary>
     /// Which validation score the trainer maximises. Default: <see cref="MixtureOfExpertsValidationMetric.NegativeLogLoss"/>,
@@ -140,19 +131,14 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     /// <summary>The temperature the schedule gives for <paramref name="step"/>.</summary>
     public float TemperatureAt(TrainingStep step)
     {
-        if (TemperatureSchedule is { } fixedSchedule)
-        {
-            return fixedSchedule.TemperatureAt(step.Step);
-        }
-
         long planned = Math.Max(1, step.TotalSteps);
         if (_plannedSchedule is null || _plannedFor != planned)
         {
-            _plannedSchedule = PlannedTemperatureSchedule(planned) ?? throw new InvalidOperationException("The planned temperature schedule factory returned null.");
+            _plannedSchedule = Temperature.ScheduleFor(planned);
             _plannedFor = planned;
         }
 
-        return _plannedSchedule.TemperatureAt(step.Step);
+        return _plannedSchedule.ValueAt(step.Step);
     }
 
     /// <inheritdoc />
@@ -184,6 +170,7 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
         int[] labels;
         float[]? batchWeights;
         var options = Options;
+        float temperature = 1f;
 
         // Parts of one step run concurrently: each has its own gather buffers; the temperature schedule is built
         // once (its cache is shared).
@@ -208,13 +195,11 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
             batchWeights = _partWeights[part.Index];
             if (options.Objective != GateObjective.Marginal)
             {
-                float temperature = TemperatureAt(step);
+                temperature = TemperatureAt(step);
                 if (part.Index == 0)
                 {
                     _lastTemperature = temperature;
                 }
-
-                options = options with { Temperature = temperature };
             }
         }
 
@@ -234,7 +219,7 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
             }
         }
 
-        var terms = Model.Loss(tape, tape.Constant(features), labels, options, step.Random, weights is null ? null : batchWeights);
+        var terms = Model.Loss(tape, tape.Constant(features), labels, options, step.Random, weights is null ? null : batchWeights, temperature);
         return terms.Total;
     }
 

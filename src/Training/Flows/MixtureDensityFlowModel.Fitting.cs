@@ -29,7 +29,7 @@ public sealed partial class MixtureDensityFlowModel
     /// <param name="options">The settings; null uses the defaults.</param>
     /// <param name="validation">
     /// Held-out rows with the same columns for early stopping and choosing the best epoch; null carves
-    /// <see cref="MixtureDensityFlowOptions.ValidationFraction"/> of <paramref name="train"/> (a seeded random subset).
+    /// <see cref="ValidationOptions.ValidationFraction"/> of <paramref name="train"/> (a seeded random subset).
     /// </param>
     /// <param name="progress">Receives a <see cref="TrainingProgress"/> after every epoch: training loss (minus the train
     /// log-likelihood), validation log-likelihood, samples/s, and in <see cref="TrainingProgress.Statistics"/> the
@@ -62,28 +62,13 @@ public sealed partial class MixtureDensityFlowModel
             var validationColumns = FeatureColumnSelection.Resolve(validation, featureNames, "The validation data", allowPositional: false);
             validationRows = validation.Rows == 0 ? null : FeatureColumnSelection.Extract(validation, validationColumns, requireFinite: true, "The validation data");
         }
-        else if (HeldOutCount(n, o.ValidationFraction) is int held and > 0)
+        else if (HeldOutCount(n, o.Validation.ValidationFraction) is int held and > 0)
         {
             (trainRows, validationRows) = Split(trainRows, n, d, HeldOutRows(n, held, random.Fork(HoldOutStream)));
             n -= held;
         }
 
-        var architecture = new MixtureDensityFlowArchitecture
-        {
-            Dimension = d,
-            FlowType = o.FlowType,
-            Layers = o.Layers,
-            HiddenSizes = o.HiddenSizes.ToArray(),
-            Activation = o.Activation,
-            SplineBins = o.SplineBins,
-            SplineBound = o.SplineBound,
-            ScaleBound = o.ScaleBound,
-            Permutation = o.Permutation,
-            LuLinear = o.LuLinear,
-            ActNorm = o.ActNorm,
-            Components = o.Components,
-            Standardize = o.Standardize,
-        };
+        var architecture = o.Architecture with { Dimension = d, HiddenSizes = [.. o.Architecture.HiddenSizes] };
         var model = architecture.Build(random.Fork(1));
         architecture = architecture with { Permutations = MixtureDensityFlowArchitecture.PermutationsOf(model) };
 
@@ -93,36 +78,30 @@ public sealed partial class MixtureDensityFlowModel
         var objective = new MaximumLikelihoodFlowObjective(model, trainTensor, validationTensor, o.Threads);
         var trainerOptions = new TrainerOptions
         {
-            Epochs = o.Epochs,
-            BatchSize = o.BatchSize,
-            LearningRate = o.LearningRate,
-            WeightDecay = o.WeightDecay,
-            DecoupledWeightDecay = true,
-            GradientClipNorm = o.GradientClipNorm,
-            Schedule = LearningRateScheduleKind.Cosine,
-            EarlyStoppingPatience = o.EarlyStoppingPatience,
+            Optimization = o.Optimization,
+            Validation = o.Validation,
             Seed = random.Fork(4).Seed,
             Threads = o.Threads,
         };
         var result = MinibatchTrainer.Fit(objective, trainerOptions, progress, cancellationToken);
-        return new MixtureDensityFlowModel(model, architecture, featureNames, result) { Threads = o.Threads };
+        return new MixtureDensityFlowModel(model, architecture, featureNames, result) { Threads = o.Threads, Settings = o.Clone() };
     }
 
     /// <summary>
     /// The rows <see cref="Fit"/> holds out for validation when it is given no validation table: a seeded random
-    /// <see cref="MixtureDensityFlowOptions.ValidationFraction"/> of them. <c>Fit(train, options)</c> trains exactly as
+    /// <see cref="ValidationOptions.ValidationFraction"/> of them. <c>Fit(train, options)</c> trains exactly as
     /// <c>Fit(split.Training, options, split.Validation)</c> does, so a caller can score the model on the very rows that chose its
     /// parameters. Both parts keep the rows' original order.
     /// </summary>
     /// <param name="train">The training rows.</param>
-    /// <param name="options">The settings <see cref="Fit"/> is given (their <see cref="MixtureDensityFlowOptions.ValidationFraction"/> and <see cref="MixtureDensityFlowOptions.Seed"/>); null uses the defaults.</param>
+    /// <param name="options">The settings <see cref="Fit"/> is given (their <see cref="ValidationOptions.ValidationFraction"/> and <see cref="MixtureDensityFlowOptions.Seed"/>); null uses the defaults.</param>
     /// <returns>The rows trained on and the held-out rows; all rows and null when nothing is held out (ValidationFraction 0, or too few rows).</returns>
     public static (FeatureTable Training, FeatureTable? Validation) HoldOut(FeatureTable train, MixtureDensityFlowOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         options ??= new MixtureDensityFlowOptions();
         int n = train.Rows;
-        if (HeldOutCount(n, options.ValidationFraction) is not (int held and > 0))
+        if (HeldOutCount(n, options.Validation.ValidationFraction) is not (int held and > 0))
         {
             return (train, null);
         }

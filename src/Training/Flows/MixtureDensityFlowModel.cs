@@ -71,6 +71,9 @@ public sealed partial class MixtureDensityFlowModel
     /// <summary>How training went (epochs, best epoch, per-epoch history), or null for a loaded model.</summary>
     public TrainingResult? Training { get; }
 
+    /// <summary>The settings the model was fitted with (stored in the model file), or null for models built otherwise.</summary>
+    public MixtureDensityFlowOptions? Settings { get; init; }
+
     /// <summary>Rows per scoring batch (<see cref="MixtureDensityFlowInference.DefaultBatchSize"/>); results do not depend on it.</summary>
     public int BatchSize => MixtureDensityFlowInference.DefaultBatchSize;
 
@@ -230,28 +233,16 @@ public sealed partial class MixtureDensityFlowModel
 
     private JsonObject Configuration()
     {
-        var a = Architecture;
         var configuration = new JsonObject
         {
             ["featureNames"] = new JsonArray(_featureNames.Select(n => (JsonNode?)n).ToArray()),
-            ["architecture"] = new JsonObject
-            {
-                ["dimension"] = a.Dimension,
-                ["flowType"] = a.FlowType.ToString(),
-                ["layers"] = a.Layers,
-                ["hiddenSizes"] = new JsonArray(a.HiddenSizes.Select(h => (JsonNode?)h).ToArray()),
-                ["activation"] = a.Activation.ToString(),
-                ["splineBins"] = a.SplineBins,
-                ["splineBound"] = a.SplineBound,
-                ["scaleBound"] = a.ScaleBound,
-                ["permutation"] = a.Permutation.ToString(),
-                ["permutations"] = new JsonArray((a.Permutations ?? []).Select(p => (JsonNode?)new JsonArray(p.Select(v => (JsonNode?)v).ToArray())).ToArray()),
-                ["luLinear"] = a.LuLinear,
-                ["actNorm"] = a.ActNorm,
-                ["components"] = a.Components,
-                ["standardize"] = a.Standardize,
-            },
+            ["architecture"] = SettingsJson.Write(Architecture, SettingsJsonContext.Default.MixtureDensityFlowArchitecture),
         };
+        if (Settings is not null)
+        {
+            configuration["settings"] = SettingsJson.Write(Settings, SettingsJsonContext.Default.MixtureDensityFlowOptions);
+        }
+
         if (Training is { } t)
         {
             var training = new JsonObject
@@ -278,34 +269,18 @@ public sealed partial class MixtureDensityFlowModel
     private static MixtureDensityFlowModel FromContents(ModelFileContents contents, string source)
     {
         MixtureDensityFlowArchitecture architecture;
+        MixtureDensityFlowOptions? settings;
         string[] featureNames;
         try
         {
             var configuration = contents.Configuration;
-            var a = configuration["architecture"] as JsonObject ?? throw new ModelFileException($"'{source}' is corrupt: the configuration has no architecture.");
             featureNames = (configuration["featureNames"] as JsonArray ?? throw new ModelFileException($"'{source}' is corrupt: the configuration has no feature names."))
-                .Select(n => NotNull(n, "a feature name", source).GetValue<string>())
+                .Select(n => (n ?? throw new ModelFileException($"'{source}' is corrupt: a feature name in the configuration is null.")).GetValue<string>())
                 .ToArray();
-            architecture = new MixtureDensityFlowArchitecture
-            {
-                Dimension = Required(a, "dimension", source).GetValue<int>(),
-                FlowType = ParseEnum<FlowType>(a, "flowType", source),
-                Layers = Required(a, "layers", source).GetValue<int>(),
-                HiddenSizes = Required(a, "hiddenSizes", source).AsArray().Select(h => NotNull(h, "a hidden size", source).GetValue<int>()).ToArray(),
-                Activation = ParseEnum<Activation>(a, "activation", source),
-                SplineBins = Required(a, "splineBins", source).GetValue<int>(),
-                SplineBound = Required(a, "splineBound", source).GetValue<float>(),
-                ScaleBound = Required(a, "scaleBound", source).GetValue<float>(),
-                Permutation = ParseEnum<FlowPermutationKind>(a, "permutation", source),
-                Permutations = Required(a, "permutations", source).AsArray()
-                    .Select(p => (IReadOnlyList<int>)NotNull(p, "a permutation", source).AsArray().Select(v => NotNull(v, "a permutation entry", source).GetValue<int>()).ToArray())
-                    .ToArray(),
-                LuLinear = Required(a, "luLinear", source).GetValue<bool>(),
-                ActNorm = Required(a, "actNorm", source).GetValue<bool>(),
-                Components = Required(a, "components", source).GetValue<int>(),
-                Standardize = Required(a, "standardize", source).GetValue<bool>(),
-            };
+            architecture = SettingsJson.Read(configuration, "architecture", SettingsJsonContext.Default.MixtureDensityFlowArchitecture, source)
+                ?? throw new ModelFileException($"'{source}' is corrupt: the configuration has no architecture.");
             architecture.Validate();
+            settings = SettingsJson.Read(configuration, "settings", SettingsJsonContext.Default.MixtureDensityFlowOptions, source);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
         {
@@ -336,21 +311,6 @@ public sealed partial class MixtureDensityFlowModel
             t.Values.CopyTo(p.Value.Span);
         }
 
-        return new MixtureDensityFlowModel(model, architecture, featureNames, training: null);
-    }
-
-    private static JsonNode NotNull(JsonNode? node, string what, string source) =>
-        node ?? throw new ModelFileException($"'{source}' is corrupt: {what} in the configuration is null.");
-
-    private static JsonNode Required(JsonObject o, string key, string source) =>
-        o[key] ?? throw new ModelFileException($"'{source}' is corrupt: the architecture has no '{key}'.");
-
-    private static T ParseEnum<T>(JsonObject o, string key, string source)
-        where T : struct, Enum
-    {
-        string text = Required(o, key, source).GetValue<string>();
-        return Enum.TryParse<T>(text, ignoreCase: false, out var value) && Enum.IsDefined(value)
-            ? value
-            : throw new ModelFileException($"'{source}' is corrupt or from a newer version: unknown {key} '{text}'.");
+        return new MixtureDensityFlowModel(model, architecture, featureNames, training: null) { Settings = settings };
     }
 }

@@ -1,23 +1,23 @@
 namespace MLNetMixture.Training.Optimization;
 
-/// <summary>The same learning rate at every step.</summary>
-public sealed class ConstantSchedule : ILearningRateSchedule
+/// <summary>The same value at every step (a fixed learning rate or temperature).</summary>
+public sealed class ConstantSchedule : ISchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="rate">The learning rate; finite and non-negative.</param>
-    public ConstantSchedule(float rate)
+    /// <param name="value">The value; finite and non-negative.</param>
+    public ConstantSchedule(float value)
     {
-        ScheduleArguments.CheckRate(rate, nameof(rate));
-        Rate = rate;
+        ScheduleArguments.CheckValue(value, nameof(value));
+        Value = value;
     }
 
-    /// <summary>The learning rate.</summary>
-    public float Rate { get; }
+    /// <summary>The value.</summary>
+    public float Value { get; }
 
     /// <inheritdoc />
-    public float RateAt(long step)
+    public float ValueAt(long step)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
-        return Rate;
+        return Value;
     }
 }

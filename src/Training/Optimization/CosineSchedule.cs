@@ -10,7 +10,7 @@ namespace MLNetMixture.Training.Optimization;
 /// <c>p = (s - warmupSteps) / (totalSteps - warmupSteps)</c>, the rate is
 /// <c>floor + (peak - floor) * (1 + cos(pi * p)) / 2</c>.
 /// </remarks>
-public sealed class CosineSchedule : ILearningRateSchedule
+public sealed class CosineSchedule : ISchedule
 {
     /// <summary>Creates the schedule.</summary>
     /// <param name="peakRate">The rate at the end of warm-up (the start of the cosine).</param>
@@ -19,8 +19,8 @@ public sealed class CosineSchedule : ILearningRateSchedule
     /// <param name="finalRate">The floor reached at <paramref name="totalSteps"/>; at most <paramref name="peakRate"/>.</param>
     public CosineSchedule(float peakRate, long totalSteps, long warmupSteps = 0, float finalRate = 0f)
     {
-        ScheduleArguments.CheckRate(peakRate, nameof(peakRate));
-        ScheduleArguments.CheckRate(finalRate, nameof(finalRate));
+        ScheduleArguments.CheckValue(peakRate, nameof(peakRate));
+        ScheduleArguments.CheckValue(finalRate, nameof(finalRate));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(totalSteps);
         ArgumentOutOfRangeException.ThrowIfNegative(warmupSteps);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(warmupSteps, totalSteps);
@@ -44,7 +44,7 @@ public sealed class CosineSchedule : ILearningRateSchedule
     public float FinalRate { get; }
 
     /// <inheritdoc />
-    public float RateAt(long step)
+    public float ValueAt(long step)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         if (step < WarmupSteps)

@@ -15,8 +15,8 @@ public interface IOptimizer
     /// <summary>The learning rate of the next <see cref="Step"/>; overwritten at each step when <see cref="Schedule"/> is set.</summary>
     float LearningRate { get; set; }
 
-    /// <summary>When set, each <see cref="Step"/> first sets <see cref="LearningRate"/> to <c>Schedule.RateAt(StepCount)</c>.</summary>
-    ILearningRateSchedule? Schedule { get; set; }
+    /// <summary>When set, each <see cref="Step"/> first sets <see cref="LearningRate"/> to <c>Schedule.ValueAt(StepCount)</c>.</summary>
+    ISchedule? Schedule { get; set; }
 
     /// <summary>The number of completed <see cref="Step"/> calls.</summary>
     long StepCount { get; }

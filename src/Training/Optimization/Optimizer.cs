@@ -72,13 +72,13 @@ public abstract class Optimizer : IOptimizer
         get => _learningRate;
         set
         {
-            ScheduleArguments.CheckRate(value, nameof(value));
+            ScheduleArguments.CheckValue(value, nameof(value));
             _learningRate = value;
         }
     }
 
     /// <inheritdoc />
-    public ILearningRateSchedule? Schedule { get; set; }
+    public ISchedule? Schedule { get; set; }
 
     /// <inheritdoc />
     public long StepCount { get; private set; }
@@ -95,7 +95,7 @@ public abstract class Optimizer : IOptimizer
     {
         if (Schedule is { } schedule)
         {
-            LearningRate = schedule.RateAt(StepCount);
+            LearningRate = schedule.ValueAt(StepCount);
         }
 
         for (int i = 0; i < _parameters.Length; i++)
@@ -129,7 +129,7 @@ public abstract class Optimizer : IOptimizer
 
         if (Schedule is { } schedule)
         {
-            LearningRate = schedule.RateAt(StepCount);
+            LearningRate = schedule.ValueAt(StepCount);
         }
 
         for (int i = 0; i < _parameters.Length; i++)

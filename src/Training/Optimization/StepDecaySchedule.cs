@@ -1,7 +1,7 @@
 namespace MLNetMixture.Training.Optimization;
 
 /// <summary>Multiplies the rate by <see cref="Factor"/> every <see cref="StepSize"/> steps: <c>initial * factor^floor(step / stepSize)</c>.</summary>
-public sealed class StepDecaySchedule : ILearningRateSchedule
+public sealed class StepDecaySchedule : ISchedule
 {
     /// <summary>Creates the schedule.</summary>
     /// <param name="initialRate">The rate for steps 0 to <paramref name="stepSize"/> - 1.</param>
@@ -9,7 +9,7 @@ public sealed class StepDecaySchedule : ILearningRateSchedule
     /// <param name="factor">The multiplier applied at each decay, in (0, 1].</param>
     public StepDecaySchedule(float initialRate, long stepSize, float factor)
     {
-        ScheduleArguments.CheckRate(initialRate, nameof(initialRate));
+        ScheduleArguments.CheckValue(initialRate, nameof(initialRate));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stepSize);
         if (!(factor > 0f && factor <= 1f))
         {
@@ -31,7 +31,7 @@ public sealed class StepDecaySchedule : ILearningRateSchedule
     public float Factor { get; }
 
     /// <inheritdoc />
-    public float RateAt(long step)
+    public float ValueAt(long step)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         long decays = step / StepSize;

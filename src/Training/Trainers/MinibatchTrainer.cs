@@ -30,18 +30,11 @@ public static class MinibatchTrainer
         }
 
         var parameters = objective.Parameters;
-        int batch = Math.Min(options.BatchSize, n);
+        var optimization = options.Optimization;
+        int batch = Math.Min(optimization.BatchSize, n);
         int stepsPerEpoch = Math.Max(1, n / batch); // the last partial batch is dropped: every step sees the same batch size
-        long totalSteps = (long)stepsPerEpoch * options.Epochs;
-        Optimizer optimizer = options.DecoupledWeightDecay
-            ? new AdamW(parameters, options.LearningRate, weightDecay: options.WeightDecay)
-            : new Adam(parameters, options.LearningRate, weightDecay: options.WeightDecay);
-        optimizer.Schedule = options.Schedule switch
-        {
-            LearningRateScheduleKind.Cosine => new CosineSchedule(options.LearningRate, totalSteps, (long)(options.WarmupFraction * totalSteps)),
-            LearningRateScheduleKind.Step => new StepDecaySchedule(options.LearningRate, Math.Max(1, totalSteps / 3), 0.3f),
-            _ => new ConstantSchedule(options.LearningRate),
-        };
+        long totalSteps = (long)stepsPerEpoch * optimization.Epochs;
+        var optimizer = optimization.CreateOptimizer(parameters, totalSteps);
 
         var random = new RandomSource(options.Seed);
         var sampler = new MinibatchSampler(n, batch, random.Fork(1), dropLast: true);
@@ -71,7 +64,7 @@ public static class MinibatchTrainer
         var history = new List<TrainingProgress>();
         var clock = Stopwatch.StartNew();
 
-        for (int epoch = 0; epoch < options.Epochs && !cancelled; epoch++)
+        for (int epoch = 0; epoch < optimization.Epochs && !cancelled; epoch++)
         {
             double lossSum = 0;
             int lossCount = 0;
@@ -118,9 +111,9 @@ public static class MinibatchTrainer
                     Diverged($"the loss is {value}", epoch, step, best, parameters, options);
                 }
 
-                if (options.GradientClipNorm > 0)
+                if (optimization.GradientClipNorm > 0)
                 {
-                    float norm = GradientClipping.ClipByGlobalNorm(parameters, options.GradientClipNorm);
+                    float norm = GradientClipping.ClipByGlobalNorm(parameters, optimization.GradientClipNorm);
                     if (!float.IsFinite(norm))
                     {
                         Diverged($"the gradient norm is {norm}", epoch, step, best, parameters, options);
@@ -170,14 +163,14 @@ public static class MinibatchTrainer
             }
 
             var elapsed = clock.Elapsed;
-            var remaining = TimeSpan.FromSeconds(elapsed.TotalSeconds / epochsRun * (options.Epochs - epochsRun));
+            var remaining = TimeSpan.FromSeconds(elapsed.TotalSeconds / epochsRun * (optimization.Epochs - epochsRun));
             var report = new TrainingProgress(
-                epochsRun, options.Epochs, step, lossSum / lossCount, validation, bestValidation, isBest,
+                epochsRun, optimization.Epochs, step, lossSum / lossCount, validation, bestValidation, isBest,
                 lossCount * batch / Math.Max(seconds, 1e-9), optimizer.LearningRate, elapsed, remaining,
                 objective.EpochStatistics(new TrainingStep(step, epoch, totalSteps, noiseRandom)));
             history.Add(report);
             progress?.Report(report);
-            if (objective.HasValidation && options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience)
+            if (objective.HasValidation && options.Validation.EarlyStoppingPatience > 0 && sinceBest >= options.Validation.EarlyStoppingPatience)
             {
                 stoppedEarly = true;
                 break;
@@ -197,6 +190,6 @@ public static class MinibatchTrainer
         best.RestoreTo(parameters);
         throw new TrainingDivergedException(
             $"Training diverged at epoch {epoch + 1}, step {step + 1}: {what}. The best parameters so far were kept. " +
-            $"Try a lower learning rate (now {options.LearningRate}), gradient clipping (now {(options.GradientClipNorm > 0 ? options.GradientClipNorm.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off")}) or standardised inputs.");
+            $"Try a lower learning rate or gradient clipping (now {options.Optimization.Describe()}) or standardised inputs.");
     }
 }

@@ -32,8 +32,8 @@ public sealed class FittedMixtureOfExpertsModelTests : IClassFixture<TrainedDigi
         Assert.Equal(before.PredictedLabels, after.PredictedLabels);
         Assert.Equal(_model.ClassLabels, loaded.ClassLabels);
         Assert.Equal(_model.FeatureNames, loaded.FeatureNames);
-        Assert.Equal(_model.Options.Objective, loaded.Options.Objective);
-        Assert.Equal(_model.Options.ExpertHiddenSizes, loaded.Options.ExpertHiddenSizes);
+        Assert.Equal(_model.Options.Loss.Objective, loaded.Options.Loss.Objective);
+        Assert.Equal(_model.Options.Architecture.ExpertHiddenSizes, loaded.Options.Architecture.ExpertHiddenSizes);
         Assert.Null(loaded.Training);
         Assert.Equal(_model.WithTopK(1).Transform(DigitsSlice.Test).Scores.ToArray(), loaded.WithTopK(1).Transform(DigitsSlice.Test).Scores.ToArray());
 
@@ -77,7 +77,7 @@ public sealed class FittedMixtureOfExpertsModelTests : IClassFixture<TrainedDigi
         string path = Path.Combine(_dir, "tampered.mlmix");
         _model.Save(path);
         var contents = ModelFile.Load(path, null);
-        contents.Configuration["architecture"]!["expertHiddenSizes"] = new System.Text.Json.Nodes.JsonArray(32);
+        contents.Configuration["settings"]!["architecture"]!["expertHiddenSizes"] = new System.Text.Json.Nodes.JsonArray(32);
         ModelFile.Save(path, contents.Kind, contents.Configuration, contents.Tensors);
         var tampered = Assert.Throws<ModelFileException>(() => MixtureOfExpertsModel.Load(path));
         Assert.Contains("experts.0.weight", tampered.Message, StringComparison.Ordinal);

@@ -30,7 +30,7 @@ internal static class Float64Reference
                         s += w[(o * layer.Inputs) + i] * h[i];
                     }
 
-                    next[o] = l < model.Gate.Layers.Count - 1 ? Activate(model.Options.Activation, s) : s;
+                    next[o] = l < model.Gate.Layers.Count - 1 ? Activate(model.Architecture.Activation, s) : s;
                 }
 
                 h = next;
@@ -48,7 +48,7 @@ internal static class Float64Reference
         var p = ParameterValues(model, parameterShift);
         int gateParameters = model.Gate.Parameters.Count;
         int n = features.Shape[0], k = model.Experts;
-        int[] widths = [model.Inputs, .. model.Options.ExpertHiddenSizes, model.Classes];
+        int[] widths = [model.Inputs, .. model.Architecture.ExpertHiddenSizes, model.Classes];
         var result = new double[n][][];
         for (int r = 0; r < n; r++)
         {
@@ -72,7 +72,7 @@ internal static class Float64Reference
                             s += wi * h[i];
                         }
 
-                        next[o] = l < widths.Length - 2 ? Activate(model.Options.Activation, s) : s;
+                        next[o] = l < widths.Length - 2 ? Activate(model.Architecture.Activation, s) : s;
                     }
 
                     h = next;

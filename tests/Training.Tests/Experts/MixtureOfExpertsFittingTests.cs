@@ -11,7 +11,7 @@ public sealed class MixtureOfExpertsFittingTests(ITestOutputHelper output)
     public void HoldOut_gives_the_stratified_split_fit_makes_itself()
     {
         var options = TrainedDigitsModel.Options();
-        options.Epochs = 2;
+        options.Optimization.Epochs = 2;
         var (training, validation) = MixtureOfExpertsModel.HoldOut(DigitsSlice.Train, options);
         Assert.NotNull(validation);
         Assert.Equal(DigitsSlice.TrainingRows, training.Rows + validation!.Rows);
@@ -45,7 +45,7 @@ public sealed class MixtureOfExpertsFittingTests(ITestOutputHelper output)
     public void String_labels_are_kept_in_sorted_order_and_predicted_as_strings()
     {
         var (train, test) = Animals(perClass: 40, seed: 3);
-        var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Experts = 3, ExpertHiddenSizes = [8], Epochs = 40, BatchSize = 16, Threads = 1 }, cancellationToken: TestContext.Current.CancellationToken);
+        var model = MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Architecture = { Experts = 3, ExpertHiddenSizes = [8] }, Optimization = { Epochs = 40, BatchSize = 16 }, Threads = 1 }, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(new[] { "bird", "cat", "dog" }, model.ClassLabels);
         var predictions = model.Predict(test);
@@ -85,8 +85,8 @@ public sealed class MixtureOfExpertsFittingTests(ITestOutputHelper output)
     {
         var reports = new List<TrainingProgress>();
         var options = TrainedDigitsModel.Options(GateObjective.GumbelSoftmax);
-        options.Epochs = 12;
-        options.EarlyStoppingPatience = 0;
+        options.Optimization.Epochs = 12;
+        options.Validation.EarlyStoppingPatience = 0;
         var model = MixtureOfExpertsModel.Fit(DigitsSlice.Train, options, progress: new ListProgress(reports), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(Enumerable.Range(1, 12), reports.Select(r => r.Epoch));
@@ -125,7 +125,7 @@ public sealed class MixtureOfExpertsFittingTests(ITestOutputHelper output)
             }
         });
         var options = TrainedDigitsModel.Options(GateObjective.Marginal);
-        options.Epochs = 1000;
+        options.Optimization.Epochs = 1000;
         var model = MixtureOfExpertsModel.Fit(DigitsSlice.Train, options, progress: progress, cancellationToken: cancellation.Token);
 
         Assert.True(model.Training!.Cancelled);
@@ -140,9 +140,9 @@ public sealed class MixtureOfExpertsFittingTests(ITestOutputHelper output)
     {
         var train = DigitsSlice.Train;
         var options = TrainedDigitsModel.Options(GateObjective.Marginal);
-        options.Experts = 1;
-        options.Epochs = 40;
-        options.EarlyStoppingPatience = 0;
+        options.Architecture.Experts = 1;
+        options.Optimization.Epochs = 40;
+        options.Validation.EarlyStoppingPatience = 0;
         var reports = new List<TrainingProgress>();
         var model = MixtureOfExpertsModel.Fit(train.Slice(0, 500), options, train.Slice(500, 100), new ListProgress(reports), cancellationToken: TestContext.Current.CancellationToken);
 

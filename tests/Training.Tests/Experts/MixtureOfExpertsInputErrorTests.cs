@@ -12,7 +12,7 @@ public sealed class MixtureOfExpertsInputErrorTests : IClassFixture<TrainedDigit
         _model = trained.Model;
     }
 
-    private static MixtureOfExpertsModelOptions Quick => new() { Epochs = 1, Threads = 1, ExpertHiddenSizes = [4], Experts = 2 };
+    private static MixtureOfExpertsModelOptions Quick => new() { Architecture = { ExpertHiddenSizes = [4], Experts = 2 }, Optimization = { Epochs = 1 }, Threads = 1 };
 
     [Fact]
     public void Non_finite_training_features_name_the_row_and_column()
@@ -96,7 +96,7 @@ public sealed class MixtureOfExpertsInputErrorTests : IClassFixture<TrainedDigit
         Assert.Contains("Class 'hamster' has only 1 row in pets.csv", e.Message, StringComparison.Ordinal);
         Assert.Contains("ValidationFraction = 0", e.Message, StringComparison.Ordinal);
 
-        var noSplit = MixtureOfExpertsModel.Fit(table, new MixtureOfExpertsModelOptions { Epochs = 1, Threads = 1, Experts = 2, ValidationFraction = 0 }, cancellationToken: TestContext.Current.CancellationToken);
+        var noSplit = MixtureOfExpertsModel.Fit(table, new MixtureOfExpertsModelOptions { Architecture = { Experts = 2 }, Optimization = { Epochs = 1 }, Validation = { ValidationFraction = 0 }, Threads = 1 }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Contains("hamster", noSplit.ClassLabels);
         Assert.False(noSplit.Training!.History[0].Validation.HasValue);
     }
@@ -112,9 +112,9 @@ public sealed class MixtureOfExpertsInputErrorTests : IClassFixture<TrainedDigit
         Assert.Contains("'fish'", e.Message, StringComparison.Ordinal);
         Assert.Contains("validation set", e.Message, StringComparison.Ordinal);
 
-        var bad = Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { MinimumTemperature = 2f }, cancellationToken: TestContext.Current.CancellationToken));
-        Assert.Contains("MinimumTemperature = 2", bad.Message, StringComparison.Ordinal);
-        var badFraction = Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { ValidationFraction = 1 }, cancellationToken: TestContext.Current.CancellationToken));
+        var bad = Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Temperature = { FinalTemperature = 2f } }, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("Temperature.FinalTemperature = 2", bad.Message, StringComparison.Ordinal);
+        var badFraction = Assert.Throws<ArgumentException>(() => MixtureOfExpertsModel.Fit(train, new MixtureOfExpertsModelOptions { Validation = { ValidationFraction = 1 } }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Equal("ValidationFraction", badFraction.ParamName);
     }
 }

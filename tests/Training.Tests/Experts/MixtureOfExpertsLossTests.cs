@@ -17,7 +17,7 @@ public sealed class MixtureOfExpertsLossTests
     {
         var (gate, experts, labels) = RandomProblem(seed: 11, scale: 3f);
         var tape = new Tape(threads: 1);
-        var terms = MixtureOfExpertsLoss.Compute(tape, tape.Constant(gate), tape.Constant(experts), labels, new MixtureOfExpertsTrainingOptions());
+        var terms = MixtureOfExpertsLoss.Compute(tape, tape.Constant(gate), tape.Constant(experts), labels, new MixtureOfExpertsLossOptions());
 
         double expected = Float64Reference.MarginalNegativeLogLikelihood(ToRows(gate), ToRows3(experts), labels);
         Assert.Equal(expected, tape.Value(terms.NegativeLogLikelihood).Span[0], 1e-5);
@@ -30,7 +30,7 @@ public sealed class MixtureOfExpertsLossTests
         var (gate, experts, labels) = RandomProblem(seed: 13, scale: 3f);
         float[] weights = [2f, 0f, 1f, 0.5f, 1f, 3f, 1f];
         var tape = new Tape(threads: 1);
-        var terms = MixtureOfExpertsLoss.Compute(tape, tape.Constant(gate), tape.Constant(experts), labels, new MixtureOfExpertsTrainingOptions(), weights: weights);
+        var terms = MixtureOfExpertsLoss.Compute(tape, tape.Constant(gate), tape.Constant(experts), labels, new MixtureOfExpertsLossOptions(), weights: weights);
 
         var g = ToRows(gate);
         var e = ToRows3(experts);
@@ -38,9 +38,9 @@ public sealed class MixtureOfExpertsLossTests
         Assert.Equal(expected, tape.Value(terms.NegativeLogLikelihood).Span[0], 1e-5);
 
         var zero = new Tape(threads: 1);
-        var none = MixtureOfExpertsLoss.Compute(zero, zero.Constant(gate), zero.Constant(experts), labels, new MixtureOfExpertsTrainingOptions(), weights: new float[Rows]);
+        var none = MixtureOfExpertsLoss.Compute(zero, zero.Constant(gate), zero.Constant(experts), labels, new MixtureOfExpertsLossOptions(), weights: new float[Rows]);
         Assert.Equal(0f, zero.Value(none.NegativeLogLikelihood).Span[0]);
-        Assert.Throws<ArgumentOutOfRangeException>(() => MixtureOfExpertsLoss.Compute(zero, zero.Constant(gate), zero.Constant(experts), labels, new MixtureOfExpertsTrainingOptions(), weights: [-1f, 1, 1, 1, 1, 1, 1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MixtureOfExpertsLoss.Compute(zero, zero.Constant(gate), zero.Constant(experts), labels, new MixtureOfExpertsLossOptions(), weights: [-1f, 1, 1, 1, 1, 1, 1]));
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class MixtureOfExpertsLossTests
     {
         var (gate, experts, labels) = RandomProblem(seed: 12, scale: 200f);
         var tape = new Tape(threads: 1);
-        var terms = MixtureOfExpertsLoss.Compute(tape, tape.Constant(gate), tape.Constant(experts), labels, new MixtureOfExpertsTrainingOptions());
+        var terms = MixtureOfExpertsLoss.Compute(tape, tape.Constant(gate), tape.Constant(experts), labels, new MixtureOfExpertsLossOptions());
 
         double expected = Float64Reference.MarginalNegativeLogLikelihood(ToRows(gate), ToRows3(experts), labels);
         float actual = tape.Value(terms.NegativeLogLikelihood).Span[0];
@@ -88,7 +88,7 @@ public sealed class MixtureOfExpertsLossTests
         }
 
         // The batch mean, through the training loss.
-        var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, expertVar, labels, new MixtureOfExpertsTrainingOptions());
+        var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, expertVar, labels, new MixtureOfExpertsLossOptions());
         Assert.Equal(-expected.Average(), tape.Value(terms.NegativeLogLikelihood).Span[0], 1e-5);
     }
 
@@ -98,7 +98,7 @@ public sealed class MixtureOfExpertsLossTests
         var (gate, experts, labels) = RandomProblem(seed: 13, scale: 2f);
         var tape = new Tape(threads: 1);
         var gateVar = tape.Variable(gate);
-        var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, tape.Constant(experts), labels, new MixtureOfExpertsTrainingOptions());
+        var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, tape.Constant(experts), labels, new MixtureOfExpertsLossOptions());
         tape.Backward(terms.Total);
         var gradient = tape.Gradient(gateVar)!;
 
@@ -127,8 +127,8 @@ public sealed class MixtureOfExpertsLossTests
         var (gate, experts, labels) = RandomProblem(seed: 14, scale: 2f);
         var uniforms = Uniforms(seed: 15);
         var tape = new Tape(threads: 1);
-        var options = new MixtureOfExpertsTrainingOptions { Objective = GateObjective.StraightThrough, Temperature = 0.7f };
-        var terms = MixtureOfExpertsLoss.Compute(tape, tape.Variable(gate), tape.Constant(experts), labels, options, tape.Constant(uniforms));
+        var options = new MixtureOfExpertsLossOptions { Objective = GateObjective.StraightThrough };
+        var terms = MixtureOfExpertsLoss.Compute(tape, tape.Variable(gate), tape.Constant(experts), labels, options, tape.Constant(uniforms), temperature: 0.7f);
 
         var weights = tape.Value(terms.GateWeights);
         var gateRows = ToRows(gate);
@@ -152,12 +152,12 @@ public sealed class MixtureOfExpertsLossTests
     [Fact]
     public void Straight_through_gives_the_gate_non_zero_gradients()
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(4, C, K) { GateHiddenSizes = [6], Seed = 3 });
+        var model = new MixtureOfExperts(4, C, new MixtureOfExpertsArchitecture { Experts = K, GateHiddenSizes = [6], ExpertHiddenSizes = [] }, 3);
         var features = RandomFeatures(Rows, 4, seed: 16);
         var labels = RandomLabels(Rows, C, seed: 17);
         var tape = new Tape(threads: 1);
-        var options = new MixtureOfExpertsTrainingOptions { Objective = GateObjective.StraightThrough, Temperature = 0.5f };
-        var terms = model.Loss(tape, tape.Constant(features), labels, options, Uniforms(seed: 18));
+        var options = new MixtureOfExpertsLossOptions { Objective = GateObjective.StraightThrough };
+        var terms = model.Loss(tape, tape.Constant(features), labels, options, Uniforms(seed: 18), temperature: 0.5f);
         tape.Backward(terms.Total);
 
         foreach (var p in model.Gate.Parameters)
@@ -177,8 +177,8 @@ public sealed class MixtureOfExpertsLossTests
         const float temperature = 0.6f;
         var tape = new Tape(threads: 1);
         var gateVar = tape.Variable(gate);
-        var options = new MixtureOfExpertsTrainingOptions { Objective = GateObjective.GumbelSoftmax, Temperature = temperature };
-        var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, tape.Constant(experts), labels, options, tape.Constant(uniforms));
+        var options = new MixtureOfExpertsLossOptions { Objective = GateObjective.GumbelSoftmax };
+        var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, tape.Constant(experts), labels, options, tape.Constant(uniforms), temperature: temperature);
         tape.Backward(terms.Total);
 
         var gateRows = ToRows(gate);
@@ -215,8 +215,8 @@ public sealed class MixtureOfExpertsLossTests
         float Loss(GateObjective objective, float temperature)
         {
             var tape = new Tape(threads: 1);
-            var options = new MixtureOfExpertsTrainingOptions { Objective = objective, Temperature = temperature };
-            var terms = MixtureOfExpertsLoss.Compute(tape, tape.Constant(gate), tape.Constant(experts), labels, options, tape.Constant(uniforms));
+            var options = new MixtureOfExpertsLossOptions { Objective = objective };
+            var terms = MixtureOfExpertsLoss.Compute(tape, tape.Constant(gate), tape.Constant(experts), labels, options, tape.Constant(uniforms), temperature: temperature);
             return tape.Value(terms.NegativeLogLikelihood).Span[0];
         }
 
@@ -235,7 +235,7 @@ public sealed class MixtureOfExpertsLossTests
         var (gate, experts, labels) = RandomProblem(seed: 23, scale: 2f);
         var tape = new Tape(threads: 1);
         var gateVar = tape.Variable(gate);
-        var options = new MixtureOfExpertsTrainingOptions { LoadBalancingWeight = 0.5f };
+        var options = new MixtureOfExpertsLossOptions { LoadBalancingWeight = 0.5f };
         var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, tape.Constant(experts), labels, options);
         tape.Backward(terms.Total);
 
@@ -268,7 +268,7 @@ public sealed class MixtureOfExpertsLossTests
         var experts = new Tensor(3, 3, 2);
         var tape = new Tape(threads: 1);
         var gateVar = tape.Variable(gate);
-        var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, tape.Constant(experts), [0, 1, 0], new MixtureOfExpertsTrainingOptions { LoadBalancingWeight = 1f });
+        var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, tape.Constant(experts), [0, 1, 0], new MixtureOfExpertsLossOptions { LoadBalancingWeight = 1f });
         tape.Backward(terms.LoadBalancing!.Value);
         var gradient = tape.Gradient(gateVar)!;
         for (int r = 0; r < 3; r++)
@@ -286,7 +286,7 @@ public sealed class MixtureOfExpertsLossTests
 
         var tape = new Tape(threads: 1);
         var gateVar = tape.Variable(gate);
-        var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, tape.Constant(experts), labels, new MixtureOfExpertsTrainingOptions { GateEntropyWeight = 1f });
+        var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, tape.Constant(experts), labels, new MixtureOfExpertsLossOptions { GateEntropyWeight = 1f });
         Assert.Equal(expected, tape.Value(terms.GateEntropy!.Value).Span[0], 1e-5);
         tape.Backward(terms.GateEntropy.Value);
 
@@ -304,7 +304,7 @@ public sealed class MixtureOfExpertsLossTests
         var tape = new Tape(threads: 1);
         var g = tape.Constant(gate);
         var x = tape.Constant(experts);
-        var marginal = new MixtureOfExpertsTrainingOptions();
+        var marginal = new MixtureOfExpertsLossOptions();
 
         int[] outOfRange = (int[])labels.Clone();
         outOfRange[3] = C;
@@ -314,11 +314,11 @@ public sealed class MixtureOfExpertsLossTests
         Assert.Throws<ArgumentOutOfRangeException>(() => MixtureOfExpertsLoss.Compute(tape, g, x, outOfRange, marginal));
         Assert.Throws<ArgumentException>(() => MixtureOfExpertsLoss.Compute(tape, g, x, labels[..3], marginal));
 
-        var gumbel = new MixtureOfExpertsTrainingOptions { Objective = GateObjective.GumbelSoftmax };
+        var gumbel = new MixtureOfExpertsLossOptions { Objective = GateObjective.GumbelSoftmax };
         var e2 = Assert.Throws<ArgumentException>(() => MixtureOfExpertsLoss.Compute(tape, g, x, labels, gumbel));
         Assert.Contains("uniforms", e2.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => MixtureOfExpertsLoss.Compute(tape, g, x, labels, gumbel, tape.Constant(new Tensor(Rows, K + 1))));
-        Assert.Throws<ArgumentOutOfRangeException>(() => MixtureOfExpertsLoss.Compute(tape, g, x, labels, gumbel with { Temperature = 0f }, tape.Constant(Uniforms(1))));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MixtureOfExpertsLoss.Compute(tape, g, x, labels, gumbel, tape.Constant(Uniforms(1)), temperature: 0f));
         Assert.Throws<ArgumentException>(() => MixtureOfExpertsLoss.Compute(tape, x, x, labels, marginal));
     }
 
@@ -336,7 +336,7 @@ public sealed class MixtureOfExpertsLossTests
         {
             var tape = new Tape(threads: 1);
             var gateVar = tape.Variable(gate);
-            var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, tape.Constant(experts), labels, new MixtureOfExpertsTrainingOptions { Objective = objective, Temperature = 0.1f }, tape.Constant(uniforms));
+            var terms = MixtureOfExpertsLoss.Compute(tape, gateVar, tape.Constant(experts), labels, new MixtureOfExpertsLossOptions { Objective = objective }, tape.Constant(uniforms), temperature: 0.1f);
             tape.Backward(terms.Total);
             Assert.True(float.IsFinite(tape.Value(terms.Total).Span[0]));
             Assert.True(tape.Gradient(gateVar)!.Span.ToArray().All(float.IsFinite));

@@ -22,7 +22,7 @@ public sealed class MixtureOfExpertsModelTests
     [MemberData(nameof(Architectures))]
     public void Batched_experts_equal_each_expert_evaluated_on_its_own(int[] gateHidden, int[] expertHidden, Activation activation)
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(4, 5, 3) { GateHiddenSizes = gateHidden, ExpertHiddenSizes = expertHidden, Activation = activation, Seed = 7 });
+        var model = new MixtureOfExperts(4, 5, new MixtureOfExpertsArchitecture { Experts = 3, GateHiddenSizes = gateHidden, ExpertHiddenSizes = expertHidden, Activation = activation }, 7);
         RandomiseBiases(model, seed: 8);
         var features = MixtureOfExpertsLossTests.RandomFeatures(9, 4, seed: 9);
         var tape = new Tape(threads: 1);
@@ -51,12 +51,12 @@ public sealed class MixtureOfExpertsModelTests
     [MemberData(nameof(Architectures))]
     public void Marginal_loss_gradients_match_float64_finite_differences(int[] gateHidden, int[] expertHidden, Activation activation)
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(3, 4, 3) { GateHiddenSizes = gateHidden, ExpertHiddenSizes = expertHidden, Activation = activation, Seed = 17 });
+        var model = new MixtureOfExperts(3, 4, new MixtureOfExpertsArchitecture { Experts = 3, GateHiddenSizes = gateHidden, ExpertHiddenSizes = expertHidden, Activation = activation }, 17);
         RandomiseBiases(model, seed: 18);
         var features = MixtureOfExpertsLossTests.RandomFeatures(6, 3, seed: 19);
         var labels = MixtureOfExpertsLossTests.RandomLabels(6, 4, seed: 20);
         var tape = new Tape(threads: 1);
-        var terms = model.Loss(tape, tape.Constant(features), labels, new MixtureOfExpertsTrainingOptions());
+        var terms = model.Loss(tape, tape.Constant(features), labels, new MixtureOfExpertsLossOptions());
         tape.Backward(terms.Total);
 
         double Reference(int parameter, int element, double shift) => Float64Reference.MarginalNegativeLogLikelihood(
@@ -84,7 +84,7 @@ public sealed class MixtureOfExpertsModelTests
     [Fact]
     public void Soft_class_probabilities_are_the_gate_weighted_expert_probabilities()
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(4, 3, 4) { ExpertHiddenSizes = [5], Seed = 2 });
+        var model = new MixtureOfExperts(4, 3, new MixtureOfExpertsArchitecture { Experts = 4, ExpertHiddenSizes = [5] }, 2);
         var features = MixtureOfExpertsLossTests.RandomFeatures(8, 4, seed: 3);
         var predictions = model.Predict(features, threads: 1);
 
@@ -115,7 +115,7 @@ public sealed class MixtureOfExpertsModelTests
     [Fact]
     public void Parameters_have_documented_shapes_and_unique_names()
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(4, 3, 5) { GateHiddenSizes = [7], ExpertHiddenSizes = [6, 2] });
+        var model = new MixtureOfExperts(4, 3, new MixtureOfExpertsArchitecture { Experts = 5, GateHiddenSizes = [7], ExpertHiddenSizes = [6, 2] });
         Assert.Equal(new[] { 30, 4 }, model.ExpertWeights[0].Value.ShapeArray());
         Assert.Equal(new[] { 30 }, model.ExpertBiases[0].Value.ShapeArray());
         Assert.Equal(new[] { 5, 6, 2 }, model.ExpertWeights[1].Value.ShapeArray());
@@ -129,10 +129,10 @@ public sealed class MixtureOfExpertsModelTests
     [Fact]
     public void Equal_seeds_give_equal_models_and_different_seeds_differ()
     {
-        var options = new MixtureOfExpertsOptions(3, 2, 2) { ExpertHiddenSizes = [4], Seed = 5 };
-        var a = new MixtureOfExperts(options);
-        var b = new MixtureOfExperts(options);
-        var c = new MixtureOfExperts(options with { Seed = 6 });
+        var architecture = new MixtureOfExpertsArchitecture { Experts = 2, ExpertHiddenSizes = [4] };
+        var a = new MixtureOfExperts(3, 2, architecture, 5);
+        var b = new MixtureOfExperts(3, 2, architecture, 5);
+        var c = new MixtureOfExperts(3, 2, architecture, 6);
         for (int i = 0; i < a.Parameters.Count; i++)
         {
             Assert.Equal(a.Parameters[i].Value.ToArray(), b.Parameters[i].Value.ToArray());
@@ -144,7 +144,7 @@ public sealed class MixtureOfExpertsModelTests
     [Fact]
     public void Wrong_feature_counts_and_bad_options_are_rejected_clearly()
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(4, 3, 2));
+        var model = new MixtureOfExperts(4, 3, new MixtureOfExpertsArchitecture { Experts = 2, ExpertHiddenSizes = [] });
         var tape = new Tape(threads: 1);
         var wrong = tape.Constant(new Tensor(5, 3));
         var error = Assert.Throws<ArgumentException>(() => model.GateLogits(tape, wrong));
@@ -152,21 +152,21 @@ public sealed class MixtureOfExpertsModelTests
         Assert.Contains("[5, 3]", error.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => model.ExpertLogits(tape, wrong));
         Assert.Throws<ArgumentException>(() => model.ExpertLogits(tape, tape.Constant(new Tensor(4))));
-        Assert.Throws<ArgumentException>(() => model.Loss(tape, wrong, [0, 1, 2, 0, 1], new MixtureOfExpertsTrainingOptions()));
+        Assert.Throws<ArgumentException>(() => model.Loss(tape, wrong, [0, 1, 2, 0, 1], new MixtureOfExpertsLossOptions()));
         Assert.Throws<ArgumentException>(() => model.Predict(new Tensor(5, 3)));
         Assert.Throws<ArgumentException>(() => model.PredictTopK(new Tensor(5, 5), 1));
 
         var x = tape.Constant(new Tensor(2, 4));
-        Assert.Throws<ArgumentOutOfRangeException>(() => model.Loss(tape, x, [0, 3], new MixtureOfExpertsTrainingOptions()));
-        Assert.Throws<ArgumentException>(() => model.Loss(tape, x, [0], new MixtureOfExpertsTrainingOptions()));
-        Assert.Throws<ArgumentNullException>(() => model.Loss(tape, x, [0, 1], new MixtureOfExpertsTrainingOptions { Objective = GateObjective.StraightThrough }));
-        Assert.Throws<ArgumentException>(() => model.Loss(tape, x, [0, 1], new MixtureOfExpertsTrainingOptions { Objective = GateObjective.StraightThrough }, new Tensor(3, 2)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Loss(tape, x, [0, 3], new MixtureOfExpertsLossOptions()));
+        Assert.Throws<ArgumentException>(() => model.Loss(tape, x, [0], new MixtureOfExpertsLossOptions()));
+        Assert.Throws<ArgumentNullException>(() => model.Loss(tape, x, [0, 1], new MixtureOfExpertsLossOptions { Objective = GateObjective.StraightThrough }));
+        Assert.Throws<ArgumentException>(() => model.Loss(tape, x, [0, 1], new MixtureOfExpertsLossOptions { Objective = GateObjective.StraightThrough }, new Tensor(3, 2)));
         Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictTopK(new Tensor(2, 4), 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictTopK(new Tensor(2, 4), 3));
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MixtureOfExperts(new MixtureOfExpertsOptions(4, 3, 0)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MixtureOfExperts(new MixtureOfExpertsOptions(0, 3, 2)));
-        Assert.Throws<ArgumentException>(() => new MixtureOfExperts(new MixtureOfExpertsOptions(4, 3, 2) { ExpertHiddenSizes = [4, 0] }));
+        Assert.Throws<ArgumentException>(() => new MixtureOfExperts(4, 3, new MixtureOfExpertsArchitecture { Experts = 0, ExpertHiddenSizes = [] }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MixtureOfExperts(0, 3, new MixtureOfExpertsArchitecture { Experts = 2, ExpertHiddenSizes = [] }));
+        Assert.Throws<ArgumentException>(() => new MixtureOfExperts(4, 3, new MixtureOfExpertsArchitecture { Experts = 2, ExpertHiddenSizes = [4, 0] }));
     }
 
     /// <summary>Biases start at zero; random ones make the comparisons check that biases are applied to the right expert.</summary>

@@ -1,6 +1,7 @@
 using MLNetMixture.Training.Autodiff;
 using MLNetMixture.Training.Distributions;
 using MLNetMixture.Training.Experts;
+using MLNetMixture.Training.Optimization;
 using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Tensors;
 using MLNetMixture.Training.Trainers;
@@ -15,10 +16,10 @@ public sealed class MixtureOfExpertsObjectiveTests
     public void A_short_run_anneals_the_planned_temperature_to_its_floor_and_reports_utilisation_from_training_rows()
     {
         var (features, labels) = Blobs(perBlob: 20, seed: 11);
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(2, Classes, 4) { ExpertHiddenSizes = [8], Seed = 12 });
-        var objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsTrainingOptions { Objective = GateObjective.GumbelSoftmax, LoadBalancingWeight = 0.01f }) { Threads = 1 };
+        var model = new MixtureOfExperts(2, Classes, new MixtureOfExpertsArchitecture { Experts = 4, ExpertHiddenSizes = [8] }, 12);
+        var objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsLossOptions { Objective = GateObjective.GumbelSoftmax, LoadBalancingWeight = 0.01f }) { Threads = 1 };
         var reports = new List<TrainingProgress>();
-        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 60, BatchSize = 32, LearningRate = 0.01f, Threads = 1 }, new ListProgress(reports), cancellationToken: TestContext.Current.CancellationToken);
+        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 60, BatchSize = 32, LearningRate = 0.01f }, Threads = 1 }, new ListProgress(reports), cancellationToken: TestContext.Current.CancellationToken);
 
         // 180 rows / 32 = 5 steps an epoch, 300 steps in all: far fewer than a fixed per-step rate needs.
         Assert.Equal(300, result.Steps);
@@ -44,12 +45,12 @@ public sealed class MixtureOfExpertsObjectiveTests
     {
         var (features, labels) = Blobs(perBlob: 10, seed: 21);
         var (validationFeatures, validationLabels) = Blobs(perBlob: 5, seed: 22);
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(2, Classes, 3) { Seed = 23 });
-        var options = new MixtureOfExpertsTrainingOptions { Objective = GateObjective.StraightThrough };
+        var model = new MixtureOfExperts(2, Classes, new MixtureOfExpertsArchitecture { Experts = 3, ExpertHiddenSizes = [] }, 23);
+        var options = new MixtureOfExpertsLossOptions { Objective = GateObjective.StraightThrough };
         var byAccuracy = new MixtureOfExpertsObjective(model, features, labels, options, validationFeatures, validationLabels)
         {
             ValidationMetric = MixtureOfExpertsValidationMetric.Accuracy,
-            TemperatureSchedule = new ConstantTemperature(0.7f),
+            Temperature = { Schedule = new ConstantSchedule(0.7f) },
             Threads = 1,
         };
         var byLogLoss = new MixtureOfExpertsObjective(model, features, labels, options, validationFeatures, validationLabels) { Threads = 1 };
@@ -75,17 +76,17 @@ public sealed class MixtureOfExpertsObjectiveTests
     public void The_marginal_objective_has_no_temperature_and_bad_data_is_rejected()
     {
         var (features, labels) = Blobs(perBlob: 4, seed: 31);
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(2, Classes, 2) { Seed = 32 });
-        var objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsTrainingOptions());
+        var model = new MixtureOfExperts(2, Classes, new MixtureOfExpertsArchitecture { Experts = 2, ExpertHiddenSizes = [] }, 32);
+        var objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsLossOptions());
         var tape = new Tape(threads: 1);
         var step = new TrainingStep(0, 0, 1, new RandomSource(1));
         objective.BatchLoss(tape, [0, 1], step);
         Assert.True(float.IsNaN(objective.LastTemperature));
         Assert.False(objective.EpochStatistics(step).ContainsKey(MixtureOfExpertsStatistics.Temperature));
 
-        Assert.Throws<ArgumentException>(() => new MixtureOfExpertsObjective(model, new Tensor(36, 3), labels, new MixtureOfExpertsTrainingOptions()));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MixtureOfExpertsObjective(model, features, [.. labels[..^1], 7], new MixtureOfExpertsTrainingOptions()));
-        Assert.Throws<ArgumentException>(() => new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsTrainingOptions(), features, null));
+        Assert.Throws<ArgumentException>(() => new MixtureOfExpertsObjective(model, new Tensor(36, 3), labels, new MixtureOfExpertsLossOptions()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MixtureOfExpertsObjective(model, features, [.. labels[..^1], 7], new MixtureOfExpertsLossOptions()));
+        Assert.Throws<ArgumentException>(() => new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsLossOptions(), features, null));
     }
 
     /// <summary>Nine Gaussian blobs on a 3x3 grid; blob (i, j) has class (i + j) mod 3.</summary>

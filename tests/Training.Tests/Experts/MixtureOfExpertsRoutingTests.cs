@@ -20,7 +20,7 @@ public sealed class MixtureOfExpertsRoutingTests
     [MemberData(nameof(Architectures))]
     public void Top_k_with_every_expert_equals_soft_inference(int[] gateHidden, int[] expertHidden)
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(5, 4, 3) { GateHiddenSizes = gateHidden, ExpertHiddenSizes = expertHidden, Seed = 31 });
+        var model = new MixtureOfExperts(5, 4, new MixtureOfExpertsArchitecture { Experts = 3, GateHiddenSizes = gateHidden, ExpertHiddenSizes = expertHidden }, 31);
         var features = MixtureOfExpertsLossTests.RandomFeatures(40, 5, seed: 32);
         var soft = model.Predict(features, threads: 1);
         var topK = model.PredictTopK(features, 3, threads: 1);
@@ -34,7 +34,7 @@ public sealed class MixtureOfExpertsRoutingTests
     [MemberData(nameof(Architectures))]
     public void Top_1_equals_soft_inference_when_the_gate_is_one_hot(int[] gateHidden, int[] expertHidden)
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(5, 4, 4) { GateHiddenSizes = gateHidden, ExpertHiddenSizes = expertHidden, Seed = 41 });
+        var model = new MixtureOfExperts(5, 4, new MixtureOfExpertsArchitecture { Experts = 4, GateHiddenSizes = gateHidden, ExpertHiddenSizes = expertHidden }, 41);
         var features = MixtureOfExpertsLossTests.RandomFeatures(60, 5, seed: 42);
 
         // A gate with enormous logits is one-hot to float precision, but still routes rows to different experts.
@@ -62,7 +62,7 @@ public sealed class MixtureOfExpertsRoutingTests
     [Fact]
     public void Top_2_mixes_the_two_most_probable_experts_with_renormalised_weights()
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(3, 5, 4) { ExpertHiddenSizes = [4], Seed = 51 });
+        var model = new MixtureOfExperts(3, 5, new MixtureOfExpertsArchitecture { Experts = 4, ExpertHiddenSizes = [4] }, 51);
         var features = MixtureOfExpertsLossTests.RandomFeatures(25, 3, seed: 52);
         var tape = new Tape(threads: 1) { RecordGradients = false };
         var outputs = model.Forward(tape, tape.Constant(features));
@@ -106,7 +106,7 @@ public sealed class MixtureOfExpertsRoutingTests
     [Fact]
     public void Utilization_of_predictions_is_consistent_with_their_gates()
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(4, 3, 5) { GateHiddenSizes = [6], Seed = 61 });
+        var model = new MixtureOfExperts(4, 3, new MixtureOfExpertsArchitecture { Experts = 5, GateHiddenSizes = [6], ExpertHiddenSizes = [] }, 61);
         var predictions = model.Predict(MixtureOfExpertsLossTests.RandomFeatures(50, 4, seed: 62), threads: 1);
         var stats = predictions.Utilization();
         Assert.Equal(1.0, stats.RoutingFractions.Sum(), 1e-9);

@@ -21,7 +21,7 @@ public sealed class MixtureOfExpertsSoftInferenceTests
     [MemberData(nameof(Architectures))]
     public void Equals_the_training_graph_across_several_batches(int[] gateHidden, int[] expertHidden, int classes, Activation activation)
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(6, classes, 4) { GateHiddenSizes = gateHidden, ExpertHiddenSizes = expertHidden, Activation = activation, Seed = 41 });
+        var model = new MixtureOfExperts(6, classes, new MixtureOfExpertsArchitecture { Experts = 4, GateHiddenSizes = gateHidden, ExpertHiddenSizes = expertHidden, Activation = activation }, 41);
         int rows = (2 * MixtureOfExperts.PredictBatchSize) + 17;
         var features = MixtureOfExpertsLossTests.RandomFeatures(rows, 6, seed: 42);
         var native = model.Predict(features, threads: 1);
@@ -35,7 +35,7 @@ public sealed class MixtureOfExpertsSoftInferenceTests
     [Fact]
     public void Gives_the_same_bits_on_any_number_of_threads()
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(6, 26, 8) { ExpertHiddenSizes = [16], Seed = 43 });
+        var model = new MixtureOfExperts(6, 26, new MixtureOfExpertsArchitecture { Experts = 8, ExpertHiddenSizes = [16] }, 43);
         var features = MixtureOfExpertsLossTests.RandomFeatures((5 * MixtureOfExperts.PredictBatchSize) + 3, 6, seed: 44);
         var one = model.Predict(features, threads: 1);
         var two = model.Predict(features, threads: 2);
@@ -51,7 +51,7 @@ public sealed class MixtureOfExpertsSoftInferenceTests
         // Expert 1's logits are shifted 300 below expert 0's: exponentiated against the row's largest logit they
         // underflow to 0, so the kernel must re-normalise that expert against its own maximum. The gate favours
         // expert 1, so the answer is mostly expert 1's distribution.
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(3, 4, 2) { ExpertHiddenSizes = [], Seed = 45 });
+        var model = new MixtureOfExperts(3, 4, new MixtureOfExpertsArchitecture { Experts = 2, ExpertHiddenSizes = [] }, 45);
         var bias = model.ExpertBiases[0].Value.Span; // [K*C]: expert 1 owns entries 4..7
         for (int i = 0; i < 4; i++)
         {
@@ -83,7 +83,7 @@ public sealed class MixtureOfExpertsSoftInferenceTests
     [Fact]
     public void Scores_a_single_row_like_the_same_row_in_a_batch()
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(6, 26, 8) { ExpertHiddenSizes = [16], Seed = 47 });
+        var model = new MixtureOfExperts(6, 26, new MixtureOfExpertsArchitecture { Experts = 8, ExpertHiddenSizes = [16] }, 47);
         var features = MixtureOfExpertsLossTests.RandomFeatures(200, 6, seed: 48);
         var batch = model.Predict(features, threads: 1);
         for (int r = 0; r < 200; r += 37)

@@ -17,15 +17,15 @@ public sealed class MixtureOfExpertsTrainingTests
     public void Each_objective_learns_a_multi_cluster_problem_with_plain_sgd(GateObjective objective)
     {
         var (features, labels) = Blobs(perBlob: 30, seed: 71);
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(2, Classes, 4) { Seed = 72 });
-        var options = new MixtureOfExpertsTrainingOptions { Objective = objective, Temperature = 0.5f };
+        var model = new MixtureOfExperts(2, Classes, new MixtureOfExpertsArchitecture { Experts = 4, ExpertHiddenSizes = [] }, 72);
+        var options = new MixtureOfExpertsLossOptions { Objective = objective };
         var random = new RandomSource(73);
         var tape = new Tape(threads: 1);
 
         float MarginalLoss()
         {
             var evaluation = new Tape(threads: 1) { RecordGradients = false };
-            var terms = model.Loss(evaluation, evaluation.Constant(features), labels, new MixtureOfExpertsTrainingOptions());
+            var terms = model.Loss(evaluation, evaluation.Constant(features), labels, new MixtureOfExpertsLossOptions());
             return evaluation.Value(terms.NegativeLogLikelihood).Span[0];
         }
 
@@ -39,7 +39,7 @@ public sealed class MixtureOfExpertsTrainingTests
             }
 
             tape.Reset();
-            var terms = model.Loss(tape, tape.Constant(features), labels, options, random);
+            var terms = model.Loss(tape, tape.Constant(features), labels, options, random, temperature: 0.5f);
             tape.Backward(terms.Total);
             foreach (var p in model.Parameters)
             {

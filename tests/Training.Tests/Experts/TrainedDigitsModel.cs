@@ -15,8 +15,8 @@ public sealed class TrainedDigitsModel
     /// <summary>Settings that train the slice in a few seconds on one thread.</summary>
     internal static MixtureOfExpertsModelOptions Options(GateObjective objective = GateObjective.StraightThrough) => new()
     {
-        Objective = objective,
-        Epochs = 40,
+        Loss = { Objective = objective },
+        Optimization = { Epochs = 40 },
         Threads = 1,
         Seed = 7,
     };

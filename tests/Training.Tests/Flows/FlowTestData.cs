@@ -22,14 +22,8 @@ internal static class FlowTestData
     /// <summary>A small spline flow that trains in about a second on 2,000 two-dimensional rows.</summary>
     public static MixtureDensityFlowOptions Small(int components, int epochs = 10) => new()
     {
-        FlowType = FlowType.SplineCoupling,
-        Layers = 2,
-        HiddenSizes = [16],
-        SplineBins = 6,
-        Components = components,
-        Epochs = epochs,
-        BatchSize = 128,
-        LearningRate = 3e-3f,
+        Architecture = { FlowType = FlowType.SplineCoupling, Layers = 2, HiddenSizes = [16], SplineBins = 6, Components = components },
+        Optimization = { Epochs = epochs, BatchSize = 128, LearningRate = 3e-3f },
         Threads = 1,
         Seed = 7,
     };

@@ -32,7 +32,7 @@ public sealed class MixtureDensityFlowFittingTests
         var (training, validation) = MixtureDensityFlowModel.HoldOut(Train, options);
         Assert.NotNull(validation);
         Assert.Equal(Train.Rows, training.Rows + validation!.Rows);
-        Assert.Equal((int)Math.Round(Train.Rows * options.ValidationFraction), validation.Rows);
+        Assert.Equal((int)Math.Round(Train.Rows * options.Validation.ValidationFraction), validation.Rows);
 
         var implicitSplit = MixtureDensityFlowModel.Fit(Train, options, cancellationToken: TestContext.Current.CancellationToken);
         var explicitSplit = MixtureDensityFlowModel.Fit(training, options, validation, cancellationToken: TestContext.Current.CancellationToken);
@@ -88,11 +88,11 @@ public sealed class MixtureDensityFlowFittingTests
     {
         var reports = new List<TrainingProgress>();
         var options = FlowTestData.Small(components: 1, epochs: 2);
-        options.ValidationFraction = 0.2;
+        options.Validation.ValidationFraction = 0.2;
         MixtureDensityFlowModel.Fit(Train, options, progress: new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
         Assert.All(reports, r => Assert.NotNull(r.Validation));
 
-        options.ValidationFraction = 0;
+        options.Validation.ValidationFraction = 0;
         reports.Clear();
         var model = MixtureDensityFlowModel.Fit(Train, options, progress: new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
         Assert.All(reports, r => Assert.Null(r.Validation));
@@ -138,14 +138,14 @@ public sealed class MixtureDensityFlowFittingTests
     [Fact]
     public void Invalid_options_and_missing_feature_columns_are_named()
     {
-        var e = Assert.Throws<ArgumentException>(() => MixtureDensityFlowModel.Fit(Train, new MixtureDensityFlowOptions { SplineBins = 1 }, cancellationToken: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<ArgumentException>(() => MixtureDensityFlowModel.Fit(Train, new MixtureDensityFlowOptions { Architecture = { SplineBins = 1 } }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("SplineBins", e.Message, StringComparison.Ordinal);
 
         var e2 = Assert.Throws<ArgumentException>(() => MixtureDensityFlowModel.Fit(Train, new MixtureDensityFlowOptions { FeatureColumns = ["x", "z"] }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("Missing: z", e2.Message, StringComparison.Ordinal);
 
         var oneFeature = new FeatureTable(new float[10], 10, ["x"]);
-        var e3 = Assert.Throws<ArgumentException>(() => MixtureDensityFlowModel.Fit(oneFeature, new MixtureDensityFlowOptions { FlowType = FlowType.AffineCoupling }, cancellationToken: TestContext.Current.CancellationToken));
+        var e3 = Assert.Throws<ArgumentException>(() => MixtureDensityFlowModel.Fit(oneFeature, new MixtureDensityFlowOptions { Architecture = { FlowType = FlowType.AffineCoupling } }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("MaskedAutoregressive", e3.Message, StringComparison.Ordinal);
     }
 

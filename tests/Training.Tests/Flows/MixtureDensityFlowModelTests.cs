@@ -49,14 +49,8 @@ public sealed class MixtureDensityFlowModelTests : IClassFixture<SmallFittedFlow
             ["a", "b", "c"]);
         var options = new MixtureDensityFlowOptions
         {
-            FlowType = type,
-            Layers = 3,
-            HiddenSizes = [8],
-            Permutation = permutation,
-            LuLinear = lu,
-            ActNorm = actNorm,
-            Components = components,
-            Epochs = 1,
+            Architecture = { FlowType = type, Layers = 3, HiddenSizes = [8], Permutation = permutation, LuLinear = lu, ActNorm = actNorm, Components = components },
+            Optimization = { Epochs = 1 },
             Threads = 1,
         };
         var model = MixtureDensityFlowModel.Fit(three, options, cancellationToken: TestContext.Current.CancellationToken);
@@ -219,7 +213,7 @@ public sealed class MixtureDensityFlowModelTests : IClassFixture<SmallFittedFlow
         _fitted.Model.Save(path);
         RewriteHeader(path, h => h["configuration"]!["architecture"]!["flowType"] = "Glow");
         var unknown = Assert.Throws<ModelFileException>(() => MixtureDensityFlowModel.Load(path));
-        Assert.Contains("unknown flowType 'Glow'", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains("architecture.flowType = \"Glow\"", unknown.Message, StringComparison.Ordinal);
 
         _fitted.Model.Save(path);
         RewriteHeader(path, h => h["configuration"]!["architecture"]!["layers"] = 3);

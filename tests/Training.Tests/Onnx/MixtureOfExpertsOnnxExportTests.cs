@@ -127,7 +127,7 @@ public sealed class MixtureOfExpertsOnnxExportTests : IClassFixture<TrainedMixtu
 
         // The training objective's relaxed gate weights from the same uniforms and temperature.
         var training = new Tape(threads: 1) { RecordGradients = false };
-        var terms = _fixture.Model.Loss(training, training.Constant(standardized), new int[n], new MixtureOfExpertsTrainingOptions { Objective = GateObjective.GumbelSoftmax, Temperature = temperature }, uniforms);
+        var terms = _fixture.Model.Loss(training, training.Constant(standardized), new int[n], new MixtureOfExpertsLossOptions { Objective = GateObjective.GumbelSoftmax }, uniforms, temperature: temperature);
         var trainingGate = training.Value(terms.GateWeights);
 
         var gate = onnx[Exporter.GateProbabilitiesOutput].Floats!;

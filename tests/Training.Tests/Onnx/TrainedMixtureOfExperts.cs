@@ -29,17 +29,11 @@ public sealed class TrainedMixtureOfExperts
         var (train, labels) = Sample(600, random, outlierFraction: 0f);
         Standardizer = new Standardizer("standardizer", Features);
         Standardizer.Fit(train.Span, train.Rows);
-        Model = new MixtureOfExperts(new MixtureOfExpertsOptions(Features, Classes, Experts)
-        {
-            GateHiddenSizes = [8],
-            ExpertHiddenSizes = [6],
-            Activation = Activation.Gelu,
-            Seed = 7,
-        });
+        Model = new MixtureOfExperts(Features, Classes, new MixtureOfExpertsArchitecture { Experts = Experts, GateHiddenSizes = [8], ExpertHiddenSizes = [6], Activation = Activation.Gelu }, 7);
 
         var standardized = Standardize(train);
         var tape = new Tape(threads: 1);
-        var options = new MixtureOfExpertsTrainingOptions { GateEntropyWeight = 0.05f, LoadBalancingWeight = 0.05f };
+        var options = new MixtureOfExpertsLossOptions { GateEntropyWeight = 0.05f, LoadBalancingWeight = 0.05f };
         for (int step = 0; step < 300; step++)
         {
             foreach (var p in Model.Parameters)

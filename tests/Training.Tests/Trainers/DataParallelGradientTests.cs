@@ -42,7 +42,7 @@ public sealed class DataParallelGradientTests
     {
         var (model, features, labels) = MixtureOfExpertsProblem();
         const int batch = 256;
-        var options = new MixtureOfExpertsTrainingOptions { Objective = GateObjective.Marginal, GateEntropyWeight = 0.1f };
+        var options = new MixtureOfExpertsLossOptions { Objective = GateObjective.Marginal, GateEntropyWeight = 0.1f };
 
         // The whole batch on one tape.
         var tape = new Tape(1);
@@ -168,9 +168,9 @@ public sealed class DataParallelGradientTests
         foreach (int threads in new[] { 1, 2, 0 })
         {
             var (model, features, labels) = MixtureOfExpertsProblem();
-            var objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsTrainingOptions { Objective = GateObjective.GumbelSoftmax }) { Threads = 1 };
+            var objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsLossOptions { Objective = GateObjective.GumbelSoftmax }) { Threads = 1 };
             Assert.True(objective.SupportsBatchParts);
-            MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 3, BatchSize = 256, Seed = 4, Threads = threads }, cancellationToken: TestContext.Current.CancellationToken);
+            MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 3, BatchSize = 256 }, Seed = 4, Threads = threads }, cancellationToken: TestContext.Current.CancellationToken);
             var values = model.Parameters.Select(p => p.Value.Span.ToArray()).ToArray();
             first ??= values;
             for (int i = 0; i < values.Length; i++)
@@ -187,11 +187,11 @@ public sealed class DataParallelGradientTests
         foreach (int threads in new[] { 1, 2, 0 })
         {
             var (model, features, labels) = MixtureOfExpertsProblem();
-            ITrainingObjective objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsTrainingOptions { LoadBalancingWeight = 0.01f }) { Threads = 1 };
+            ITrainingObjective objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsLossOptions { LoadBalancingWeight = 0.01f }) { Threads = 1 };
             Assert.False(objective.SupportsBatchParts);
 
             // 48 steps: threads = 0 times both candidates (1 thread, every core) and keeps one.
-            MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 3, BatchSize = 32, Seed = 5, Threads = threads }, cancellationToken: TestContext.Current.CancellationToken);
+            MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 3, BatchSize = 32 }, Seed = 5, Threads = threads }, cancellationToken: TestContext.Current.CancellationToken);
             var values = model.Parameters.Select(p => p.Value.Span.ToArray()).ToArray();
             first ??= values;
             for (int i = 0; i < values.Length; i++)
@@ -212,7 +212,7 @@ public sealed class DataParallelGradientTests
             var model = architecture.Build(new RandomSource(1));
             var objective = new MaximumLikelihoodFlowObjective(model, data, threads: 1);
             var reports = new List<TrainingProgress>();
-            MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 1, BatchSize = 512, LearningRate = 1e-9f, Threads = 2, BatchPartRows = rowsPerPart }, new ListProgress(reports), TestContext.Current.CancellationToken);
+            MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 1, BatchSize = 512, LearningRate = 1e-9f }, Threads = 2, BatchPartRows = rowsPerPart }, new ListProgress(reports), TestContext.Current.CancellationToken);
             return reports[0].Statistics[MaximumLikelihoodFlowObjective.TrainLogLikelihoodStatistic];
         }
 
@@ -233,7 +233,7 @@ public sealed class DataParallelGradientTests
             labels[r] = (features[r, 0] > 0 ? 1 : 0) + (features[r, 1] > 0 ? 2 : 0);
         }
 
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(d, c, 3) { ExpertHiddenSizes = [6], Seed = 3 });
+        var model = new MixtureOfExperts(d, c, new MixtureOfExpertsArchitecture { Experts = 3, ExpertHiddenSizes = [6] }, 3);
         return (model, features, labels);
     }
 

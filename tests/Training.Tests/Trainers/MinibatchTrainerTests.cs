@@ -12,7 +12,7 @@ public sealed class MinibatchTrainerTests
     {
         var objective = new LinearRegressionObjective(seed: 1);
         var reports = new List<TrainingProgress>();
-        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 40, BatchSize = 32, LearningRate = 0.05f, Seed = 3, Threads = 1 }, new SyncProgress(reports), cancellationToken: TestContext.Current.CancellationToken);
+        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 40, BatchSize = 32, LearningRate = 0.05f }, Seed = 3, Threads = 1 }, new SyncProgress(reports), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(result.EpochsRun, reports.Count);
         Assert.True(reports[^1].TrainingLoss < 0.1 * reports[0].TrainingLoss, $"loss {reports[0].TrainingLoss} -> {reports[^1].TrainingLoss}");
@@ -28,7 +28,7 @@ public sealed class MinibatchTrainerTests
     public void Early_stopping_ends_training_when_validation_stops_improving()
     {
         var objective = new LinearRegressionObjective(seed: 1) { ValidationOverride = epoch => epoch <= 3 ? epoch : 0 };
-        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 100, BatchSize = 32, EarlyStoppingPatience = 4, Threads = 1 }, cancellationToken: TestContext.Current.CancellationToken);
+        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 100, BatchSize = 32 }, Validation = { EarlyStoppingPatience = 4 }, Threads = 1 }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.True(result.StoppedEarly);
         Assert.Equal(3, result.BestEpoch);
         Assert.Equal(7, result.EpochsRun);
@@ -41,7 +41,7 @@ public sealed class MinibatchTrainerTests
         using var cts = new CancellationTokenSource();
         var reports = new List<TrainingProgress>();
         var progress = new SyncProgress(reports, r => { if (r.Epoch == 2) { cts.Cancel(); } });
-        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 50, BatchSize = 16, Threads = 1 }, progress, cts.Token);
+        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 50, BatchSize = 16 }, Threads = 1 }, progress, cts.Token);
         Assert.True(result.Cancelled);
         Assert.Equal(2, result.EpochsRun);
         Assert.Equal(result.BestValidation!.Value, objective.Validate(), 6);
@@ -53,7 +53,7 @@ public sealed class MinibatchTrainerTests
         float[] Run()
         {
             var o = new LinearRegressionObjective(seed: 5);
-            MinibatchTrainer.Fit(o, new TrainerOptions { Epochs = 5, BatchSize = 8, Seed = 11, Threads = 2 });
+            MinibatchTrainer.Fit(o, new TrainerOptions { Optimization = { Epochs = 5, BatchSize = 8 }, Seed = 11, Threads = 2 });
             return [.. o.W.Value.ToArray(), .. o.B.Value.ToArray()];
         }
 
@@ -65,7 +65,7 @@ public sealed class MinibatchTrainerTests
     {
         var objective = new LinearRegressionObjective(seed: 1) { Scale = 1e20f };
         var e = Assert.Throws<TrainingDivergedException>(() =>
-            MinibatchTrainer.Fit(objective, new TrainerOptions { Epochs = 20, BatchSize = 8, LearningRate = 1f, GradientClipNorm = 0, Threads = 1 }, cancellationToken: TestContext.Current.CancellationToken));
+            MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 20, BatchSize = 8, LearningRate = 1f, GradientClipNorm = 0 }, Threads = 1 }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("diverged at epoch", e.Message, StringComparison.Ordinal);
         Assert.Contains("learning rate", e.Message, StringComparison.Ordinal);
         Assert.All(objective.W.Value.ToArray(), v => Assert.True(float.IsFinite(v)));
@@ -74,7 +74,7 @@ public sealed class MinibatchTrainerTests
     [Fact]
     public void Invalid_options_name_the_setting()
     {
-        var e = Assert.Throws<ArgumentException>(() => MinibatchTrainer.Fit(new LinearRegressionObjective(1), new TrainerOptions { BatchSize = 0 }, cancellationToken: TestContext.Current.CancellationToken));
+        var e = Assert.Throws<ArgumentException>(() => MinibatchTrainer.Fit(new LinearRegressionObjective(1), new TrainerOptions { Optimization = { BatchSize = 0 } }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("BatchSize", e.Message, StringComparison.Ordinal);
     }
 

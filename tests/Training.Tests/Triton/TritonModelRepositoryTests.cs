@@ -23,7 +23,7 @@ public sealed class TritonModelRepositoryTests : IDisposable
     [Fact]
     public void Mixture_of_experts_repository_matches_the_onnx_graph()
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(5, 3, 4) { GateHiddenSizes = [8], ExpertHiddenSizes = [6], Activation = Activation.Gelu, Seed = 7 });
+        var model = new MixtureOfExperts(5, 3, new MixtureOfExpertsArchitecture { Experts = 4, GateHiddenSizes = [8], ExpertHiddenSizes = [6], Activation = Activation.Gelu }, 7);
         var bytes = new MixtureOfExpertsOnnxExporter().ToBytes(null, model, ["low", "medium", "high"], TrainedMixtureOfExperts.FeatureNames);
         var options = new TritonModelRepositoryOptions { MaxBatchSize = 2048, CpuInstances = 2, GpuInstances = 1 };
 
@@ -85,7 +85,7 @@ public sealed class TritonModelRepositoryTests : IDisposable
     [Fact]
     public void Gumbel_gate_graph_with_a_scalar_temperature_is_refused()
     {
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(5, 3, 2) { Seed = 1 });
+        var model = new MixtureOfExperts(5, 3, new MixtureOfExpertsArchitecture { Experts = 2, ExpertHiddenSizes = [] }, 1);
         var bytes = new MixtureOfExpertsOnnxExporter(new MixtureOfExpertsOnnxExportOptions { GateMode = MixtureOfExpertsGateMode.GumbelSoftmax })
             .ToBytes(null, model, ["a", "b", "c"], TrainedMixtureOfExperts.FeatureNames);
 

@@ -111,7 +111,7 @@ public static class ReverseKlFitting
         var clock = Stopwatch.StartNew();
         double objectiveSum = 0;
         int objectiveCount = 0;
-        float temperature = temperatures.TemperatureAt(0);
+        float temperature = temperatures.ValueAt(0);
 
         while (step < options.Steps)
         {
@@ -121,7 +121,7 @@ public static class ReverseKlFitting
                 break;
             }
 
-            temperature = temperatures.TemperatureAt(step);
+            temperature = temperatures.ValueAt(step);
             tape.Reset();
             optimizer.ZeroGrad();
             var (loss, _, _, _) = ReverseKlObjective.Record(

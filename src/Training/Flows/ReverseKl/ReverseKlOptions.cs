@@ -1,5 +1,6 @@
 using MLNetMixture.Training.Distributions;
 using MLNetMixture.Training.Layers;
+using MLNetMixture.Training.Optimization;
 
 namespace MLNetMixture.Training.Flows;
 
@@ -61,17 +62,10 @@ public sealed class ReverseKlOptions
     public float GradientClipNorm { get; init; } = 10f;
 
     /// <summary>
-    /// The Gumbel-softmax temperature per step. Null (default) anneals exponentially from
-    /// <see cref="InitialTemperature"/> to <see cref="MinimumTemperature"/>, reached at 80% of the steps
-    /// (<see cref="ExponentialTemperatureAnnealing.ForPlannedSteps"/>).
+    /// The Gumbel-softmax temperature of the component draw over the <see cref="Steps"/>: from 1 down to 0.1, reached
+    /// after 80% of the steps (<see cref="ComponentSelection.Stratified"/> draws no component and ignores it).
     /// </summary>
-    public ITemperatureSchedule? TemperatureSchedule { get; init; }
-
-    /// <summary>The starting temperature of the default schedule. Default 1.</summary>
-    public float InitialTemperature { get; init; } = 1f;
-
-    /// <summary>The temperature floor of the default schedule. Default 0.1.</summary>
-    public float MinimumTemperature { get; init; } = 0.1f;
+    public TemperatureAnnealing Temperature { get; init; } = new() { FinalTemperature = 0.1f };
 
     /// <summary>How training draws the mixture component of each base sample. Default straight-through Gumbel-softmax.</summary>
     public ComponentSelection Selection { get; init; } = ComponentSelection.StraightThrough;
@@ -129,9 +123,8 @@ public sealed class ReverseKlOptions
     /// <summary>Threads for matrix products; 0 uses every core. Default 1 (small batches gain nothing from more).</summary>
     public int Threads { get; init; } = 1;
 
-    /// <summary>The temperature schedule in force: <see cref="TemperatureSchedule"/> or the default annealing.</summary>
-    public ITemperatureSchedule ResolveTemperatureSchedule() =>
-        TemperatureSchedule ?? ExponentialTemperatureAnnealing.ForPlannedSteps(Steps, InitialTemperature, MinimumTemperature, reachAtFraction: 0.8);
+    /// <summary>The temperature schedule in force over <see cref="Steps"/>.</summary>
+    public ISchedule ResolveTemperatureSchedule() => Temperature.ScheduleFor(Steps);
 
     /// <summary>The evaluation interval in force.</summary>
     public int ResolveEvaluationInterval() => EvaluationInterval > 0 ? EvaluationInterval : Math.Max(1, Steps / 20);
@@ -174,16 +167,8 @@ public sealed class ReverseKlOptions
             throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "The clipping norm must be finite and non-negative.");
         }
 
-        if (TemperatureSchedule is null)
-        {
-            RequirePositive(InitialTemperature, nameof(InitialTemperature));
-            RequirePositive(MinimumTemperature, nameof(MinimumTemperature));
-            if (MinimumTemperature > InitialTemperature)
-            {
-                throw new ArgumentOutOfRangeException(nameof(MinimumTemperature), MinimumTemperature, "The temperature floor must not exceed the initial temperature.");
-            }
-        }
-
+        ArgumentNullException.ThrowIfNull(Temperature);
+        Temperature.Validate();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(NestedComponentSamples);
         if (!(InitialTargetExponent > 0 && InitialTargetExponent <= 1))
         {

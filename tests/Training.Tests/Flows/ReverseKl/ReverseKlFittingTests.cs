@@ -163,7 +163,7 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
         Assert.Equal(30, result.StepsRun);
         Assert.Equal(3, result.History.Count);
         Assert.Equal([10L, 20L, 30L], result.History.Select(h => h.Step));
-        Assert.All(result.History, h => Assert.InRange(h.Temperature, options.MinimumTemperature, options.InitialTemperature));
+        Assert.All(result.History, h => Assert.InRange(h.Temperature, options.Temperature.FinalTemperature, options.Temperature.InitialTemperature));
         var best = result.History.Where(h => h.IsBest).ToList();
         Assert.Equal(result.History.Max(h => h.Elbo), result.BestElbo);
         Assert.Equal(best[^1].Step, result.BestStep);
@@ -213,7 +213,7 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     {
         var target = new CircularGaussianMixtureDensity();
         Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Components = 0 }, cancellationToken: TestContext.Current.CancellationToken));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { MinimumTemperature = 2f }, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Temperature = { FinalTemperature = 2f } }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { HiddenSizes = [0] }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { InitialTargetExponent = 0f }, cancellationToken: TestContext.Current.CancellationToken));
         var model = ReverseKlFitting.CreateModel(3, new ReverseKlOptions(), new RandomSource(1));

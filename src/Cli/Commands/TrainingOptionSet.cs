@@ -1,0 +1,46 @@
+using System.CommandLine;
+using MLNetMixture.Training.Trainers;
+
+namespace MLNetMixture.Cli.Commands;
+
+/// <summary>
+/// The flags every training command shares (--epochs, --batch-size, --learning-rate, --patience, --seed, --threads),
+/// their defaults read from the model API's settings (<see cref="ITrainingSettings"/>), so `flow fit` and `moe fit`
+/// spell, document and default them the same way.
+/// </summary>
+internal sealed class TrainingOptionSet
+{
+    private readonly Option<int> _epochs;
+    private readonly Option<int> _batch;
+    private readonly Option<float> _rate;
+    private readonly Option<int> _patience;
+    private readonly Option<ulong> _seed;
+    private readonly Option<int> _threads;
+
+    /// <summary>Creates the flags.</summary>
+    /// <param name="defaults">The model's default settings.</param>
+    /// <param name="validationScore">What early stopping follows, for --patience's help ("log-likelihood", "log-loss").</param>
+    public TrainingOptionSet(ITrainingSettings defaults, string validationScore)
+    {
+        _epochs = new Option<int>("--epochs") { Description = "Most passes over the training data (early stopping usually ends sooner).", DefaultValueFactory = _ => defaults.Optimization.Epochs };
+        _batch = new Option<int>("--batch-size") { Description = "Rows per minibatch.", DefaultValueFactory = _ => defaults.Optimization.BatchSize };
+        _rate = new Option<float>("--learning-rate") { Description = "Peak AdamW learning rate (cosine decay).", DefaultValueFactory = _ => defaults.Optimization.LearningRate };
+        _patience = new Option<int>("--patience") { Description = $"Stop after this many epochs without a better validation {validationScore}; 0 never stops early.", DefaultValueFactory = _ => defaults.Validation.EarlyStoppingPatience };
+        _seed = new Option<ulong>("--seed") { Description = "Seed of every random choice (initialisation, validation split, minibatch order, noise).", DefaultValueFactory = _ => defaults.Seed };
+        _threads = new Option<int>("--threads") { Description = "Threads (0 = training picks the faster count by measuring its first steps; scoring uses every core).", DefaultValueFactory = _ => defaults.Threads };
+    }
+
+    /// <summary>The flags, in help order.</summary>
+    public IEnumerable<Option> Options => [_epochs, _batch, _rate, _patience, _seed, _threads];
+
+    /// <summary>Writes the parsed flags into <paramref name="settings"/>.</summary>
+    public void ApplyTo(ParseResult parsed, ITrainingSettings settings)
+    {
+        settings.Optimization.Epochs = parsed.GetValue(_epochs);
+        settings.Optimization.BatchSize = parsed.GetValue(_batch);
+        settings.Optimization.LearningRate = parsed.GetValue(_rate);
+        settings.Validation.EarlyStoppingPatience = parsed.GetValue(_patience);
+        settings.Seed = parsed.GetValue(_seed);
+        settings.Threads = parsed.GetValue(_threads);
+    }
+}
