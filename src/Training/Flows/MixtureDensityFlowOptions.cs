@@ -116,7 +116,7 @@ public sealed class MixtureDensityFlowOptions
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        Check(Enum.IsDefined(FlowType), nameof(FlowType), FlowType, "be AffineCoupling, SplineCoupling or MaskedAutoregressive");
+        Check(Enum.IsDefined(FlowType), nameof(FlowType), FlowType, "be AffineCoupling, SplineCoupling, MaskedAutoregressive, SinhArcsinhCoupling or SinhArcsinhAutoregressive");
         Check(Layers > 0, nameof(Layers), Layers, "be positive");
         Check(HiddenSizes is not null && HiddenSizes.All(h => h > 0), nameof(HiddenSizes), HiddenSizes is null ? "null" : $"[{string.Join(", ", HiddenSizes)}]", "hold positive widths");
         Check(Enum.IsDefined(Activation), nameof(Activation), Activation, "be a defined activation");

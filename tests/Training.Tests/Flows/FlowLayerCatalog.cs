@@ -17,6 +17,8 @@ internal static class FlowLayerCatalog
         "spline-alternating",
         "maf",
         "maf-shallow",
+        "sinh-arcsinh-coupling",
+        "sinh-arcsinh-autoregressive",
         "lu",
         "lu-identity-start",
         "permutation-random",
@@ -56,6 +58,14 @@ internal static class FlowLayerCatalog
             case "maf-shallow":
                 layer = new MaskedAutoregressiveLayer("m", d, [], Activation.Tanh, random, scaleBound: 1.5f);
                 FlowProbe.Perturb(layer, random, 0.5f);
+                break;
+            case "sinh-arcsinh-coupling":
+                layer = new CouplingLayer("h", CouplingPartition.Alternating(d, transformOdd: false), new SinhArcsinhBijection(), [16], Activation.Tanh, random);
+                FlowProbe.Perturb(layer, random, 0.2f);
+                break;
+            case "sinh-arcsinh-autoregressive":
+                layer = new AutoregressiveLayer("h", d, new SinhArcsinhBijection(scaleBound: 2f, tailBound: 0.5f), [16, 16], Activation.Elu, random);
+                FlowProbe.Perturb(layer, random, 0.3f);
                 break;
             case "lu":
                 layer = new LuLinearLayer("w", d, random);
