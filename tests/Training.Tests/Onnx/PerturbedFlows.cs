@@ -102,7 +102,7 @@ internal static class PerturbedFlows
         var h = tape.Constant(data);
         if (model.Standardizer is { } standardizer)
         {
-            h = standardizer.Forward(tape, h);
+            h = standardizer.Map(tape, h);
         }
 
         var shares = new List<double>();
