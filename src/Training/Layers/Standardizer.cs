@@ -95,40 +95,10 @@ public sealed class Standardizer : ElementwiseAffineLayer
     }
 
     /// <summary>Standardises row-major data in place (native path, no graph).</summary>
-    public void Apply(Span<float> data)
-    {
-        if (data.Length % Dimension != 0)
-        {
-            throw new ArgumentException($"Data length {data.Length} is not a multiple of the dimension {Dimension}.", nameof(data));
-        }
-
-        var mean = Mean.Value.Span;
-        var inv = InverseStd.Value.Span;
-        for (int r = 0; r < data.Length; r += Dimension)
-        {
-            var row = data.Slice(r, Dimension);
-            TensorPrimitives.Subtract(row, mean, row);
-            TensorPrimitives.Multiply(row, inv, row);
-        }
-    }
+    public void Apply(Span<float> data) => EachRow(data, invert: false);
 
     /// <summary>Undoes the standardisation in place: x = u * std + mean (for samples).</summary>
-    public void Invert(Span<float> data)
-    {
-        if (data.Length % Dimension != 0)
-        {
-            throw new ArgumentException($"Data length {data.Length} is not a multiple of the dimension {Dimension}.", nameof(data));
-        }
-
-        var mean = Mean.Value.Span;
-        var inv = InverseStd.Value.Span;
-        for (int r = 0; r < data.Length; r += Dimension)
-        {
-            var row = data.Slice(r, Dimension);
-            TensorPrimitives.Divide(row, inv, row);
-            TensorPrimitives.Add(row, mean, row);
-        }
-    }
+    public void Invert(Span<float> data) => EachRow(data, invert: true);
 
     /// <summary>A copy of the current values as a tensor pair (mean, inverse std).</summary>
     public (Tensor Mean, Tensor InverseStd) Snapshot() => (Mean.Value.Clone(), InverseStd.Value.Clone());
@@ -141,4 +111,29 @@ public sealed class Standardizer : ElementwiseAffineLayer
 
     /// <inheritdoc />
     protected override Var SumLogScale(IComputeGraph graph) => graph.Sum(graph.Log(graph.Param(InverseStd)), 0);
+
+    private void EachRow(Span<float> data, bool invert)
+    {
+        if (data.Length % Dimension != 0)
+        {
+            throw new ArgumentException($"Data length {data.Length} is not a multiple of the dimension {Dimension}.", nameof(data));
+        }
+
+        var mean = Mean.Value.Span;
+        var inv = InverseStd.Value.Span;
+        for (int r = 0; r < data.Length; r += Dimension)
+        {
+            var row = data.Slice(r, Dimension);
+            if (invert)
+            {
+                TensorPrimitives.Divide(row, inv, row);
+                TensorPrimitives.Add(row, mean, row);
+            }
+            else
+            {
+                TensorPrimitives.Subtract(row, mean, row);
+                TensorPrimitives.Multiply(row, inv, row);
+            }
+        }
+    }
 }
