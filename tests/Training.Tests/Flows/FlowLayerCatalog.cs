@@ -24,6 +24,7 @@ internal static class FlowLayerCatalog
         "permutation-random",
         "permutation-reverse",
         "actnorm",
+        "standardizer",
         "sequence",
     ];
 
@@ -89,6 +90,16 @@ internal static class FlowLayerCatalog
                     act.InitializeFrom(data);
                     FlowProbe.Perturb(act, random, 0.3f);
                     layer = act;
+                    break;
+                }
+
+            case "standardizer":
+                {
+                    var standardizer = new Standardizer("z", d);
+                    var data = FlowProbe.Normal(random, 200, d, 3f);
+                    TensorPrimitives.Add(data.Span, -2f, data.Span);
+                    standardizer.Fit(data.Span, data.Shape[0]);
+                    layer = standardizer;
                     break;
                 }
 
