@@ -19,12 +19,12 @@ public sealed class ActNormLayer : ElementwiseAffineLayer, IDataDependentInitial
     /// <param name="name">Prefix of the parameter names.</param>
     /// <param name="dimension">The number of features D.</param>
     public ActNormLayer(string name, int dimension)
-        : this(dimension, PerFeature(name + ".shift", dimension, trainable: true), PerFeature(name + ".log_scale", dimension, trainable: true))
+        : this(PerFeature(name + ".shift", dimension, trainable: true), PerFeature(name + ".log_scale", dimension, trainable: true))
     {
     }
 
-    private ActNormLayer(int dimension, Parameter shift, Parameter logScale)
-        : base(dimension, shift, logScale)
+    private ActNormLayer(Parameter shift, Parameter logScale)
+        : base(shift, logScale)
     {
         Shift = shift;
         LogScale = logScale;

@@ -14,17 +14,13 @@ public abstract class ElementwiseAffineLayer : IFlowLayer
 {
     private readonly Parameter _shift;
 
-    /// <summary>Creates the layer over two parameters [D] that the subclass owns.</summary>
-    /// <param name="dimension">The number of features D.</param>
+    /// <summary>Creates the layer over two parameters [D] (see <see cref="PerFeature"/>) that the subclass owns.</summary>
     /// <param name="shift">m [D], subtracted in the forward direction.</param>
     /// <param name="scale">The parameter [D] from which the subclass computes s.</param>
-    protected ElementwiseAffineLayer(int dimension, Parameter shift, Parameter scale)
+    protected ElementwiseAffineLayer(Parameter shift, Parameter scale)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
-        ArgumentNullException.ThrowIfNull(shift);
-        ArgumentNullException.ThrowIfNull(scale);
-        Dimension = dimension;
         _shift = shift;
+        Dimension = shift.Value.Length;
         Parameters = [shift, scale];
     }
 

@@ -19,12 +19,12 @@ public sealed class Standardizer : ElementwiseAffineLayer
 
     /// <summary>Creates an identity standardiser (mean 0, std 1) for <paramref name="dimension"/> features.</summary>
     public Standardizer(string name, int dimension)
-        : this(dimension, PerFeature(name + ".mean", dimension, trainable: false), PerFeature(name + ".inv_std", dimension, trainable: false))
+        : this(PerFeature(name + ".mean", dimension, trainable: false), PerFeature(name + ".inv_std", dimension, trainable: false))
     {
     }
 
-    private Standardizer(int dimension, Parameter mean, Parameter inverseStd)
-        : base(dimension, mean, inverseStd)
+    private Standardizer(Parameter mean, Parameter inverseStd)
+        : base(mean, inverseStd)
     {
         Mean = mean;
         InverseStd = inverseStd;
