@@ -4,7 +4,8 @@ using MLNetMixture.Training.Tensors;
 namespace MLNetMixture.Training.Flows;
 
 /// <summary>
-/// Activation normalisation (Kingma &amp; Dhariwal 2018): a per-feature affine map with a data-dependent start,
+/// Activation normalisation (Kingma &amp; Dhariwal 2018): the <see cref="ElementwiseAffineLayer"/> with a learned
+/// log-scale and a data-dependent start,
 /// <c>forward: y = (x - m) ⊙ exp(-λ),  log|det| = -Σ λ;  inverse: x = y ⊙ exp(λ) + m,  log|det| = Σ λ</c>.
 /// </summary>
 /// <remarks>
@@ -12,22 +13,22 @@ namespace MLNetMixture.Training.Flows;
 /// so that batch leaves the layer with zero mean and unit variance. Until then the layer is the identity. The
 /// initialisation reads values, so it happens outside the graph, before training; the graph itself is static.
 /// </remarks>
-public sealed class ActNormLayer : IFlowLayer, IDataDependentInitialization
+public sealed class ActNormLayer : ElementwiseAffineLayer, IDataDependentInitialization
 {
     /// <summary>Creates the layer at the identity.</summary>
     /// <param name="name">Prefix of the parameter names.</param>
     /// <param name="dimension">The number of features D.</param>
     public ActNormLayer(string name, int dimension)
+        : this(PerFeature(name + ".shift", dimension, trainable: true), PerFeature(name + ".log_scale", dimension, trainable: true))
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
-        Dimension = dimension;
-        Shift = new Parameter(name + ".shift", dimension) { ApplyWeightDecay = false };
-        LogScale = new Parameter(name + ".log_scale", dimension) { ApplyWeightDecay = false };
-        Parameters = [Shift, LogScale];
     }
 
-    /// <inheritdoc />
-    public int Dimension { get; }
+    private ActNormLayer(Parameter shift, Parameter logScale)
+        : base(shift, logScale)
+    {
+        Shift = shift;
+        LogScale = logScale;
+    }
 
     /// <summary>m [D], subtracted in the forward direction.</summary>
     public Parameter Shift { get; }
@@ -40,9 +41,6 @@ public sealed class ActNormLayer : IFlowLayer, IDataDependentInitialization
 
     /// <summary>Added to each variance before its logarithm, so a constant feature does not give -∞.</summary>
     public float VarianceFloor { get; init; } = 1e-6f;
-
-    /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>Sets m and λ so that <paramref name="data"/> [N, D] maps to zero mean and unit variance per feature.</summary>
     /// <param name="data">The batch (at least one row), in this layer's input space.</param>
@@ -79,20 +77,11 @@ public sealed class ActNormLayer : IFlowLayer, IDataDependentInitialization
     }
 
     /// <inheritdoc />
-    public (Var Y, Var LogDet) Forward(IComputeGraph graph, Var x)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        var logScale = graph.Param(LogScale);
-        var y = graph.Multiply(graph.Subtract(x, graph.Param(Shift)), graph.Exp(graph.Negate(logScale)));
-        return (y, graph.Negate(graph.RepeatPerRow(x, graph.Sum(logScale, 0))));
-    }
+    protected override Var Scale(IComputeGraph graph, Var rows) => graph.Multiply(rows, graph.Exp(graph.Negate(graph.Param(LogScale))));
 
     /// <inheritdoc />
-    public (Var X, Var LogDet) Inverse(IComputeGraph graph, Var y)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        var logScale = graph.Param(LogScale);
-        var x = graph.Add(graph.Multiply(y, graph.Exp(logScale)), graph.Param(Shift));
-        return (x, graph.RepeatPerRow(y, graph.Sum(logScale, 0)));
-    }
+    protected override Var Unscale(IComputeGraph graph, Var rows) => graph.Multiply(rows, graph.Exp(graph.Param(LogScale)));
+
+    /// <inheritdoc />
+    protected override Var SumLogScale(IComputeGraph graph) => graph.Negate(graph.Sum(graph.Param(LogScale), 0));
 }

@@ -17,4 +17,16 @@ public enum FlowType
     /// evaluation, but D passes per sample.
     /// </summary>
     MaskedAutoregressive,
+
+    /// <summary>
+    /// Coupling with the sinh-arcsinh map (<see cref="CouplingLayer"/> × <see cref="SinhArcsinhBijection"/>): shift,
+    /// scale, skew and tail weight per transformed feature; smooth everywhere, with no interval of its own.
+    /// </summary>
+    SinhArcsinhCoupling,
+
+    /// <summary>
+    /// Masked autoregressive flow with the sinh-arcsinh map (<see cref="AutoregressiveLayer"/> ×
+    /// <see cref="SinhArcsinhBijection"/>): one network pass per density evaluation, D per sample.
+    /// </summary>
+    SinhArcsinhAutoregressive,
 }

@@ -1,5 +1,6 @@
 using MLNetMixture.Training.Autodiff;
 using MLNetMixture.Training.Layers;
+using MLNetMixture.Training.Onnx;
 
 namespace MLNetMixture.Training.Flows;
 
@@ -29,6 +30,19 @@ public interface IFlowLayer : IModule
 {
     /// <summary>The number of features D of every row the layer transforms.</summary>
     int Dimension { get; }
+
+    /// <summary>
+    /// What the layer is, as exported model metadata names it (<see cref="OnnxMetadataKeys.FlowLayers"/>): by default
+    /// the class name without its "Layer" suffix.
+    /// </summary>
+    string Kind
+    {
+        get
+        {
+            string name = GetType().Name;
+            return name.Length > "Layer".Length && name.EndsWith("Layer", StringComparison.Ordinal) ? name[..^"Layer".Length] : name;
+        }
+    }
 
     /// <summary>The normalising direction, data → latent.</summary>
     /// <param name="graph">Where to record the computation.</param>

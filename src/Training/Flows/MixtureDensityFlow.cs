@@ -5,9 +5,10 @@ using MLNetMixture.Training.Layers;
 namespace MLNetMixture.Training.Flows;
 
 /// <summary>
-/// A normalizing flow whose base distribution is a learnable diagonal mixture of Gaussians:
-/// <c>u = standardise(x)</c>, <c>z = f(u)</c> through the layers' normalising direction, and
-/// <c>log p(x) = log p_base(z) + log|det dz/du| + log|det du/dx|</c>. With one component the base is a frozen
+/// A normalizing flow whose base distribution is a learnable diagonal mixture of Gaussians: the standardisation
+/// (an <see cref="ElementwiseAffineLayer"/>) is the first layer of <see cref="DataToLatent"/>, <c>z = f(x)</c> through
+/// the layers' normalising direction, and <c>log p(x) = log p_base(z) + Σ_l log|det df_l|</c>, the plain sum of the
+/// layers' log-determinants. With one component the base is a frozen
 /// standard normal. Every method is written in <see cref="IComputeGraph"/> operations, so the same code trains
 /// on a <see cref="Tape"/> and exports to ONNX.
 /// </summary>
@@ -29,6 +30,7 @@ public sealed class MixtureDensityFlow : IModule
         Flow = flow;
         Base = baseDistribution;
         Standardizer = standardizer;
+        DataToLatent = standardizer is null ? flow : new FlowSequence(standardizer, flow);
         var all = new List<Parameter>();
         if (standardizer is not null)
         {
@@ -55,6 +57,9 @@ public sealed class MixtureDensityFlow : IModule
     /// <summary>The input standardisation, or null.</summary>
     public Standardizer? Standardizer { get; }
 
+    /// <summary>Every layer from data to latent: the <see cref="Standardizer"/> (when there is one), then <see cref="Flow"/>.</summary>
+    public FlowSequence DataToLatent { get; }
+
     /// <inheritdoc />
     public IReadOnlyList<Parameter> Parameters { get; }
 
@@ -75,14 +80,7 @@ public sealed class MixtureDensityFlow : IModule
     public (Var Z, Var LogDet) ToLatent(IComputeGraph graph, Var x)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var u = Standardizer is null ? x : Standardizer.Forward(graph, x);
-        var (z, logDet) = Flow.Forward(graph, u);
-        if (Standardizer is not null)
-        {
-            logDet = graph.Add(logDet, graph.Sum(graph.Log(graph.Param(Standardizer.InverseStd)), 0));
-        }
-
-        return (z, logDet);
+        return DataToLatent.Forward(graph, x);
     }
 
     /// <summary>log p(x) [N] for data x [N, D].</summary>
@@ -112,14 +110,7 @@ public sealed class MixtureDensityFlow : IModule
     {
         ArgumentNullException.ThrowIfNull(graph);
         var z = Base.Sample(graph, uniforms, normals, temperature, straightThrough);
-        var (u, logDet) = Flow.Inverse(graph, z);
-        if (Standardizer is null)
-        {
-            return (u, z, logDet);
-        }
-
-        var x = graph.Add(graph.Divide(u, graph.Param(Standardizer.InverseStd)), graph.Param(Standardizer.Mean));
-        logDet = graph.Subtract(logDet, graph.Sum(graph.Log(graph.Param(Standardizer.InverseStd)), 0));
+        var (x, logDet) = DataToLatent.Inverse(graph, z);
         return (x, z, logDet);
     }
 

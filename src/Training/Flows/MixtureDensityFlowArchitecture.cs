@@ -53,7 +53,10 @@ public sealed record MixtureDensityFlowArchitecture
     /// <summary>The spline interval [-B, B] in standardised units (spline coupling only); the identity outside, so outliers keep a sane density. Default 3.</summary>
     public float SplineBound { get; set; } = 3f;
 
-    /// <summary>The soft clamp of the log-scales of affine couplings and autoregressive layers: one layer scales by at most e^±bound. Default 3.</summary>
+    /// <summary>
+    /// The soft clamp of the log-scales of affine couplings and autoregressive layers (and of the sinh-arcsinh scale and
+    /// skew): one layer scales by at most e^±bound. Default 3.
+    /// </summary>
     public float ScaleBound { get; set; } = 3f;
 
     /// <summary>The reordering between blocks. Default <see cref="FlowPermutationKind.Reverse"/>.</summary>
@@ -92,8 +95,8 @@ public sealed record MixtureDensityFlowArchitecture
     public void Validate()
     {
         Check(Dimension >= 0, nameof(Dimension), Dimension, "be non-negative (0 = from the data)");
-        Check(Dimension == 0 || FlowType == FlowType.MaskedAutoregressive || Dimension >= 2, nameof(Dimension), Dimension, "be at least 2 for coupling flows (one feature cannot condition another); use MaskedAutoregressive for one feature");
-        Check(Enum.IsDefined(FlowType), nameof(FlowType), FlowType, "be AffineCoupling, SplineCoupling or MaskedAutoregressive");
+        Check(Dimension == 0 || FlowType is FlowType.MaskedAutoregressive or FlowType.SinhArcsinhAutoregressive || Dimension >= 2, nameof(Dimension), Dimension, "be at least 2 for coupling flows (one feature cannot condition another); use MaskedAutoregressive or SinhArcsinhAutoregressive for one feature");
+        Check(Enum.IsDefined(FlowType), nameof(FlowType), FlowType, "be AffineCoupling, SplineCoupling, MaskedAutoregressive, SinhArcsinhCoupling or SinhArcsinhAutoregressive");
         Check(Enum.IsDefined(Permutation), nameof(Permutation), Permutation, "be Reverse or Random");
         Check(Layers > 0, nameof(Layers), Layers, "be positive");
         Check(HiddenSizes is not null && HiddenSizes.All(h => h > 0), nameof(HiddenSizes), HiddenSizes is null ? "null" : $"[{string.Join(", ", HiddenSizes)}]", "hold positive widths (may be empty)");
@@ -148,6 +151,8 @@ public sealed record MixtureDensityFlowArchitecture
             {
                 FlowType.AffineCoupling => new AffineCouplingLayer(block + ".coupling", CouplingPartition.Halves(d), HiddenSizes, Activation, random, ScaleBound),
                 FlowType.SplineCoupling => new RationalQuadraticSplineCouplingLayer(block + ".coupling", CouplingPartition.Halves(d), HiddenSizes, Activation, random, SplineBins, SplineBound),
+                FlowType.SinhArcsinhCoupling => new CouplingLayer(block + ".coupling", CouplingPartition.Halves(d), new SinhArcsinhBijection(ScaleBound), HiddenSizes, Activation, random),
+                FlowType.SinhArcsinhAutoregressive => new AutoregressiveLayer(block, d, new SinhArcsinhBijection(ScaleBound), HiddenSizes, Activation, random),
                 _ => new MaskedAutoregressiveLayer(block + ".made", d, HiddenSizes, Activation, random, ScaleBound),
             });
         }

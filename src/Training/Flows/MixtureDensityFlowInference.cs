@@ -14,7 +14,8 @@ namespace MLNetMixture.Training.Flows;
 /// <remarks>
 /// <para>
 /// <b>Units.</b> With <c>includeStandardization</c> true (the default) log-densities are of the data as given:
-/// <c>log p(x) = log p(u) + Σ_d log(1 / std_d)</c> with u the standardised row. With false they are
+/// <c>log p(x) = log p(u) + Σ_d log(1 / std_d)</c> with u the standardised row (the standardisation is the model's
+/// first layer, so this is the sum of all the layers' log-determinants). With false they are
 /// <c>log p(u)</c> in the standardised space, the convention of the MAF and NSF papers' tables when the data
 /// were standardised beforehand. A model without a standardiser gives the same value either way.
 /// </para>
@@ -125,18 +126,17 @@ public sealed class MixtureDensityFlowInference
             var (x, logDetToData) = Model.Flow.Inverse(tape, latent);
             if (standardizer is not null)
             {
-                x = tape.Add(tape.Divide(x, tape.Param(standardizer.InverseStd)), tape.Param(standardizer.Mean));
+                (x, var standardizationLogDet) = standardizer.Inverse(tape, x);
+                if (includeStandardization)
+                {
+                    logDetToData = tape.Add(logDetToData, standardizationLogDet);
+                }
             }
 
             tape.Value(x).Span.CopyTo(target.Span);
             if (wantDensity)
             {
                 var logp = tape.Subtract(Model.Base.LogDensity(tape, latent), logDetToData);
-                if (standardizer is not null && includeStandardization)
-                {
-                    logp = tape.Add(logp, tape.Sum(tape.Log(tape.Param(standardizer.InverseStd)), 0));
-                }
-
                 tape.Value(logp).Span.CopyTo(logDensity.Span.Slice(start, count));
             }
         });
@@ -166,17 +166,12 @@ public sealed class MixtureDensityFlowInference
 
     private (Var LogDensity, Var Posterior) Evaluate(Tape tape, Var x, bool includeStandardization, bool wantPosterior)
     {
-        var standardizer = Model.Standardizer;
-        var u = standardizer is null ? x : standardizer.Forward(tape, x);
-        var (z, logDet) = Model.Flow.Forward(tape, u);
+        var (z, logDet) = includeStandardization || Model.Standardizer is not { } standardizer
+            ? Model.DataToLatent.Forward(tape, x)
+            : Model.Flow.Forward(tape, standardizer.Map(tape, x));
         var joint = Model.Base.JointLogDensities(tape, z);
         var logBase = tape.LogSumExp(joint, -1, keepDims: true);
         var logp = tape.Add(tape.Reshape(logBase, -1), logDet);
-        if (standardizer is not null && includeStandardization)
-        {
-            logp = tape.Add(logp, tape.Sum(tape.Log(tape.Param(standardizer.InverseStd)), 0));
-        }
-
         return (logp, wantPosterior ? tape.Softmax(joint) : default);
     }
 

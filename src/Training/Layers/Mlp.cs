@@ -1,9 +1,14 @@
 using MLNetMixture.Training.Autodiff;
 using MLNetMixture.Training.Randomness;
+using MLNetMixture.Training.Tensors;
 
 namespace MLNetMixture.Training.Layers;
 
-/// <summary>A multilayer perceptron: dense layers with an activation between them and none after the last.</summary>
+/// <summary>
+/// A multilayer perceptron: dense layers with an activation between them and none after the last. With masks, each
+/// layer's weight is multiplied by a constant 0/1 connectivity matrix (MADE's masked network, see
+/// <see cref="Flows.MadeMasks"/>); the same class serves flow conditioners, autoregressive networks and experts.
+/// </summary>
 public sealed class Mlp : IModule
 {
     private readonly DenseLayer[] _layers;
@@ -15,27 +20,53 @@ public sealed class Mlp : IModule
     /// <param name="outputs">Output width.</param>
     /// <param name="activation">Non-linearity after each hidden layer.</param>
     /// <param name="random">Initialisation randomness.</param>
-    /// <param name="zeroLastLayer">Start the last layer at zero (flow conditioners start as the identity map).</param>
-    public Mlp(string name, int inputs, IReadOnlyList<int> hidden, int outputs, Activation activation, RandomSource random, bool zeroLastLayer = false)
+    /// <param name="zeroLastLayer">Start the last layer's weights at zero (flow conditioners start as the identity map).</param>
+    /// <param name="masks">
+    /// One connectivity mask per layer ([hidden[0], inputs], …, [outputs, hidden[^1]]), or null for a fully connected
+    /// network. A masked network's zero last layer draws nothing from <paramref name="random"/>, an unmasked one draws
+    /// its weights and clears them: both keep the random streams, and so the models, that a seed gave before.
+    /// </param>
+    public Mlp(string name, int inputs, IReadOnlyList<int> hidden, int outputs, Activation activation, RandomSource random, bool zeroLastLayer = false, IReadOnlyList<Tensor>? masks = null)
     {
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(random);
+        if (masks is not null && masks.Count != hidden.Count + 1)
+        {
+            throw new ArgumentException($"A network with {hidden.Count} hidden layers needs {hidden.Count + 1} masks; got {masks.Count}.", nameof(masks));
+        }
+
         Activation = activation;
         var layers = new List<DenseLayer>();
         int width = inputs;
-        for (int i = 0; i < hidden.Count; i++)
+        for (int i = 0; i <= hidden.Count; i++)
         {
-            layers.Add(new DenseLayer($"{name}.{i}", width, hidden[i], random, activation));
-            width = hidden[i];
+            bool last = i == hidden.Count;
+            int next = last ? outputs : hidden[i];
+            var following = last ? Activation.Identity : activation;
+            DenseLayer layer;
+            if (masks is null)
+            {
+                layer = new DenseLayer($"{name}.{i}", width, next, random, following);
+            }
+            else
+            {
+                if (masks[i] is not { Rank: 2 } mask || mask.Shape[0] != next || mask.Shape[1] != width)
+                {
+                    throw new ArgumentException($"Mask {i} must be [{next}, {width}].", nameof(masks));
+                }
+
+                layer = new DenseLayer($"{name}.{i}", mask, random, following, zeroInitialize: last && zeroLastLayer);
+            }
+
+            if (last && zeroLastLayer)
+            {
+                layer.Weight.Value.Clear();
+            }
+
+            layers.Add(layer);
+            width = next;
         }
 
-        var last = new DenseLayer($"{name}.{hidden.Count}", width, outputs, random);
-        if (zeroLastLayer)
-        {
-            last.Weight.Value.Clear();
-        }
-
-        layers.Add(last);
         _layers = [.. layers];
         Parameters = _layers.SelectMany(l => l.Parameters).ToArray();
         Inputs = inputs;
@@ -63,7 +94,7 @@ public sealed class Mlp : IModule
         ArgumentNullException.ThrowIfNull(graph);
         for (int i = 0; i < _layers.Length; i++)
         {
-            x = i < _layers.Length - 1 ? _layers[i].Forward(graph, x, Activation) : _layers[i].Forward(graph, x);
+            x = _layers[i].Forward(graph, x, i < _layers.Length - 1 ? Activation : Activation.Identity);
         }
 
         return x;

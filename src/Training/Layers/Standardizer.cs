@@ -1,40 +1,41 @@
 using MLNetMixture.Training.Autodiff;
+using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Tensors;
 
 namespace MLNetMixture.Training.Layers;
 
 /// <summary>
 /// Per-feature standardisation <c>u = (x - mean) / std</c>, learned from training data and stored with the model
-/// as two non-trainable parameters, so it is part of every saved file and exported graph. For densities, the
-/// change of variables adds <see cref="LogAbsDetJacobian"/> = -sum_d log std_d to log p(u) to give log p(x).
+/// as two non-trainable parameters, so it is part of every saved file and exported graph: the
+/// <see cref="ElementwiseAffineLayer"/> with s = 1 / std. As a flow layer (the first of a
+/// <see cref="MixtureDensityFlow"/>) its log-determinant <see cref="LogAbsDetJacobian"/> = -Σ_d log std_d turns
+/// log p(u) into log p(x); the mixture of experts uses its <see cref="ElementwiseAffineLayer.Map"/> and
+/// <see cref="Apply"/> alone.
 /// </summary>
-public sealed class Standardizer : IModule
+public sealed class Standardizer : ElementwiseAffineLayer
 {
     /// <summary>The smallest standard deviation used; constant features are centred but not scaled up.</summary>
     public const float MinimumStandardDeviation = 1e-6f;
 
     /// <summary>Creates an identity standardiser (mean 0, std 1) for <paramref name="dimension"/> features.</summary>
     public Standardizer(string name, int dimension)
+        : this(PerFeature(name + ".mean", dimension, trainable: false), PerFeature(name + ".inv_std", dimension, trainable: false))
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
-        Dimension = dimension;
-        Mean = new Parameter(name + ".mean", dimension) { Trainable = false, ApplyWeightDecay = false };
-        InverseStd = new Parameter(name + ".inv_std", dimension) { Trainable = false, ApplyWeightDecay = false };
-        InverseStd.Value.Fill(1f);
-        Parameters = [Mean, InverseStd];
     }
 
-    /// <summary>The number of features.</summary>
-    public int Dimension { get; }
+    private Standardizer(Parameter mean, Parameter inverseStd)
+        : base(mean, inverseStd)
+    {
+        Mean = mean;
+        InverseStd = inverseStd;
+        InverseStd.Value.Fill(1f);
+    }
 
     /// <summary>Per-feature means [D].</summary>
     public Parameter Mean { get; }
 
     /// <summary>Per-feature 1 / std [D].</summary>
     public Parameter InverseStd { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>log |det du/dx| = sum_d log(1 / std_d): add it to a log-density in u to get the log-density in x.</summary>
     public double LogAbsDetJacobian
@@ -93,49 +94,46 @@ public sealed class Standardizer : IModule
         }
     }
 
-    /// <summary>Applies the standardisation in a graph: x [N, D] → (x - mean) * inv_std.</summary>
-    public Var Forward(IComputeGraph graph, Var x)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        return graph.Multiply(graph.Subtract(x, graph.Param(Mean)), graph.Param(InverseStd));
-    }
-
     /// <summary>Standardises row-major data in place (native path, no graph).</summary>
-    public void Apply(Span<float> data)
-    {
-        if (data.Length % Dimension != 0)
-        {
-            throw new ArgumentException($"Data length {data.Length} is not a multiple of the dimension {Dimension}.", nameof(data));
-        }
-
-        var mean = Mean.Value.Span;
-        var inv = InverseStd.Value.Span;
-        for (int r = 0; r < data.Length; r += Dimension)
-        {
-            var row = data.Slice(r, Dimension);
-            TensorPrimitives.Subtract(row, mean, row);
-            TensorPrimitives.Multiply(row, inv, row);
-        }
-    }
+    public void Apply(Span<float> data) => EachRow(data, invert: false);
 
     /// <summary>Undoes the standardisation in place: x = u * std + mean (for samples).</summary>
-    public void Invert(Span<float> data)
-    {
-        if (data.Length % Dimension != 0)
-        {
-            throw new ArgumentException($"Data length {data.Length} is not a multiple of the dimension {Dimension}.", nameof(data));
-        }
-
-        var mean = Mean.Value.Span;
-        var inv = InverseStd.Value.Span;
-        for (int r = 0; r < data.Length; r += Dimension)
-        {
-            var row = data.Slice(r, Dimension);
-            TensorPrimitives.Divide(row, inv, row);
-            TensorPrimitives.Add(row, mean, row);
-        }
-    }
+    public void Invert(Span<float> data) => EachRow(data, invert: true);
 
     /// <summary>A copy of the current values as a tensor pair (mean, inverse std).</summary>
     public (Tensor Mean, Tensor InverseStd) Snapshot() => (Mean.Value.Clone(), InverseStd.Value.Clone());
+
+    /// <inheritdoc />
+    protected override Var Scale(IComputeGraph graph, Var rows) => graph.Multiply(rows, graph.Param(InverseStd));
+
+    /// <inheritdoc />
+    protected override Var Unscale(IComputeGraph graph, Var rows) => graph.Divide(rows, graph.Param(InverseStd));
+
+    /// <inheritdoc />
+    protected override Var SumLogScale(IComputeGraph graph) => graph.Sum(graph.Log(graph.Param(InverseStd)), 0);
+
+    private void EachRow(Span<float> data, bool invert)
+    {
+        if (data.Length % Dimension != 0)
+        {
+            throw new ArgumentException($"Data length {data.Length} is not a multiple of the dimension {Dimension}.", nameof(data));
+        }
+
+        var mean = Mean.Value.Span;
+        var inv = InverseStd.Value.Span;
+        for (int r = 0; r < data.Length; r += Dimension)
+        {
+            var row = data.Slice(r, Dimension);
+            if (invert)
+            {
+                TensorPrimitives.Divide(row, inv, row);
+                TensorPrimitives.Add(row, mean, row);
+            }
+            else
+            {
+                TensorPrimitives.Subtract(row, mean, row);
+                TensorPrimitives.Multiply(row, inv, row);
+            }
+        }
+    }
 }

@@ -157,8 +157,7 @@ public sealed class MixtureDensityFlowOnnxExporter
                     continue;
                 }
 
-                string name = layer.GetType().Name;
-                kinds.Add(name.Length > "Layer".Length && name.EndsWith("Layer", StringComparison.Ordinal) ? name[..^"Layer".Length] : name);
+                kinds.Add(layer.Kind);
             }
         }
     }

@@ -9,7 +9,7 @@ namespace MLNetMixture.Training.Onnx;
 /// <summary>
 /// Exports a trained <see cref="MixtureOfExperts"/> classifier, with its optional <see cref="Standardizer"/>, as a
 /// standalone ONNX model. The graph is built by running the model's own graph functions
-/// (<see cref="Standardizer.Forward"/>, <see cref="MixtureOfExperts.Forward"/>,
+/// (<see cref="Flows.ElementwiseAffineLayer.Map"/>, <see cref="MixtureOfExperts.Forward"/>,
 /// <see cref="MixtureOfExperts.MixtureLogProbabilities"/>, <see cref="GumbelSoftmax.LogSample(IComputeGraph, Var, Var, Var, float)"/>)
 /// on an <see cref="OnnxGraphBuilder"/>, so it computes what training and native scoring compute.
 /// </summary>

@@ -17,12 +17,12 @@ internal static class OnnxExportConventions
 
     /// <summary>
     /// Declares the <see cref="FeaturesInput"/> input [N, <paramref name="dimension"/>] and returns the features the
-    /// model sees: standardised in the graph by <see cref="Standardizer.Forward"/>, or as they are.
+    /// model sees: standardised in the graph by <see cref="Flows.ElementwiseAffineLayer.Map"/>, or as they are.
     /// </summary>
     public static Var ModelFeatures(OnnxGraphBuilder graph, Standardizer? standardizer, int dimension)
     {
         var features = graph.AddInput(FeaturesInput, -1, dimension);
-        return standardizer is null ? features : standardizer.Forward(graph, features);
+        return standardizer is null ? features : standardizer.Map(graph, features);
     }
 
     /// <summary>Throws unless <paramref name="names"/> holds <paramref name="expected"/> distinct, non-null strings.</summary>

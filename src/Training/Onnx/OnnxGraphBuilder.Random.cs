@@ -30,24 +30,7 @@ public sealed partial class OnnxGraphBuilder
             throw new ArgumentException($"A uniform draw needs finite bounds low < high; got [{low}, {high}).", nameof(low));
         }
 
-        if (seed is { } s && !float.IsFinite(s))
-        {
-            throw new ArgumentOutOfRangeException(nameof(seed), s, "The seed must be finite.");
-        }
-
-        var e = Entry(like);
-        var attributes = new List<AttributeProto>
-        {
-            IntAttribute("dtype", (long)TensorProto.Types.DataType.Float),
-            FloatAttribute("low", low),
-            FloatAttribute("high", high),
-        };
-        if (seed is { } value)
-        {
-            attributes.Add(FloatAttribute("seed", value));
-        }
-
-        return EmitVar("RandomUniformLike", (int[])e.Dims.Clone(), [e.Name], [.. attributes]);
+        return EmitRandomLike("RandomUniformLike", like, FloatAttribute("low", low), FloatAttribute("high", high), seed);
     }
 
     /// <summary>
@@ -71,24 +54,25 @@ public sealed partial class OnnxGraphBuilder
             throw new ArgumentException($"A normal draw needs a finite mean and a positive, finite scale; got mean {mean}, scale {scale}.", nameof(scale));
         }
 
+        return EmitRandomLike("RandomNormalLike", like, FloatAttribute("mean", mean), FloatAttribute("scale", scale), seed);
+    }
+
+    /// <summary>A float32 draw of <paramref name="op"/> with the shape of <paramref name="like"/>, its two distribution attributes and an optional seed.</summary>
+    private Var EmitRandomLike(string op, Var like, AttributeProto first, AttributeProto second, float? seed)
+    {
         if (seed is { } s && !float.IsFinite(s))
         {
             throw new ArgumentOutOfRangeException(nameof(seed), s, "The seed must be finite.");
         }
 
         var e = Entry(like);
-        var attributes = new List<AttributeProto>
-        {
-            IntAttribute("dtype", (long)TensorProto.Types.DataType.Float),
-            FloatAttribute("mean", mean),
-            FloatAttribute("scale", scale),
-        };
+        var attributes = new List<AttributeProto> { IntAttribute("dtype", (long)TensorProto.Types.DataType.Float), first, second };
         if (seed is { } value)
         {
             attributes.Add(FloatAttribute("seed", value));
         }
 
-        return EmitVar("RandomNormalLike", (int[])e.Dims.Clone(), [e.Name], [.. attributes]);
+        return EmitVar(op, (int[])e.Dims.Clone(), [e.Name], [.. attributes]);
     }
 
     /// <summary>

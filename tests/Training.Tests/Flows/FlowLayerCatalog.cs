@@ -17,11 +17,14 @@ internal static class FlowLayerCatalog
         "spline-alternating",
         "maf",
         "maf-shallow",
+        "sinh-arcsinh-coupling",
+        "sinh-arcsinh-autoregressive",
         "lu",
         "lu-identity-start",
         "permutation-random",
         "permutation-reverse",
         "actnorm",
+        "standardizer",
         "sequence",
     ];
 
@@ -57,6 +60,14 @@ internal static class FlowLayerCatalog
                 layer = new MaskedAutoregressiveLayer("m", d, [], Activation.Tanh, random, scaleBound: 1.5f);
                 FlowProbe.Perturb(layer, random, 0.5f);
                 break;
+            case "sinh-arcsinh-coupling":
+                layer = new CouplingLayer("h", CouplingPartition.Alternating(d, transformOdd: false), new SinhArcsinhBijection(), [16], Activation.Tanh, random);
+                FlowProbe.Perturb(layer, random, 0.2f);
+                break;
+            case "sinh-arcsinh-autoregressive":
+                layer = new AutoregressiveLayer("h", d, new SinhArcsinhBijection(scaleBound: 2f, tailBound: 0.5f), [16, 16], Activation.Elu, random);
+                FlowProbe.Perturb(layer, random, 0.3f);
+                break;
             case "lu":
                 layer = new LuLinearLayer("w", d, random);
                 FlowProbe.Perturb(layer, random, 0.2f);
@@ -79,6 +90,16 @@ internal static class FlowLayerCatalog
                     act.InitializeFrom(data);
                     FlowProbe.Perturb(act, random, 0.3f);
                     layer = act;
+                    break;
+                }
+
+            case "standardizer":
+                {
+                    var standardizer = new Standardizer("z", d);
+                    var data = FlowProbe.Normal(random, 200, d, 3f);
+                    TensorPrimitives.Add(data.Span, -2f, data.Span);
+                    standardizer.Fit(data.Span, data.Shape[0]);
+                    layer = standardizer;
                     break;
                 }
 

@@ -58,10 +58,11 @@ public sealed class MaskedAutoregressiveLayerTests
     [Fact]
     public void Made_masks_follow_the_degrees()
     {
-        var made = new MadeNetwork("made", 3, [4], 2, Activation.Relu, new RandomSource(1));
+        var masks = MadeMasks.Create(3, [4], 2);
+        var made = new Mlp("made", 3, [4], 2 * 3, Activation.Relu, new RandomSource(1), masks: masks);
         // Hidden degrees cycle 1, 2, 1, 2; hidden unit k sees inputs of degree <= its own.
-        Assert.Equal(new float[] { 1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0 }, made.Layers[0].Mask.ToArray());
+        Assert.Equal(new float[] { 1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0 }, made.Layers[0].Mask!.ToArray());
         // Output for feature d (both parameters) sees hidden units of degree < d + 1.
-        Assert.Equal(new float[] { 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1 }, made.Layers[1].Mask.ToArray());
+        Assert.Equal(new float[] { 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1 }, made.Layers[1].Mask!.ToArray());
     }
 }

@@ -40,6 +40,8 @@ public sealed class MixtureDensityFlowModelTests : IClassFixture<SmallFittedFlow
     [InlineData(FlowType.AffineCoupling, FlowPermutationKind.Random, true, true, 3)]
     [InlineData(FlowType.SplineCoupling, FlowPermutationKind.Random, true, false, 1)]
     [InlineData(FlowType.MaskedAutoregressive, FlowPermutationKind.Reverse, false, true, 2)]
+    [InlineData(FlowType.SinhArcsinhCoupling, FlowPermutationKind.Reverse, true, false, 2)]
+    [InlineData(FlowType.SinhArcsinhAutoregressive, FlowPermutationKind.Random, false, true, 1)]
     public void Every_architecture_round_trips_through_a_stream(FlowType type, FlowPermutationKind permutation, bool lu, bool actNorm, int components)
     {
         var data = FlowTestData.EightGaussians(300, seed: 5);

@@ -17,7 +17,7 @@ public sealed class StandardizerTests
         Assert.Equal(1f / Standardizer.MinimumStandardDeviation, s.InverseStd.Value.Span[1], 0);
 
         var tape = new Tape(1);
-        var u = tape.Value(s.Forward(tape, tape.Constant(Tensor.FromValues(data, 4, 2)))).ToArray();
+        var u = tape.Value(s.Forward(tape, tape.Constant(Tensor.FromValues(data, 4, 2))).Y).ToArray();
         var native = (float[])data.Clone();
         s.Apply(native);
         Assert.Equal(native, u);

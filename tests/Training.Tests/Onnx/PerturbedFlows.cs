@@ -9,7 +9,7 @@ namespace MLNetMixture.Training.Tests.Onnx;
 
 /// <summary>
 /// Mixture-density flows with every layer kind (ActNorm, affine coupling, permutations, rational-quadratic spline
-/// coupling, LU linear, MAF) whose parameters are all perturbed away from the identity initialisation, with a
+/// coupling, LU linear, MAF, sinh-arcsinh coupling and autoregressive) whose parameters are all perturbed away from the identity initialisation, with a
 /// K-component base and optionally a standardiser for features of very different scales; and data to score
 /// that reaches the splines' linear tails.
 /// </summary>
@@ -29,7 +29,7 @@ internal static class PerturbedFlows
     public static IReadOnlyList<string> LayerKinds { get; } =
     [
         "ActNorm", "AffineCoupling", "Permutation", "RationalQuadraticSplineCoupling", "LuLinear", "MaskedAutoregressive",
-        "Permutation", "RationalQuadraticSplineCoupling", "AffineCoupling",
+        "Permutation", "RationalQuadraticSplineCoupling", "AffineCoupling", "SinhArcsinhCoupling", "SinhArcsinhAutoregressive",
     ];
 
     /// <summary>A flow with a <paramref name="components"/>-component base, standardising its inputs or not.</summary>
@@ -46,7 +46,9 @@ internal static class PerturbedFlows
             new MaskedAutoregressiveLayer("maf", d, [16], Activation.Gelu, random),
             PermutationLayer.Reverse(d),
             new RationalQuadraticSplineCouplingLayer("spline1", CouplingPartition.Halves(d, transformSecondHalf: false), [12, 12], Activation.Elu, random, bins: 8, bound: SplineBound),
-            new AffineCouplingLayer("affine1", CouplingPartition.Alternating(d, transformOdd: false), [8], Activation.Relu, random));
+            new AffineCouplingLayer("affine1", CouplingPartition.Alternating(d, transformOdd: false), [8], Activation.Relu, random),
+            new CouplingLayer("sinh0", CouplingPartition.Halves(d), new SinhArcsinhBijection(), [12], Activation.Tanh, random),
+            new AutoregressiveLayer("sinh1", d, new SinhArcsinhBijection(), [16], Activation.Tanh, random));
 
         // Every parameter moves: the conditioners' zero-initialised last layers (identity couplings) included.
         foreach (var p in flow.Parameters)
@@ -100,7 +102,7 @@ internal static class PerturbedFlows
         var h = tape.Constant(data);
         if (model.Standardizer is { } standardizer)
         {
-            h = standardizer.Forward(tape, h);
+            h = standardizer.Map(tape, h);
         }
 
         var shares = new List<double>();

@@ -103,7 +103,7 @@ public static class ReverseKlObjective
             var mean = tape.MatMul(select, tape.Param(baseDistribution.Means));
             var sigma = tape.MatMul(select, tape.Exp(tape.Param(baseDistribution.LogSigmas)));
             z = tape.Add(mean, tape.Multiply(tape.Constant(normals), sigma));
-            (x, logDetToData) = model.LatentToData(tape, z);
+            (x, logDetToData) = model.DataToLatent.Inverse(tape, z);
 
             // Row n of stratum k carries a_k / (N / K): the loss is Σ_k a_k · mean over stratum k.
             var weights = tape.Reshape(tape.Softmax(tape.Param(baseDistribution.WeightLogits)), k, 1);

@@ -4,14 +4,14 @@ using MLNetMixture.Training.Tensors;
 namespace MLNetMixture.Training.Flows;
 
 /// <summary>
-/// The monotone rational-quadratic spline of Durkan et al. (2019), element-wise and written in
-/// <see cref="IComputeGraph"/> operations only. K bins cover [-B, B]; outside, the map is the identity
+/// The monotone rational-quadratic spline of Durkan et al. (2019) as an <see cref="IElementwiseBijection"/>, written
+/// in <see cref="IComputeGraph"/> operations only. K bins cover [-B, B]; outside, the map is the identity
 /// (linear tails), and the derivatives at ±B are fixed to 1 so the map is C¹ across the boundary.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Each transformed element has 3K - 1 unconstrained parameters laid out as
-/// [K width logits, K height logits, K - 1 interior derivative pre-activations]. Widths and heights are
+/// [K width logits, K height logits, K - 1 interior derivative pre-activations], element-major. Widths and heights are
 /// softmaxes floored at a minimum bin size, derivatives are softplus floored at a minimum; the softplus is
 /// shifted so that all-zero parameters give derivative 1, hence the identity map.
 /// </para>
@@ -23,7 +23,7 @@ namespace MLNetMixture.Training.Flows;
 /// quantity is then selected by multiplying with the one-hot row and summing.
 /// </para>
 /// </remarks>
-internal sealed class RationalQuadraticSpline
+public sealed class RationalQuadraticSplineBijection : IElementwiseBijection
 {
     private readonly Tensor _exclusiveCumulativeSum;
     private readonly Tensor _keepBeforeLastKnot;
@@ -36,7 +36,12 @@ internal sealed class RationalQuadraticSpline
     private readonly float _derivativeShift;
 
     /// <summary>Creates the spline's constant matrices.</summary>
-    public RationalQuadraticSpline(int bins, float bound, float minBinWidth, float minBinHeight, float minDerivative)
+    /// <param name="bins">The number of bins K (at least 2).</param>
+    /// <param name="bound">The half-width B of the spline's interval; outside [-B, B] the map is the identity.</param>
+    /// <param name="minBinWidth">The smallest bin width as a fraction of 2B (below 1/K).</param>
+    /// <param name="minBinHeight">The smallest bin height as a fraction of 2B (below 1/K).</param>
+    /// <param name="minDerivative">The smallest derivative at an interior knot, in (0, 1).</param>
+    public RationalQuadraticSplineBijection(int bins = 8, float bound = 3f, float minBinWidth = 1e-3f, float minBinHeight = 1e-3f, float minDerivative = 1e-3f)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bins, 2);
         if (!(bound > 0f) || !float.IsFinite(bound))
@@ -115,8 +120,30 @@ internal sealed class RationalQuadraticSpline
     /// <summary>The smallest derivative at an interior knot.</summary>
     public float MinDerivative { get; }
 
+    /// <inheritdoc />
+    public string Name => "RationalQuadraticSpline";
+
     /// <summary>Unconstrained parameters per transformed element: 3K - 1.</summary>
     public int ParametersPerElement => (3 * Bins) - 1;
+
+    /// <inheritdoc />
+    public ConditionerLayout Layout => ConditionerLayout.ElementMajor;
+
+    /// <inheritdoc />
+    public (Var Output, Var LogDerivative) Forward(IComputeGraph graph, Var x, Var parameters) => ApplyToRows(graph, x, parameters, inverse: false);
+
+    /// <inheritdoc />
+    public (Var Output, Var LogDerivative) Inverse(IComputeGraph graph, Var y, Var parameters) => ApplyToRows(graph, y, parameters, inverse: true);
+
+    /// <summary>Rows [N, M] with parameters [N, M·(3K - 1)] as one element per row, and back.</summary>
+    private (Var Output, Var LogDerivative) ApplyToRows(IComputeGraph graph, Var input, Var parameters, bool inverse)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        int m = graph.Shape(input)[1];
+        var perElement = graph.Reshape(parameters, -1, ParametersPerElement);
+        var (output, logDerivative) = Apply(graph, graph.Reshape(input, -1, 1), perElement, inverse);
+        return (graph.Reshape(output, -1, m), graph.Reshape(logDerivative, -1, m));
+    }
 
     /// <summary>
     /// Applies the spline (or its inverse) element-wise.
@@ -126,7 +153,7 @@ internal sealed class RationalQuadraticSpline
     /// <param name="parameters">Unconstrained parameters [R, 3K - 1], one row per element.</param>
     /// <param name="inverse">False: x ↦ g(x); true: y ↦ g⁻¹(y).</param>
     /// <returns>The outputs [R, 1] and log|d output / d input| [R, 1] (0 in the tails).</returns>
-    public (Var Output, Var LogDerivative) Apply(IComputeGraph graph, Var input, Var parameters, bool inverse)
+    private (Var Output, Var LogDerivative) Apply(IComputeGraph graph, Var input, Var parameters, bool inverse)
     {
         int k = Bins;
         float b = Bound;
