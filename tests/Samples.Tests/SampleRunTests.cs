@@ -80,11 +80,26 @@ public sealed class SampleRunTests
         Assert.True(double.TryParse(fields[2], System.Globalization.CultureInfo.InvariantCulture, out double elbo) && elbo <= logZ + 0.05, row);
     }
 
-    private static (int Code, string Output, string Directory) RunSample(string name, params string[] args)
+    /// <summary>Runs sample <paramref name="name"/> in a new folder (with a link to the repository's data/ when asked).</summary>
+    internal static (int Code, string Output, string Directory) RunSample(string name, params string[] args) => RunSample(name, workingDirectoryWithData: false, args);
+
+    /// <summary>Runs sample <paramref name="name"/> in a new folder, with a link to the repository's data/ when asked.</summary>
+    internal static (int Code, string Output, string Directory) RunSample(string name, bool workingDirectoryWithData, params string[] args)
     {
         string dir = Directory.CreateTempSubdirectory("mlmix-sample-").FullName;
+        if (workingDirectoryWithData)
+        {
+            Directory.CreateSymbolicLink(Path.Combine(dir, "data"), DataDirectory());
+        }
+
+        var (code, output) = Run(dir, [Path.Combine(AppContext.BaseDirectory, name + ".dll"), .. args]);
+        return (code, output, dir);
+    }
+
+    /// <summary>Runs <c>dotnet</c> with <paramref name="args"/> in <paramref name="dir"/>; stdout and stderr together.</summary>
+    internal static (int Code, string Output) Run(string dir, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, name + ".dll"));
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -96,22 +111,25 @@ public sealed class SampleRunTests
         if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{name} did not finish in 5 minutes.");
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 5 minutes.");
         }
 
-        return (p.ExitCode, stdout.Result + stderr.Result, dir);
+        return (p.ExitCode, stdout.Result + stderr.Result);
     }
 
-    private static string DataDirectory()
+    /// <summary>The repository root (the folder with MLNetMixture.sln).</summary>
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "MLNetMixture.sln")))
             {
-                return Path.Combine(dir.FullName, "data");
+                return dir.FullName;
             }
         }
 
         throw new InvalidOperationException("Cannot find the repository root above " + AppContext.BaseDirectory);
     }
+
+    private static string DataDirectory() => Path.Combine(RepositoryRoot(), "data");
 }
