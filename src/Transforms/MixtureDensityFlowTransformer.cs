@@ -99,14 +99,15 @@ public sealed class MixtureDensityFlowTransformer : ITransformer
     }
 
     /// <summary>
-    /// Writes the flow as an ONNX model file in one call: the batched density graph (input Features [N, D]; outputs
-    /// LogDensity [N] and ComponentPosterior [N, K]), as <see cref="MixtureDensityFlowOnnxExporter"/> writes it.
+    /// Writes the flow as an ONNX model file in one call: the batched density graph (input [N, D] named after the feature
+    /// column; outputs LogDensity [N] and ComponentPosterior [N, K]), as <see cref="MixtureDensityFlowOnnxExporter"/> writes it.
     /// </summary>
     /// <param name="path">The .onnx file to write.</param>
-    /// <param name="options">Export settings; null uses the exporter's defaults.</param>
+    /// <param name="options">Export settings; null uses the exporter's defaults with the input named after the feature column.</param>
     public void SaveOnnx(string path, MixtureDensityFlowOnnxExportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        options ??= new MixtureDensityFlowOnnxExportOptions { FeaturesInputName = _options.FeatureColumnName };
         new MixtureDensityFlowOnnxExporter(options).WriteFile(Model.Model, Model.FeatureNames, path);
     }
 

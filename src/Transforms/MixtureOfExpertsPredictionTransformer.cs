@@ -134,7 +134,6 @@ public sealed class MixtureOfExpertsPredictionTransformer : ISingleFeaturePredic
         }
 
         var options = new OnnxBatchScoringOptions { Scoring = scoring ?? _scoring };
-        options.InputColumns[MixtureOfExpertsOnnxExporter.FeaturesInput] = _featureColumn;
         return OnnxBatchScoringTransformer.Create(_onnx, options, scorer =>
         [
             OnnxOutputColumn.AsIs(MixtureOfExpertsTrainer.ScoreColumnName, MixtureOfExpertsTrainer.ScoreColumnName, typeof(float), scorer.OutputRowShape(MixtureOfExpertsTrainer.ScoreColumnName)),

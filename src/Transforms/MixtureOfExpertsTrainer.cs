@@ -100,7 +100,7 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
 
         var training = o.ToModelOptions();
         var native = MixtureOfExpertsModel.Fit(table, training, validation, o.Progress);
-        var onnx = new MixtureOfExpertsOnnxExporter(o.Export).ToBytes(native.Standardizer, native.Model, classLabels, featureNames);
+        var onnx = new MixtureOfExpertsOnnxExporter(o.Export with { FeaturesInputName = o.FeatureColumnName }).ToBytes(native.Standardizer, native.Model, classLabels, featureNames);
 
         var context = new MLContext(seed: unchecked((int)o.Seed));
         var chain = MixtureOfExpertsOnnxChain.Build(context, onnx, trainData.Schema, o.FeatureColumnName, labelColumn, classes, native.ExpertCount, device, o.Scoring.FallbackToCpu);
@@ -120,11 +120,6 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
         }
 
         var added = new List<SchemaShape.Column>();
-        if (o.FeatureColumnName != MixtureOfExpertsOnnxChain.FeaturesColumn)
-        {
-            added.Add(SchemaShapes.CopyOf(inputSchema, o.FeatureColumnName, MixtureOfExpertsOnnxChain.FeaturesColumn));
-        }
-
         added.Add(SchemaShapes.SingleVector(ScoreColumnName));
         added.Add(SchemaShapes.CopyOf(inputSchema, o.LabelColumnName, PredictedLabelColumnName));
         added.Add(SchemaShapes.SingleVector(GateProbabilitiesColumnName));

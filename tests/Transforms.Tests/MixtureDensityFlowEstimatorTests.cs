@@ -198,6 +198,7 @@ public sealed class MixtureDensityFlowEstimatorTests(FittedFlow flow) : IClassFi
         var loaded = new MLContext().Model.Load(stream, out _);
         var before = renamed.Transform(points);
         var after = loaded.Transform(points);
+        Assert.Null(after.Schema.GetColumnOrNull("Features")); // the ONNX input is named after the feature column: no copy of it
         Assert.Equal(NumberDataViewType.Single, after.Schema["Density"].Type);
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 8), after.Schema["Mode"].Type);
         Assert.InRange(ColumnReader.MaxAbsDifference([ColumnReader.Scalars<float>(before, "Density")], [ColumnReader.Scalars<float>(after, "Density")]), 0f, 1e-4f);

@@ -27,6 +27,41 @@ public sealed class MixtureOfExpertsTrainerTests
     }
 
     [Fact]
+    public void Onnx_input_is_named_after_the_feature_column_and_no_copy_of_it_is_added()
+    {
+        var data = _ml.Transforms.Conversion.MapValueToKey("Label", "label")
+            .Append(_ml.Transforms.Concatenate("Pixels", LetterData.FeatureNames))
+            .Fit(Small())
+            .Transform(Small());
+        var model = new MixtureOfExpertsTrainer(new MixtureOfExpertsTrainer.Options(Quick()) { FeatureColumnName = "Pixels" }).Fit(data);
+        var scored = model.Transform(data);
+        Assert.Null(scored.Schema.GetColumnOrNull("Features"));
+        Assert.NotNull(scored.Schema.GetColumnOrNull("Score"));
+
+        string path = Path.Combine(Path.GetTempPath(), $"pixels-{Environment.ProcessId}.onnx");
+        try
+        {
+            model.SaveOnnx(path);
+            using var scorer = OnnxScorer.Load(File.ReadAllBytes(path));
+            Assert.Equal(["Pixels"], scorer.InputNames);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        using var stream = new MemoryStream();
+        _ml.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = new MLContext().Model.Load(stream, out _).Transform(data);
+        Assert.Null(loaded.Schema.GetColumnOrNull("Features"));
+        var before = ColumnReader.Vectors(scored, "Score").SelectMany(v => v).ToArray();
+        var after = ColumnReader.Vectors(loaded, "Score").SelectMany(v => v).ToArray();
+        Assert.Equal(before.Length, after.Length);
+        Assert.All(before.Zip(after), p => Assert.Equal(p.First, p.Second, 1e-5f));
+    }
+
+    [Fact]
     public void Class_of_the_key_type_without_training_rows_is_named()
     {
         // The key type has all 26 letters, the training rows lack letter 25.

@@ -14,7 +14,7 @@ namespace MLNetMixture.Training.Onnx;
 /// <remarks>
 /// <para><see cref="MixtureDensityFlowOnnxExportMode.Density"/>:</para>
 /// <list type="bullet">
-/// <item><description>Input <see cref="FeaturesInput"/>: float32 [N, D] raw features (N dynamic); the graph standardises them when the model has a standardiser.</description></item>
+/// <item><description>Input <see cref="MixtureDensityFlowOnnxExportOptions.FeaturesInputName"/> (default <see cref="FeaturesInput"/>): float32 [N, D] raw features (N dynamic); the graph standardises them when the model has a standardiser.</description></item>
 /// <item><description>Output <see cref="LogDensityOutput"/>: float32 [N], log p(x) in the raw feature space (the standardisation's log-Jacobian included).</description></item>
 /// <item><description>Output <see cref="ComponentPosteriorOutput"/>: float32 [N, K], p(k | x), the posterior over the base's components of the row's latent point.</description></item>
 /// <item><description>Output <see cref="ComponentOutput"/> (unless <see cref="MixtureDensityFlowOnnxExportOptions.IncludeComponentOutput"/> is false): int64 [N], the arg-max of the posterior, the first on ties.</description></item>
@@ -112,6 +112,7 @@ public sealed class MixtureDensityFlowOnnxExporter
         }
 
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ProducerName, nameof(options) + "." + nameof(options.ProducerName));
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.FeaturesInputName, nameof(options) + "." + nameof(options.FeaturesInputName));
         Options = options;
     }
 
@@ -170,7 +171,7 @@ public sealed class MixtureDensityFlowOnnxExporter
         int d = model.Dimension, k = model.Components;
         if (Options.Mode == MixtureDensityFlowOnnxExportMode.Density)
         {
-            var features = graph.AddInput(FeaturesInput, Options.SingleRow ? 1 : -1, d);
+            var features = graph.AddInput(Options.FeaturesInputName, Options.SingleRow ? 1 : -1, d);
             var (logDensity, posterior) = model.LogDensityAndPosterior(graph, features);
             graph.AddOutput(LogDensityOutput, logDensity);
             graph.AddOutput(ComponentPosteriorOutput, Options.SingleRow ? graph.Reshape(posterior, k) : posterior);

@@ -5,6 +5,12 @@ namespace MLNetMixture.Training.Onnx;
 /// <summary>How <see cref="MixtureOfExpertsOnnxExporter"/> exports a mixture-of-experts classifier.</summary>
 public sealed record MixtureOfExpertsOnnxExportOptions
 {
+    /// <summary>
+    /// The name of the raw-features input, float32 [N, D]. Default <c>Features</c> (mlmix's convention); the ML.NET
+    /// components name it after their feature column, so ML.NET's ONNX transformer reads that column as it is.
+    /// </summary>
+    public string FeaturesInputName { get; init; } = OnnxExportConventions.FeaturesInput;
+
     /// <summary>The ONNX opset, <see cref="OnnxGraphBuilder.MinimumOpset"/> to <see cref="OnnxGraphBuilder.MaximumOpset"/>.</summary>
     public int Opset { get; init; } = OnnxGraphBuilder.DefaultOpset;
 

@@ -16,7 +16,7 @@ namespace MLNetMixture.Training.Onnx;
 /// <remarks>
 /// <para>Inputs:</para>
 /// <list type="bullet">
-/// <item><description><see cref="FeaturesInput"/>: float32 [N, D] raw features (N dynamic); the graph standardises them.</description></item>
+/// <item><description><see cref="MixtureOfExpertsOnnxExportOptions.FeaturesInputName"/> (default <see cref="FeaturesInput"/>): float32 [N, D] raw features (N dynamic); the graph standardises them.</description></item>
 /// <item><description><see cref="TemperatureInput"/> (<see cref="MixtureOfExpertsGateMode.GumbelSoftmax"/> only): the float32 scalar τ, raised to <see cref="MixtureOfExpertsOnnxExportOptions.MinimumTemperature"/> in the graph.</description></item>
 /// <item><description><see cref="GateUniformsInput"/> (<see cref="MixtureOfExpertsGateMode.GumbelSoftmax"/> with <see cref="GumbelUniformsSource.GraphInput"/> only): float32 [N, K] uniforms in (0, 1), clamped to [2^-24, 1 - 2^-24] in the graph.</description></item>
 /// </list>
@@ -40,7 +40,7 @@ public sealed class MixtureOfExpertsOnnxExporter
     /// <summary>The <see cref="OnnxMetadataKeys.ModelKind"/> of the exported models.</summary>
     public const string ModelKind = "MixtureOfExperts";
 
-    /// <summary>The name of the features input.</summary>
+    /// <summary>The default name of the features input (<see cref="MixtureOfExpertsOnnxExportOptions.FeaturesInputName"/>).</summary>
     public const string FeaturesInput = OnnxExportConventions.FeaturesInput;
 
     /// <summary>The name of the temperature input of a Gumbel-softmax gate.</summary>
@@ -87,6 +87,7 @@ public sealed class MixtureOfExpertsOnnxExporter
         }
 
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ProducerName, nameof(options) + "." + nameof(options.ProducerName));
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.FeaturesInputName, nameof(options) + "." + nameof(options.FeaturesInputName));
         Options = options;
     }
 
@@ -121,7 +122,7 @@ public sealed class MixtureOfExpertsOnnxExporter
     internal OnnxGraphBuilder BuildGraph(Standardizer? standardizer, MixtureOfExperts model)
     {
         var graph = new OnnxGraphBuilder(Options.Opset, ModelKind);
-        var outputs = model.Forward(graph, OnnxExportConventions.ModelFeatures(graph, standardizer, model.Inputs));
+        var outputs = model.Forward(graph, OnnxExportConventions.ModelFeatures(graph, standardizer, model.Inputs, Options.FeaturesInputName));
         Var logWeights, gateProbabilities, routing;
         switch (Options.GateMode)
         {

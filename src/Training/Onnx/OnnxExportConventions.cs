@@ -16,12 +16,12 @@ internal static class OnnxExportConventions
     public const string FeaturesInput = "Features";
 
     /// <summary>
-    /// Declares the <see cref="FeaturesInput"/> input [N, <paramref name="dimension"/>] and returns the features the
-    /// model sees: standardised in the graph by <see cref="Flows.ElementwiseAffineLayer.Map"/>, or as they are.
+    /// Declares the features input <paramref name="inputName"/> [N, <paramref name="dimension"/>] and returns the
+    /// features the model sees: standardised in the graph by <see cref="Flows.ElementwiseAffineLayer.Map"/>, or as they are.
     /// </summary>
-    public static Var ModelFeatures(OnnxGraphBuilder graph, Standardizer? standardizer, int dimension)
+    public static Var ModelFeatures(OnnxGraphBuilder graph, Standardizer? standardizer, int dimension, string inputName)
     {
-        var features = graph.AddInput(FeaturesInput, -1, dimension);
+        var features = graph.AddInput(inputName, -1, dimension);
         return standardizer is null ? features : standardizer.Map(graph, features);
     }
 

@@ -45,7 +45,7 @@ internal static class SingleRowFlowGraph
         }
 
         var graph = proto.Graph;
-        var input = graph.Input.SingleOrDefault(i => i.Name == MixtureDensityFlowOnnxExporter.FeaturesInput);
+        var input = graph.Input.Count == 1 ? graph.Input[0] : null; // the features input, whatever its name
         var reshape = Producer(graph, MixtureDensityFlowOnnxExporter.ComponentPosteriorOutput);
         if (reshape is { OpType: "Identity", Input.Count: 1 })
         {
@@ -57,7 +57,7 @@ internal static class SingleRowFlowGraph
         if (input is null || reshape is not { OpType: "Reshape", Input.Count: 2 } || posterior is null
             || Dims(input) is not [{ DimValue: 1 }, _] || Dims(posterior) is not [{ DimValue: > 0 } components])
         {
-            throw new InvalidDataException($"The ONNX model says it is a one-row flow density graph (metadata {OnnxMetadataKeys.SingleRow}=true) but lacks the [1, D] input '{MixtureDensityFlowOnnxExporter.FeaturesInput}' or the Reshape to [K] behind output '{MixtureDensityFlowOnnxExporter.ComponentPosteriorOutput}'.");
+            throw new InvalidDataException($"The ONNX model says it is a one-row flow density graph (metadata {OnnxMetadataKeys.SingleRow}=true) but lacks its one [1, D] features input or the Reshape to [K] behind output '{MixtureDensityFlowOnnxExporter.ComponentPosteriorOutput}'.");
         }
 
         Dims(input)[0] = BatchDimension();

@@ -36,9 +36,6 @@ namespace MLNetMixture.Transforms.Experts;
 /// </remarks>
 internal static class MixtureOfExpertsOnnxChain
 {
-    /// <summary>The ONNX input name, also the column ApplyOnnxModel reads.</summary>
-    public const string FeaturesColumn = MixtureOfExpertsOnnxExporter.FeaturesInput;
-
     private const int HashBits = 31;
     private const uint FirstSeed = 0x4D6F45u;
     private const string PredictedLabelHash = "MixtureOfExperts.PredictedLabelHash";
@@ -48,7 +45,7 @@ internal static class MixtureOfExpertsOnnxChain
 
     /// <summary>Builds the chain for <paramref name="schema"/>, the schema of the data it will score.</summary>
     /// <param name="ml">The context that creates the transformers.</param>
-    /// <param name="onnx">The exported model (Features input; Score, PredictedLabel, GateProbabilities, Expert outputs).</param>
+    /// <param name="onnx">The exported model (its features input named after <paramref name="featureColumn"/>; Score, PredictedLabel, GateProbabilities, Expert outputs).</param>
     /// <param name="schema">An input schema with the feature and label columns.</param>
     /// <param name="featureColumn">The feature column's name.</param>
     /// <param name="label">The label column: its key type and annotations become PredictedLabel's.</param>
@@ -63,11 +60,6 @@ internal static class MixtureOfExpertsOnnxChain
         var expertLookup = Lookup(hashType, expertHashes, new DataViewSchema.DetachedColumn(LookupValue, NumberDataViewType.UInt32), BatchColumn.Scalars(Enumerable.Range(0, experts).Select(e => (uint)e).ToArray()));
 
         var steps = new List<IEstimator<ITransformer>>();
-        if (featureColumn != FeaturesColumn)
-        {
-            steps.Add(ml.Transforms.CopyColumns(FeaturesColumn, featureColumn));
-        }
-
         string[] outputs =
         [
             MixtureOfExpertsOnnxExporter.ScoreOutput,
@@ -75,7 +67,7 @@ internal static class MixtureOfExpertsOnnxChain
             MixtureOfExpertsOnnxExporter.GateProbabilitiesOutput,
             MixtureOfExpertsOnnxExporter.ExpertOutput,
         ];
-        steps.Add(ml.Transforms.ApplyOnnxModel(outputs, [FeaturesColumn], new MemoryStream(onnx, writable: false), gpuDeviceId, fallbackToCpu));
+        steps.Add(ml.Transforms.ApplyOnnxModel(outputs, [featureColumn], new MemoryStream(onnx, writable: false), gpuDeviceId, fallbackToCpu));
         steps.Add(ml.Transforms.Conversion.Hash(
             HashOptions(PredictedLabelHash, MixtureOfExpertsOnnxExporter.PredictedLabelOutput, seed),
             HashOptions(ExpertHash, MixtureOfExpertsOnnxExporter.ExpertOutput, seed)));

@@ -28,25 +28,15 @@ internal static class FlowAnomalyOnnxChain
     /// <summary>Exports <paramref name="model"/> and builds the chain.</summary>
     public static TransformerChain<ITransformer> Build(MixtureDensityFlowModel model, float threshold, MixtureDensityFlowAnomalyEstimator.Options options)
     {
-        var onnx = new MixtureDensityFlowOnnxExporter(new MixtureDensityFlowOnnxExportOptions { SingleRow = true, IncludeComponentOutput = false })
+        string featureColumn = options.Flow.FeatureColumnName;
+        var onnx = new MixtureDensityFlowOnnxExporter(new MixtureDensityFlowOnnxExportOptions { SingleRow = true, IncludeComponentOutput = false, FeaturesInputName = featureColumn })
             .ToBytes(model.Model, model.FeatureNames);
         var ml = new MLContext(seed: 1);
-        const string features = MixtureDensityFlowOnnxExporter.FeaturesInput;
         const string logDensity = MixtureDensityFlowOnnxExporter.LogDensityOutput;
-        string featureColumn = options.Flow.FeatureColumnName;
         var steps = new List<IEstimator<ITransformer>>();
-        if (featureColumn != features)
-        {
-            steps.Add(ml.Transforms.CopyColumns(features, featureColumn));
-        }
-
-        steps.Add(ml.Transforms.ApplyOnnxModel([logDensity], [features], new MemoryStream(onnx, writable: false)));
+        steps.Add(ml.Transforms.ApplyOnnxModel([logDensity], [featureColumn], new MemoryStream(onnx, writable: false)));
         steps.Add(new Prefitted(NegatedScore(ml, threshold)));
         var dropped = new List<string> { logDensity };
-        if (featureColumn != features)
-        {
-            dropped.Add(features);
-        }
 
         if (options.ScoreColumnName != ScoreColumn)
         {

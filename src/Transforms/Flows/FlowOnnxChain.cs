@@ -29,19 +29,13 @@ internal static class FlowOnnxChain
     /// <param name="options">The column names.</param>
     public static TransformerChain<ITransformer> Build(MixtureDensityFlowModel model, MixtureDensityFlowEstimator.Options options)
     {
-        var onnx = new MixtureDensityFlowOnnxExporter(new MixtureDensityFlowOnnxExportOptions { SingleRow = true, IncludeComponentOutput = false })
+        var onnx = new MixtureDensityFlowOnnxExporter(new MixtureDensityFlowOnnxExportOptions { SingleRow = true, IncludeComponentOutput = false, FeaturesInputName = options.FeatureColumnName })
             .ToBytes(model.Model, model.FeatureNames);
         var ml = new MLContext(seed: 1);
-        const string features = MixtureDensityFlowOnnxExporter.FeaturesInput;
         const string logDensity = MixtureDensityFlowOnnxExporter.LogDensityOutput;
         const string posterior = MixtureDensityFlowOnnxExporter.ComponentPosteriorOutput;
         var steps = new List<IEstimator<ITransformer>>();
-        if (options.FeatureColumnName != features)
-        {
-            steps.Add(ml.Transforms.CopyColumns(features, options.FeatureColumnName));
-        }
-
-        steps.Add(ml.Transforms.ApplyOnnxModel([logDensity, posterior], [features], new MemoryStream(onnx, writable: false)));
+        steps.Add(ml.Transforms.ApplyOnnxModel([logDensity, posterior], [options.FeatureColumnName], new MemoryStream(onnx, writable: false)));
         steps.Add(new Prefitted(OneSlotToScalar.Fit()));
         steps.Add(ml.Transforms.CopyColumns(options.LogDensityColumnName, OneSlotToScalar.ScoreColumn));
         if (options.ComponentPosteriorColumnName != posterior)
