@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Experts;
-using MLNetMixture.Training.Randomness;
+using MLNetMixture.Training.Tuning;
 
 namespace MLNetMixture.Benchmarks;
 
@@ -12,7 +12,7 @@ namespace MLNetMixture.Benchmarks;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Selection: the training file is split into <c>--folds</c> stratified folds (seeded by <c>--split-seed</c>,
+/// Selection: the training file is split into <c>--folds</c> stratified folds (<see cref="CrossValidationFolds"/>, the library's tuning folds; seeded by <c>--split-seed</c>,
 /// default 7; <c>--folds=auto</c>, the default, takes 5 below 10,000 training rows and 3 above). Every candidate setting (the cartesian product of <c>--grid</c>, on top of the moe-quality flags)
 /// is trained once per fold, exactly as the final model will be: <c>Fit</c> on the other folds, which holds out its
 /// own <c>ValidationFraction</c> of them for early stopping and the kept epoch, with estimator seed
@@ -68,8 +68,8 @@ internal static class MixtureOfExpertsSweep
         foreach (string dataset in datasets)
         {
             var train = CsvFeatureReader.Read(Path.Combine(root, "data", $"{dataset}_train.csv"), label: "label");
-            int folds = foldsFlag == "auto" ? (train.Rows < 10_000 ? 5 : 3) : int.Parse(foldsFlag, Inv);
-            var foldRows = StratifiedFolds(train.Labels!, folds, splitSeed);
+            int folds = foldsFlag == "auto" ? CrossValidationFolds.DefaultCount(train.Rows) : int.Parse(foldsFlag, Inv);
+            var foldRows = CrossValidationFolds.Stratified(train.Labels!, folds, splitSeed);
             foreach (string run in runs)
             {
                 var candidates = Candidates(grid, run);
@@ -86,7 +86,7 @@ internal static class MixtureOfExpertsSweep
                     {
                         var options = OptionsFor(baseFlags, setting, run);
                         options.Seed += (ulong)f;
-                        var trainRows = foldRows.Where((_, g) => g != f).SelectMany(r => r).Order().ToArray();
+                        var trainRows = CrossValidationFolds.Complement(foldRows, f);
                         var model = MixtureOfExpertsModel.Fit(train.Select(trainRows), options);
                         var held = model.Evaluate(train.Select(foldRows[f]));
                         (accuracies[f], logLosses[f]) = (held.Accuracy, held.LogLoss);
@@ -178,31 +178,6 @@ internal static class MixtureOfExpertsSweep
                 return (part[..eq], part[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries));
             })
             .ToList();
-
-    /// <summary>Assigns every row to one of <paramref name="folds"/> folds, class by class in a seeded random order.</summary>
-    private static int[][] StratifiedFolds(IReadOnlyList<string> labels, int folds, ulong seed)
-    {
-        if (folds < 2)
-        {
-            throw new ArgumentException("--folds must be at least 2.");
-        }
-
-        var random = new RandomSource(seed);
-        var result = Enumerable.Range(0, folds).Select(_ => new List<int>()).ToArray();
-        int next = 0;
-        foreach (var group in Enumerable.Range(0, labels.Count).GroupBy(r => labels[r], StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            var rows = group.ToArray();
-            random.Shuffle(rows.AsSpan());
-            foreach (int row in rows)
-            {
-                result[next].Add(row);
-                next = (next + 1) % folds; // continues across classes, so the folds differ in size by at most one row
-            }
-        }
-
-        return result.Select(f => f.Order().ToArray()).ToArray();
-    }
 
     private static string Describe(Dictionary<string, string> setting) =>
         setting.Count == 0 ? "(defaults)" : string.Join(" ", setting.Select(kv => $"{kv.Key}={kv.Value}"));

@@ -53,6 +53,12 @@ public abstract class MixtureTrainerOptions<TSettings>
     /// <summary>Threads for training and scoring; 0 (the default) chooses (<see cref="TrainerOptions.Threads"/>).</summary>
     public int Threads { get => Settings.Threads; set => Settings.Threads = value; }
 
+    /// <summary>
+    /// When set, training first searches the settings by k-fold cross-validation on the training rows for at most this
+    /// long, then fits the best on every row; see <see cref="ITrainingSettings.TuningBudget"/>. Default null: no search.
+    /// </summary>
+    public TimeSpan? TuningBudget { get => Settings.TuningBudget; set => Settings.TuningBudget = value; }
+
     /// <summary>Receives a report after every training epoch; null for none.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 

@@ -27,6 +27,22 @@ public sealed partial class MixtureOfExpertsCommandTests(TrainedMixtureOfExperts
     }
 
     [Fact]
+    public void Fit_with_tune_scores_candidates_by_cross_validation_then_fits_the_chosen_one()
+    {
+        string model = fixture.PathFor("tuned.mlmix");
+        var (code, stdout, stderr) = ProgramTests.Run("moe", "fit", "--train", fixture.TrainPath, "--experts", "2", "--epochs", "2", "--threads", "1", "--tune", "1s", "--model", model);
+        Assert.True(code == ExitCodes.Success, stderr);
+        Assert.Contains("Tuning for 00:00:01: k-fold cross-validation", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"tune 1: accuracy \d\.\d{4} \(sd \d\.\d{4}\) in \d+\.\d s  \(defaults\)", stdout);
+        Assert.Contains("chosen:", stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(model));
+
+        var (badCode, _, badStderr) = ProgramTests.Run("moe", "fit", "--train", fixture.TrainPath, "--tune", "soon", "--model", model);
+        Assert.Equal(ExitCodes.BadInput, badCode);
+        Assert.Contains("--tune soon: expected a positive duration such as 90s, 2m or 1h", badStderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Fit_report_is_written_and_its_svg_figures_parse_as_xml()
     {
         Assert.True(fixture.FitCode == ExitCodes.Success, fixture.FitStderr);

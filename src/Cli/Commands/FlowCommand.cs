@@ -112,6 +112,11 @@ public sealed class FlowCommand : ICliCommand
         string validationName = validationPath is null
             ? string.Create(CultureInfo.InvariantCulture, $"the {options.Validation.ValidationFraction:0%} of {trainPath} held out for validation")
             : $"validation file {validationPath}";
+        if (options.TuningBudget is TimeSpan budget)
+        {
+            options = BadInputGuard.Run(() => TuningDisplay.Run(ctx, budget, "log-density", progress => MixtureDensityFlowModel.Tune(training, options, budget, progress, ctx.Cancellation)));
+        }
+
         ctx.WriteProgressLine($"Fitting a {options.Architecture.FlowType} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}"
             + (validation is null ? " (no validation rows)." : $"; validating on {validation.Rows:N0} rows, {validationName}."));
         MixtureDensityFlowModel model;

@@ -107,6 +107,11 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         string validationName = validationPath is null
             ? string.Create(CultureInfo.InvariantCulture, $"the {options.Validation.ValidationFraction:0%} of {trainPath} held out for validation")
             : $"validation file {validationPath}";
+        if (options.TuningBudget is TimeSpan budget)
+        {
+            options = BadInputGuard.Run(() => TuningDisplay.Run(ctx, budget, "accuracy", progress => MixtureOfExpertsModel.Tune(training, options, budget, progress, ctx.Cancellation)));
+        }
+
         ctx.WriteProgressLine(validation is null
             ? $"Training on {training.Rows:N0} rows x {training.Columns} features from {trainPath} (no validation rows)."
             : $"Training on {training.Rows:N0} rows x {training.Columns} features from {trainPath}; validating on {validation.Rows:N0} rows, {validationName}.");

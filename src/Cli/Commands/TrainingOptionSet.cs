@@ -16,6 +16,7 @@ internal sealed class TrainingOptionSet
     private readonly Option<int> _patience;
     private readonly Option<ulong> _seed;
     private readonly Option<int> _threads;
+    private readonly Option<string?> _tune;
 
     /// <summary>Creates the flags.</summary>
     /// <param name="defaults">The model's default settings.</param>
@@ -28,10 +29,18 @@ internal sealed class TrainingOptionSet
         _patience = new Option<int>("--patience") { Description = $"Stop after this many epochs without a better validation {validationScore}; 0 never stops early.", DefaultValueFactory = _ => defaults.Validation.EarlyStoppingPatience };
         _seed = new Option<ulong>("--seed") { Description = "Seed of every random choice (initialisation, validation split, minibatch order, noise).", DefaultValueFactory = _ => defaults.Seed };
         _threads = new Option<int>("--threads") { Description = "Threads (0 = training picks the faster count by measuring its first steps; scoring uses every core).", DefaultValueFactory = _ => defaults.Threads };
+        _tune = new Option<string?>("--tune") { Description = "First search the settings by k-fold cross-validation on the training rows for this long (e.g. 90s, 2m, 1h), then fit the best on every row." };
+        _tune.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && ParseDuration(result.Tokens[0].Value) is null)
+            {
+                result.AddError($"--tune {result.Tokens[0].Value}: expected a positive duration such as 90s, 2m or 1h.");
+            }
+        });
     }
 
     /// <summary>The flags, in help order.</summary>
-    public IEnumerable<Option> Options => [_epochs, _batch, _rate, _patience, _seed, _threads];
+    public IEnumerable<Option> Options => [_epochs, _batch, _rate, _patience, _seed, _threads, _tune];
 
     /// <summary>Writes the parsed flags into <paramref name="settings"/>.</summary>
     public void ApplyTo(ParseResult parsed, ITrainingSettings settings)
@@ -42,5 +51,24 @@ internal sealed class TrainingOptionSet
         settings.Validation.EarlyStoppingPatience = parsed.GetValue(_patience);
         settings.Seed = parsed.GetValue(_seed);
         settings.Threads = parsed.GetValue(_threads);
+        settings.TuningBudget = parsed.GetValue(_tune) is { } tune ? ParseDuration(tune) : null;
+    }
+
+    /// <summary>A positive duration written as a number and a unit (s, m or h), or null when it is not one.</summary>
+    public static TimeSpan? ParseDuration(string text)
+    {
+        text = text.Trim();
+        if (text.Length < 2 || !double.TryParse(text[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double amount) || !(amount > 0) || double.IsInfinity(amount))
+        {
+            return null;
+        }
+
+        return char.ToLowerInvariant(text[^1]) switch
+        {
+            's' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMinutes(amount),
+            'h' => TimeSpan.FromHours(amount),
+            _ => null,
+        };
     }
 }

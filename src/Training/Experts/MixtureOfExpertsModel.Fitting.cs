@@ -46,6 +46,14 @@ public sealed partial class MixtureOfExpertsModel
         ArgumentNullException.ThrowIfNull(training);
         var o = options?.Clone() ?? new MixtureOfExpertsModelOptions();
         o.Validate();
+        if (o.TuningBudget is TimeSpan budget)
+        {
+            var report = Tune(training, o, budget, cancellationToken: cancellationToken);
+            var tuned = Fit(training, report.Chosen, validation, progress, cancellationToken);
+            tuned.Tuning = report;
+            return tuned;
+        }
+
         if (training.Rows == 0)
         {
             throw new ArgumentException($"The training set {training.Source} is empty.", nameof(training));

@@ -2,6 +2,7 @@ using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Layers;
 using MLNetMixture.Training.Tensors;
 using MLNetMixture.Training.Trainers;
+using MLNetMixture.Training.Tuning;
 
 namespace MLNetMixture.Training.Experts;
 
@@ -62,6 +63,9 @@ public sealed partial class MixtureOfExpertsModel
 
     /// <summary>How training went (epochs, best epoch, early stopping, cancellation, per-epoch reports); null for a loaded model.</summary>
     public TrainingResult? Training { get; }
+
+    /// <summary>The settings search that chose <see cref="Options"/> (<see cref="MixtureOfExpertsModelOptions.TuningBudget"/>), or null when there was none.</summary>
+    public TuningReport<MixtureOfExpertsModelOptions>? Tuning { get; private set; }
 
     /// <summary>The underlying model, which works on standardised features.</summary>
     public MixtureOfExperts Model { get; }

@@ -66,6 +66,13 @@ public sealed class MixtureOfExpertsModelOptions : ITrainingSettings
     /// </summary>
     public int Threads { get; set; }
 
+    /// <summary>
+    /// When set, <c>Fit</c> first searches the settings by k-fold cross-validation on the training rows for at most this
+    /// long (the starting settings first, then a seeded random order of a grid around them; see <c>Tune</c>), then fits
+    /// the best on every row. Default null: no search.
+    /// </summary>
+    public TimeSpan? TuningBudget { get; set; }
+
     /// <summary>The label column when training from a CSV file. Default "label".</summary>
     public string LabelColumn { get; set; } = "label";
 
@@ -86,6 +93,7 @@ public sealed class MixtureOfExpertsModelOptions : ITrainingSettings
         ValidationMetric = ValidationMetric,
         Seed = Seed,
         Threads = Threads,
+        TuningBudget = TuningBudget,
         LabelColumn = LabelColumn,
         FeatureColumns = FeatureColumns is null ? null : [.. FeatureColumns],
     };
@@ -102,6 +110,7 @@ public sealed class MixtureOfExpertsModelOptions : ITrainingSettings
         Validation!.Validate();
         check.That(Enum.IsDefined(ValidationMetric), nameof(ValidationMetric), ValidationMetric, "be a defined metric");
         check.That(Threads >= 0, nameof(Threads), Threads, "be non-negative (0 = chosen automatically)");
+        check.That(TuningBudget is null || TuningBudget > TimeSpan.Zero, nameof(TuningBudget), TuningBudget, "be positive (or null for no search)");
         check.That(!string.IsNullOrWhiteSpace(LabelColumn), nameof(LabelColumn), LabelColumn, "name a column");
         if (FeatureColumns is not null)
         {

@@ -44,6 +44,14 @@ public sealed partial class MixtureDensityFlowModel
         ArgumentNullException.ThrowIfNull(train);
         var o = options ?? new MixtureDensityFlowOptions();
         o.Validate();
+        if (o.TuningBudget is TimeSpan budget)
+        {
+            var report = Tune(train, o, budget, cancellationToken: cancellationToken);
+            var tuned = Fit(train, report.Chosen, validation, progress, cancellationToken);
+            tuned.Tuning = report;
+            return tuned;
+        }
+
         if (train.Rows == 0)
         {
             throw new ArgumentException($"The training set ({train.Source}) is empty: a density model needs at least one row.", nameof(train));

@@ -5,6 +5,7 @@ using MLNetMixture.Training.Layers;
 using MLNetMixture.Training.Persistence;
 using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Trainers;
+using MLNetMixture.Training.Tuning;
 
 namespace MLNetMixture.Training.Flows;
 
@@ -73,6 +74,9 @@ public sealed partial class MixtureDensityFlowModel
 
     /// <summary>The settings the model was fitted with (stored in the model file), or null for models built otherwise.</summary>
     public MixtureDensityFlowOptions? Settings { get; init; }
+
+    /// <summary>The settings search that chose <see cref="Settings"/> (<see cref="MixtureDensityFlowOptions.TuningBudget"/>), or null when there was none.</summary>
+    public TuningReport<MixtureDensityFlowOptions>? Tuning { get; private set; }
 
     /// <summary>Rows per scoring batch (<see cref="MixtureDensityFlowInference.DefaultBatchSize"/>); results do not depend on it.</summary>
     public int BatchSize => MixtureDensityFlowInference.DefaultBatchSize;

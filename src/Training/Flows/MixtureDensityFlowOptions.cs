@@ -42,6 +42,13 @@ public sealed class MixtureDensityFlowOptions : ITrainingSettings
     /// </summary>
     public int Threads { get; set; }
 
+    /// <summary>
+    /// When set, <c>Fit</c> first searches the settings by k-fold cross-validation on the training rows for at most this
+    /// long (the starting settings first, then a seeded random order of a grid around them; see <c>Tune</c>), then fits
+    /// the best on every row. Default null: no search.
+    /// </summary>
+    public TimeSpan? TuningBudget { get; set; }
+
     /// <summary>The feature columns to model, by name; null (the default) uses every column of the training table.</summary>
     public IReadOnlyList<string>? FeatureColumns { get; set; }
 
@@ -53,6 +60,7 @@ public sealed class MixtureDensityFlowOptions : ITrainingSettings
         Validation = Validation with { },
         Seed = Seed,
         Threads = Threads,
+        TuningBudget = TuningBudget,
         FeatureColumns = FeatureColumns is null ? null : [.. FeatureColumns],
     };
 
@@ -65,6 +73,7 @@ public sealed class MixtureDensityFlowOptions : ITrainingSettings
         Optimization!.Validate();
         Validation!.Validate();
         check.That(Threads >= 0, nameof(Threads), Threads, "be non-negative (0 = chosen automatically)");
+        check.That(TuningBudget is null || TuningBudget > TimeSpan.Zero, nameof(TuningBudget), TuningBudget, "be positive (or null for no search)");
         check.That(FeatureColumns is null || (FeatureColumns.Count > 0 && FeatureColumns.Distinct(StringComparer.Ordinal).Count() == FeatureColumns.Count), nameof(FeatureColumns), FeatureColumns, "name distinct columns (or be null for all)");
     }
 }

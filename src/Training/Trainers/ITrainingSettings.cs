@@ -19,4 +19,7 @@ public interface ITrainingSettings
 
     /// <summary>Threads for training and scoring; 0 chooses.</summary>
     int Threads { get; set; }
+
+    /// <summary>The time for a cross-validated search of the settings before fitting; null for none.</summary>
+    TimeSpan? TuningBudget { get; set; }
 }
