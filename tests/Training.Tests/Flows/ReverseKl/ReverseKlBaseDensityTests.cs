@@ -94,7 +94,16 @@ public sealed class ReverseKlBaseDensityTests(ITestOutputHelper output)
     public void Exact_base_density_gives_lower_gradient_variance_for_the_base_parameters_and_the_same_for_the_flow()
     {
         var target = new CircularGaussianMixtureDensity(modes: 4, radius: 2.5, sigma: 0.6);
-        var options = new ReverseKlOptions { Components = 4, CouplingLayers = 2, HiddenSizes = [8], Steps = 40, SamplesPerStep = 64, InitialOutputScale = 2f, EvaluationSamples = 128, FinalEvaluationSamples = 128, Seed = 3 };
+        var options = new ReverseKlOptions
+        {
+            Architecture = { Components = 4, Layers = 2, HiddenSizes = [8] },
+            Optimization = { Epochs = 20, BatchSize = 64 },
+            EvaluationInterval = 2,
+            InitialOutputScale = 2f,
+            EvaluationSamples = 128,
+            FinalEvaluationSamples = 128,
+            Seed = 3,
+        };
         var model = ReverseKlFitting.CreateModel(2, options, new RandomSource(3));
         ReverseKlFitting.FitToTarget(model, target, options, cancellationToken: TestContext.Current.CancellationToken); // a few steps so every parameter is away from its start
 
