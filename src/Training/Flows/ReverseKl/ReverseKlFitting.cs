@@ -67,7 +67,7 @@ public static class ReverseKlFitting
         ArgumentNullException.ThrowIfNull(target);
         options ??= new ReverseKlOptions();
         var objective = new ReverseKlObjective(model, target, options);
-        var training = MinibatchTrainer.Fit(objective, options.TrainerOptions(), progress, cancellationToken);
+        var training = MinibatchTrainer.Fit(objective, options.ToTrainerOptions(), progress, cancellationToken);
         var diagnostics = ReverseKlDiagnostics.Estimate(model, target, options.FinalEvaluationSamples, new RandomSource(options.Seed).Fork(4), options.Threads);
         return new ReverseKlResult(model, training, diagnostics);
     }

@@ -142,7 +142,7 @@ public sealed record ReverseKlOptions
     }
 
     /// <summary>The trainer settings of a fit: <see cref="Optimization"/>, no early stopping, <see cref="Seed"/> and <see cref="Threads"/>.</summary>
-    public TrainerOptions TrainerOptions() => new()
+    public TrainerOptions ToTrainerOptions() => new()
     {
         Optimization = Optimization,
         Validation = new ValidationOptions { ValidationFraction = 0, EarlyStoppingPatience = 0 },

@@ -77,15 +77,7 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     public void Gradients_reach_mixture_weights_means_sigmas_and_every_flow_parameter(ComponentSelection selection, ReverseKlBaseDensity density, bool pathGradient)
     {
         var target = new RezendeMohamedDensity(RezendeMohamedEnergy.U3);
-        var options = new ReverseKlOptions
-        {
-            Architecture = { Components = 3, Layers = 2, HiddenSizes = [8] },
-            Optimization = { Epochs = 3, BatchSize = 32 },
-            EvaluationInterval = 1,
-            EvaluationSamples = 64,
-            FinalEvaluationSamples = 64,
-            Seed = 4,
-        };
+        var options = SmallReverseKlOptions.Create(components: 3, epochs: 3, samplesPerStep: 32, interval: 1, seed: 4);
         var model = ReverseKlFitting.CreateModel(2, options, new RandomSource(4));
         ReverseKlFitting.FitToTarget(model, target, options, cancellationToken: TestContext.Current.CancellationToken); // leaves the zero-initialised last layers, so gradients reach the hidden ones
 
@@ -113,15 +105,9 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     {
         // Stratified selection has no relaxation, so the loss is an ordinary differentiable function of every parameter.
         var target = new RezendeMohamedDensity(RezendeMohamedEnergy.U1);
-        var options = new ReverseKlOptions
+        var options = SmallReverseKlOptions.Create(components: 3, epochs: 10, samplesPerStep: 48, interval: 1, seed: 6) with
         {
-            Architecture = { Components = 3, Layers = 2, HiddenSizes = [8] },
-            Optimization = { Epochs = 10, BatchSize = 48 },
-            EvaluationInterval = 1,
             InitialOutputScale = 2f,
-            EvaluationSamples = 64,
-            FinalEvaluationSamples = 64,
-            Seed = 6,
             Selection = ComponentSelection.Stratified,
         };
         var model = ReverseKlFitting.CreateModel(2, options, new RandomSource(6));
@@ -179,16 +165,7 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
                 cancellation.Cancel();
             }
         });
-        var options = new ReverseKlOptions
-        {
-            Architecture = { Components = 2, Layers = 2, HiddenSizes = [8] },
-            Optimization = { Epochs = 40, BatchSize = 32 },
-            EvaluationInterval = 10,
-            EvaluationSamples = 256,
-            FinalEvaluationSamples = 256,
-            InitialOutputScale = 2f,
-            Seed = 3,
-        };
+        var options = SmallReverseKlOptions.Create(components: 2, epochs: 40, samplesPerStep: 32, interval: 10, seed: 3, evaluationSamples: 256) with { InitialOutputScale = 2f };
         var result = ReverseKlFitting.FitToTarget(target, options, progress, cancellation.Token);
 
         var training = result.Training;
@@ -211,16 +188,10 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     public void While_the_target_is_tempered_no_epoch_becomes_the_best()
     {
         var target = new CircularGaussianMixtureDensity();
-        var options = new ReverseKlOptions
+        var options = SmallReverseKlOptions.Create(components: 2, epochs: 6, samplesPerStep: 32, interval: 5, seed: 5) with
         {
-            Architecture = { Components = 2, Layers = 2, HiddenSizes = [8] },
-            Optimization = { Epochs = 6, BatchSize = 32 },
-            EvaluationInterval = 5,
-            EvaluationSamples = 64,
-            FinalEvaluationSamples = 64,
             InitialTargetExponent = 0.1f,
             TemperingFraction = 0.5,
-            Seed = 5,
         };
         var training = ReverseKlFitting.FitToTarget(target, options, cancellationToken: TestContext.Current.CancellationToken).Training;
 
@@ -237,15 +208,7 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     public void Same_seed_gives_identical_fits()
     {
         var target = new CircularGaussianMixtureDensity();
-        var options = new ReverseKlOptions
-        {
-            Architecture = { Components = 2, Layers = 2, HiddenSizes = [8] },
-            Optimization = { Epochs = 20, BatchSize = 32 },
-            EvaluationInterval = 1,
-            EvaluationSamples = 64,
-            FinalEvaluationSamples = 64,
-            Seed = 12,
-        };
+        var options = SmallReverseKlOptions.Create(components: 2, epochs: 20, samplesPerStep: 32, interval: 1, seed: 12);
         var a = ReverseKlFitting.FitToTarget(target, options, cancellationToken: TestContext.Current.CancellationToken);
         var b = ReverseKlFitting.FitToTarget(target, options, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(a.Diagnostics, b.Diagnostics);
