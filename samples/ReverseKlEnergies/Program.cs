@@ -22,8 +22,9 @@ public static class Program
             double logZ = PlanarGridIntegration.LogNormalizer(target, -6, 6, quick ? 401 : 1001);
             var result = ReverseKlFitting.FitToTarget(target, new ReverseKlOptions
             {
-                Steps = quick ? 30 : 2000,
-                SamplesPerStep = quick ? 64 : 256,
+                // 20 evaluations of 100 steps of 256 draws; quick: 30 evaluations of one step of 64 draws.
+                Optimization = { Epochs = quick ? 30 : 20, BatchSize = quick ? 64 : 256 },
+                EvaluationInterval = quick ? 1 : 100,
                 InitialOutputScale = 2f,
                 FinalEvaluationSamples = quick ? 512 : 8192,
                 Seed = 7,

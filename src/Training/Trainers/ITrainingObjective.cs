@@ -46,6 +46,13 @@ public interface ITrainingObjective
     /// <summary>The validation score of the current parameters; higher is better.</summary>
     double Validate();
 
+    /// <summary>
+    /// Whether the parameters at the end of this epoch may be kept as the best when their validation score is the best
+    /// so far. True by default; false while the loss is still a stand-in for the objective proper (reverse KL to a
+    /// tempered target), whose scores are not comparable with the final ones. Read after <see cref="Validate"/>.
+    /// </summary>
+    bool MayKeepCurrentParameters => true;
+
     /// <summary>Extra figures for the progress report after an epoch (temperature, expert utilisation...).</summary>
     IReadOnlyDictionary<string, double> EpochStatistics(TrainingStep step);
 }

@@ -144,7 +144,7 @@ public static class MinibatchTrainer
             double seconds = (clock.ElapsedTicks - epochStart) / (double)Stopwatch.Frequency;
             double? validation = objective.HasValidation ? objective.Validate() : null;
             bool isBest = false;
-            if (validation is double v && double.IsFinite(v) && (bestValidation is null || v > bestValidation.Value))
+            if (validation is double v && double.IsFinite(v) && (bestValidation is null || v > bestValidation.Value) && objective.MayKeepCurrentParameters)
             {
                 bestValidation = v;
                 bestEpoch = epochsRun;

@@ -35,6 +35,19 @@ public sealed class MinibatchTrainerTests
     }
 
     [Fact]
+    public void Epochs_whose_parameters_may_not_be_kept_never_become_the_best()
+    {
+        // Validation falls from epoch to epoch, so without the veto epoch 1 would be kept.
+        var objective = new LinearRegressionObjective(seed: 1) { ValidationOverride = epoch => 10 - epoch, MayKeepOverride = epoch => epoch > 3 };
+        var reports = new List<TrainingProgress>();
+        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 6, BatchSize = 32 }, Validation = { EarlyStoppingPatience = 0 }, Threads = 1 }, new SyncProgress(reports), TestContext.Current.CancellationToken);
+        Assert.Equal([false, false, false, true, false, false], reports.Select(r => r.IsBest));
+        Assert.Equal([null, null, null, 6.0, 6.0, 6.0], reports.Select(r => r.BestValidation));
+        Assert.Equal(4, result.BestEpoch);
+        Assert.Equal(6, result.BestValidation);
+    }
+
+    [Fact]
     public void Cancellation_stops_cleanly_and_restores_the_best_parameters()
     {
         var objective = new LinearRegressionObjective(seed: 1);
@@ -112,6 +125,8 @@ public sealed class MinibatchTrainerTests
 
         public Func<int, double>? ValidationOverride { get; init; }
 
+        public Func<int, bool>? MayKeepOverride { get; init; }
+
         public IReadOnlyList<Parameter> Parameters { get; }
 
         public int TrainingRows => _x.Rows;
@@ -119,6 +134,8 @@ public sealed class MinibatchTrainerTests
         public bool HasValidation => true;
 
         public string ValidationName => "-MSE";
+
+        public bool MayKeepCurrentParameters => MayKeepOverride?.Invoke(_epoch) ?? true;
 
         public Var BatchLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step)
         {

@@ -1,7 +1,9 @@
 using MLNetMixture.Training.Autodiff;
 using MLNetMixture.Training.Flows.Targets;
+using MLNetMixture.Training.Optimization;
 using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Tensors;
+using MLNetMixture.Training.Trainers;
 
 namespace MLNetMixture.Training.Flows;
 
@@ -24,9 +26,121 @@ namespace MLNetMixture.Training.Flows;
 /// the exact flow density at the drawn point, which the optimiser can exploit (see
 /// <see cref="ComponentSelection.Relaxed"/>). The stratified selection draws no component at all.
 /// </para>
+/// <para>
+/// As an <see cref="ITrainingObjective"/> it has no rows: an epoch is <see cref="ReverseKlOptions.EvaluationInterval"/>
+/// steps of <see cref="OptimizationOptions.BatchSize"/> fresh draws from the step's random source, and the validation
+/// score is the ELBO of exact draws on fixed evaluation noise (common random numbers, so successive epochs are
+/// comparable). While the target is still tempered the parameters may not become the best. After each epoch
+/// <see cref="EpochStatistics"/> reports the ELBO, its standard error, the temperature and the target exponent.
+/// </para>
 /// </remarks>
-public static class ReverseKlObjective
+public sealed class ReverseKlObjective : ITrainingObjective
 {
+    /// <summary>The statistic holding the ELBO <c>E_q[log p~(x) − log q(x)]</c> of the epoch's evaluation (also the validation score).</summary>
+    public const string ElboStatistic = "ELBO";
+
+    /// <summary>The statistic holding the Monte-Carlo standard error of <see cref="ElboStatistic"/>.</summary>
+    public const string ElboStandardErrorStatistic = "ELBO standard error";
+
+    /// <summary>The statistic holding the Gumbel-softmax temperature of the epoch's last step.</summary>
+    public const string TemperatureStatistic = "temperature";
+
+    /// <summary>The statistic holding the target exponent β of the epoch's last step (1 once tempering is over).</summary>
+    public const string TargetExponentStatistic = "target exponent";
+
+    private readonly MixtureDensityFlow _model;
+    private readonly IUnnormalizedDensity _target;
+    private readonly ReverseKlOptions _options;
+    private readonly ISchedule _temperatures;
+    private readonly Tensor _evaluationUniforms;
+    private readonly Tensor _evaluationNormals;
+    private float _lastTemperature = float.NaN;
+    private float _lastTargetExponent = float.NaN;
+    private ReverseKlDiagnostics? _lastEvaluation;
+
+    /// <summary>Creates the objective of fitting <paramref name="model"/> to <paramref name="target"/>.</summary>
+    /// <param name="model">The flow q; its parameters are trained in place.</param>
+    /// <param name="target">The unnormalised target p~, of the model's dimension.</param>
+    /// <param name="options">Sampling, tempering, temperature and evaluation settings (validated here); the seed fixes the evaluation noise.</param>
+    public ReverseKlObjective(MixtureDensityFlow model, IUnnormalizedDensity target, ReverseKlOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (target.Dimension != model.Dimension)
+        {
+            throw new ArgumentException($"The target has dimension {target.Dimension}; the flow {model.Dimension}.", nameof(target));
+        }
+
+        _model = model;
+        _target = target;
+        _options = options;
+        _temperatures = options.Temperature.ScheduleFor(options.Steps);
+
+        // Fixed evaluation noise: every evaluation scores the parameters on the same exact draws.
+        _evaluationUniforms = new Tensor(options.EvaluationSamples, model.Components);
+        _evaluationNormals = new Tensor(options.EvaluationSamples, model.Dimension);
+        var evaluationRandom = new RandomSource(options.Seed).Fork(3);
+        evaluationRandom.FillUniform(_evaluationUniforms.Span);
+        evaluationRandom.FillNormal(_evaluationNormals.Span);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter> Parameters => _model.Parameters;
+
+    /// <inheritdoc />
+    /// <remarks>Samples per epoch (batch size × evaluation interval): the trainer's rows only count steps, no row is read.</remarks>
+    public int TrainingRows => _options.Optimization.BatchSize * _options.EvaluationInterval;
+
+    /// <inheritdoc />
+    public bool HasValidation => true;
+
+    /// <inheritdoc />
+    public string ValidationName => ElboStatistic;
+
+    /// <inheritdoc />
+    /// <remarks>False while the last step's target was tempered (β &lt; 1): the model was not yet fitting p~ itself.</remarks>
+    public bool MayKeepCurrentParameters => _lastTargetExponent >= 1f;
+
+    /// <inheritdoc />
+    /// <remarks>Records the objective on the batch size of fresh draws from <see cref="TrainingStep.Random"/>; <paramref name="rows"/> are not read.</remarks>
+    public Var BatchLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step)
+    {
+        _lastTemperature = _temperatures.ValueAt(step.Step);
+        _lastTargetExponent = _options.TargetExponentAt(step.Step);
+        var (loss, _, _, _) = Record(
+            tape, _model, _target, step.Random, rows.Length, _lastTemperature, _options.Selection, _options.BaseDensity,
+            _options.NestedComponentSamples, _options.PathGradient, _lastTargetExponent);
+        return loss;
+    }
+
+    /// <inheritdoc />
+    /// <returns>The ELBO of the current parameters on the fixed evaluation noise.</returns>
+    public double Validate()
+    {
+        var (x, logq) = ExactFlowSampling.FromNoise(_model, _evaluationUniforms, _evaluationNormals, _options.Threads);
+        _lastEvaluation = ReverseKlDiagnostics.FromSamples(_target, x.Span, logq);
+        return _lastEvaluation.Elbo;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> EpochStatistics(TrainingStep step)
+    {
+        var statistics = new Dictionary<string, double>
+        {
+            [TemperatureStatistic] = _lastTemperature,
+            [TargetExponentStatistic] = _lastTargetExponent,
+        };
+        if (_lastEvaluation is { } evaluation)
+        {
+            statistics[ElboStatistic] = evaluation.Elbo;
+            statistics[ElboStandardErrorStatistic] = evaluation.ElboStandardError;
+        }
+
+        return statistics;
+    }
+
     /// <summary>Records the objective on <paramref name="tape"/> for <paramref name="samples"/> fresh draws.</summary>
     /// <param name="tape">The tape (reset by the caller).</param>
     /// <param name="model">The flow q.</param>

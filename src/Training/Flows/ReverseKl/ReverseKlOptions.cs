@@ -1,32 +1,80 @@
 using MLNetMixture.Training.Distributions;
 using MLNetMixture.Training.Layers;
-using MLNetMixture.Training.Optimization;
+using MLNetMixture.Training.Trainers;
 
 namespace MLNetMixture.Training.Flows;
 
-/// <summary>Settings of <see cref="ReverseKlFitting.FitToTarget(Targets.IUnnormalizedDensity, ReverseKlOptions, IProgress{ReverseKlProgress}?, CancellationToken)"/>.</summary>
-public sealed class ReverseKlOptions
+/// <summary>
+/// Settings of <see cref="ReverseKlFitting"/>, one record per concern: the flow's <see cref="Architecture"/>, its
+/// <see cref="Optimization"/> and the Gumbel-softmax <see cref="Temperature"/> (the same records maximum likelihood and
+/// the mixture of experts use, started from reverse-KL defaults), plus what only reverse KL has: how samples are drawn
+/// and scored, target tempering, evaluation sizes and the start of the output scale and the base.
+/// </summary>
+/// <remarks>
+/// Reverse KL has no data: an epoch of <see cref="MinibatchTrainer"/> is <see cref="EvaluationInterval"/> steps of
+/// <see cref="OptimizationOptions.BatchSize"/> fresh samples each, followed by an evaluation. The defaults run
+/// 20 epochs × 100 steps × 256 samples.
+/// </remarks>
+/// <example>
+/// <code>
+/// var options = new ReverseKlOptions
+/// {
+///     Architecture = { FlowType = FlowType.AffineCoupling, Layers = 2 },
+///     Optimization = { Epochs = 10, BatchSize = 128 },
+///     InitialOutputScale = 2f,
+/// };
+/// </code>
+/// </example>
+public sealed record ReverseKlOptions
 {
-    /// <summary>The coupling transform. Default: splines.</summary>
-    public CouplingTransformKind CouplingKind { get; init; } = CouplingTransformKind.Spline;
+    /// <summary>
+    /// The flow's layers and base. Defaults: 4 spline couplings with [32, 32] tanh conditioners on [-5, 5], a
+    /// 4-component base, no LU-linear layers and no standardisation (there is no data to standardise: the learned
+    /// output scale, <see cref="LearnOutputScale"/>, takes its place). The dimension comes from the target.
+    /// </summary>
+    public MixtureDensityFlowArchitecture Architecture { get; init; } = new()
+    {
+        FlowType = FlowType.SplineCoupling,
+        Layers = 4,
+        HiddenSizes = [32, 32],
+        Activation = Activation.Tanh,
+        SplineBound = 5f,
+        Components = 4,
+        LuLinear = false,
+        Standardize = false,
+    };
 
-    /// <summary>The number of coupling layers (alternating which features they transform). Default 4.</summary>
-    public int CouplingLayers { get; init; } = 4;
+    /// <summary>
+    /// Adam with a cosine decay to 5% of the peak. <see cref="OptimizationOptions.Epochs"/> counts evaluations and
+    /// <see cref="OptimizationOptions.BatchSize"/> the reparameterised samples per step. Defaults: 20 epochs of
+    /// 256 samples per step, learning rate 3e-3, no weight decay, clipping at 10.
+    /// </summary>
+    public OptimizationOptions Optimization { get; init; } = new()
+    {
+        Epochs = 20,
+        BatchSize = 256,
+        LearningRate = 3e-3f,
+        LearningRateSchedule = LearningRateScheduleKind.Cosine,
+        FinalLearningRateFraction = 0.05f,
+        WeightDecay = 0f,
+        DecoupledWeightDecay = false,
+        GradientClipNorm = 10f,
+    };
 
-    /// <summary>The hidden widths of each coupling's conditioner network. Default [32, 32].</summary>
-    public IReadOnlyList<int> HiddenSizes { get; init; } = [32, 32];
+    /// <summary>
+    /// Optimisation steps per epoch: steps between evaluations (exact samples, fixed noise), which report progress
+    /// and pick the parameters to keep. Default 100.
+    /// </summary>
+    public int EvaluationInterval { get; init; } = 100;
 
-    /// <summary>The conditioners' hidden non-linearity. Default tanh.</summary>
-    public Activation Activation { get; init; } = Activation.Tanh;
+    /// <summary>The planned optimisation steps: <see cref="OptimizationOptions.Epochs"/> × <see cref="EvaluationInterval"/>.</summary>
+    public long Steps => (long)Optimization.Epochs * EvaluationInterval;
 
-    /// <summary>Bins per spline. Default 8.</summary>
-    public int SplineBins { get; init; } = 8;
-
-    /// <summary>The half-width B of the splines' interval [-B, B] (identity outside). Default 5.</summary>
-    public float SplineBound { get; init; } = 5f;
-
-    /// <summary>The bound of the affine couplings' soft-clamped log-scale. Default 3.</summary>
-    public float AffineScaleBound { get; init; } = 3f;
+    /// <summary>
+    /// The Gumbel-softmax temperature of the component draw over the <see cref="Steps"/>: from 1 down to 0.1, reached
+    /// after 80% of the steps (<see cref="ComponentSelection.Stratified"/> draws no component and ignores it).
+    /// </summary>
+    public TemperatureAnnealing Temperature { get; init; } = new() { FinalTemperature = 0.1f };
 
     /// <summary>
     /// Whether the flow ends (on the data side) in a learnable per-feature scale and shift
@@ -37,35 +85,11 @@ public sealed class ReverseKlOptions
     /// <summary>The starting scale of the output layer: roughly the target's spread per coordinate. Default 1.</summary>
     public float InitialOutputScale { get; init; } = 1f;
 
-    /// <summary>The number of base mixture components K; 1 gives a frozen standard-normal base. Default 4.</summary>
-    public int Components { get; init; } = 4;
-
     /// <summary>The spread of the initial component means, drawn from N(0, spread²). Default 1.</summary>
     public float BaseMeanSpread { get; init; } = 1f;
 
     /// <summary>The initial log standard deviation of every component. Default log 0.5.</summary>
     public float BaseInitialLogSigma { get; init; } = -0.6931472f;
-
-    /// <summary>Reparameterised samples per optimisation step. Default 256.</summary>
-    public int SamplesPerStep { get; init; } = 256;
-
-    /// <summary>Optimisation steps. Default 2000.</summary>
-    public int Steps { get; init; } = 2000;
-
-    /// <summary>The Adam learning rate (the peak of the cosine decay when <see cref="CosineDecay"/>). Default 3e-3.</summary>
-    public float LearningRate { get; init; } = 3e-3f;
-
-    /// <summary>Whether the learning rate decays along a cosine to 5% of its peak over the run. Default true.</summary>
-    public bool CosineDecay { get; init; } = true;
-
-    /// <summary>The global gradient-norm bound; 0 disables clipping. Default 10.</summary>
-    public float GradientClipNorm { get; init; } = 10f;
-
-    /// <summary>
-    /// The Gumbel-softmax temperature of the component draw over the <see cref="Steps"/>: from 1 down to 0.1, reached
-    /// after 80% of the steps (<see cref="ComponentSelection.Stratified"/> draws no component and ignores it).
-    /// </summary>
-    public TemperatureAnnealing Temperature { get; init; } = new() { FinalTemperature = 0.1f };
 
     /// <summary>How training draws the mixture component of each base sample. Default straight-through Gumbel-softmax.</summary>
     public ComponentSelection Selection { get; init; } = ComponentSelection.StraightThrough;
@@ -87,6 +111,24 @@ public sealed class ReverseKlOptions
     /// <summary>The fraction of the steps over which the target exponent rises to 1. Default 0.5.</summary>
     public double TemperingFraction { get; init; } = 0.5;
 
+    /// <summary>How a sampled base point is scored during training. Default exact.</summary>
+    public ReverseKlBaseDensity BaseDensity { get; init; } = ReverseKlBaseDensity.Exact;
+
+    /// <summary>M, the component draws per point of the nested Monte-Carlo base density. Default 16.</summary>
+    public int NestedComponentSamples { get; init; } = 16;
+
+    /// <summary>Exact samples per evaluation during training. Default 1024.</summary>
+    public int EvaluationSamples { get; init; } = 1024;
+
+    /// <summary>Exact samples for the diagnostics of the returned model. Default 8192.</summary>
+    public int FinalEvaluationSamples { get; init; } = 8192;
+
+    /// <summary>The seed of the initialisation and of all noise. Same seed and settings give identical results.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Threads for matrix products; 0 lets the trainer choose. Default 1 (small batches gain nothing from more).</summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>The target exponent β at step <paramref name="step"/>: β0^(1 − t) with t the share of the tempering phase done, then 1.</summary>
     public float TargetExponentAt(long step)
     {
@@ -99,98 +141,36 @@ public sealed class ReverseKlOptions
         return (float)Math.Pow(InitialTargetExponent, 1.0 - ((double)step / phase));
     }
 
-    /// <summary>How a sampled base point is scored during training. Default exact.</summary>
-    public ReverseKlBaseDensity BaseDensity { get; init; } = ReverseKlBaseDensity.Exact;
+    /// <summary>The trainer settings of a fit: <see cref="Optimization"/>, no early stopping, <see cref="Seed"/> and <see cref="Threads"/>.</summary>
+    public TrainerOptions ToTrainerOptions() => new()
+    {
+        Optimization = Optimization,
+        Validation = new ValidationOptions { ValidationFraction = 0, EarlyStoppingPatience = 0 },
+        Seed = Seed,
+        Threads = Threads,
+    };
 
-    /// <summary>M, the component draws per point of the nested Monte-Carlo base density. Default 16.</summary>
-    public int NestedComponentSamples { get; init; } = 16;
-
-    /// <summary>
-    /// Steps between evaluations (exact samples, fixed noise) that report progress and pick the best parameters;
-    /// 0 (default) evaluates 20 times over the run.
-    /// </summary>
-    public int EvaluationInterval { get; init; }
-
-    /// <summary>Exact samples per evaluation during training. Default 1024.</summary>
-    public int EvaluationSamples { get; init; } = 1024;
-
-    /// <summary>Exact samples for the diagnostics of the returned model. Default 8192.</summary>
-    public int FinalEvaluationSamples { get; init; } = 8192;
-
-    /// <summary>The seed of the initialisation and of all noise. Same seed and settings give identical results.</summary>
-    public ulong Seed { get; init; } = 1;
-
-    /// <summary>Threads for matrix products; 0 uses every core. Default 1 (small batches gain nothing from more).</summary>
-    public int Threads { get; init; } = 1;
-
-    /// <summary>The temperature schedule in force over <see cref="Steps"/>.</summary>
-    public ISchedule ResolveTemperatureSchedule() => Temperature.ScheduleFor(Steps);
-
-    /// <summary>The evaluation interval in force.</summary>
-    public int ResolveEvaluationInterval() => EvaluationInterval > 0 ? EvaluationInterval : Math.Max(1, Steps / 20);
-
-    /// <summary>Throws <see cref="ArgumentException"/> when a setting is out of range.</summary>
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CouplingLayers);
-        ArgumentNullException.ThrowIfNull(HiddenSizes);
-        if (HiddenSizes.Any(h => h <= 0))
-        {
-            throw new ArgumentException("Every hidden size must be positive.", nameof(HiddenSizes));
-        }
-
-        if (!Enum.IsDefined(CouplingKind) || !Enum.IsDefined(BaseDensity) || !Enum.IsDefined(Activation) || !Enum.IsDefined(Selection))
-        {
-            throw new ArgumentException("Unknown coupling kind, base density, activation or component selection.");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfLessThan(SplineBins, 2);
-        RequirePositive(SplineBound, nameof(SplineBound));
-        RequirePositive(AffineScaleBound, nameof(AffineScaleBound));
-        RequirePositive(InitialOutputScale, nameof(InitialOutputScale));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Components);
-        if (!float.IsFinite(BaseMeanSpread) || BaseMeanSpread < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(BaseMeanSpread), BaseMeanSpread, "The mean spread must be finite and non-negative.");
-        }
-
-        if (!float.IsFinite(BaseInitialLogSigma))
-        {
-            throw new ArgumentOutOfRangeException(nameof(BaseInitialLogSigma), BaseInitialLogSigma, "The initial log-sigma must be finite.");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SamplesPerStep);
-        ArgumentOutOfRangeException.ThrowIfNegative(Steps);
-        RequirePositive(LearningRate, nameof(LearningRate));
-        if (!float.IsFinite(GradientClipNorm) || GradientClipNorm < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "The clipping norm must be finite and non-negative.");
-        }
-
-        ArgumentNullException.ThrowIfNull(Temperature);
-        Temperature.Validate();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(NestedComponentSamples);
-        if (!(InitialTargetExponent > 0 && InitialTargetExponent <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(InitialTargetExponent), InitialTargetExponent, "The initial target exponent must lie in (0, 1].");
-        }
-
-        if (!(TemperingFraction >= 0 && TemperingFraction <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(TemperingFraction), TemperingFraction, "The tempering fraction must lie in [0, 1].");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(EvaluationInterval);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(EvaluationSamples);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(FinalEvaluationSamples);
-        ArgumentOutOfRangeException.ThrowIfNegative(Threads);
-    }
-
-    private static void RequirePositive(float value, string name)
-    {
-        if (!(value > 0) || !float.IsFinite(value))
-        {
-            throw new ArgumentOutOfRangeException(name, value, "Expected a finite positive value.");
-        }
+        var check = new SettingCheck("ReverseKl");
+        check.That(Architecture is not null && Optimization is not null && Temperature is not null, "settings", "null", "hold every record (Architecture, Optimization, Temperature)");
+        Architecture!.Validate();
+        Optimization!.Validate();
+        Temperature!.Validate();
+        check.That(!Architecture.Standardize, "Architecture.Standardize", true, "be false: there is no data to standardise (InitialOutputScale sets the starting spread)");
+        check.That(EvaluationInterval > 0, nameof(EvaluationInterval), EvaluationInterval, "be positive");
+        check.That((long)Optimization.BatchSize * EvaluationInterval <= int.MaxValue, nameof(EvaluationInterval), EvaluationInterval, "keep Optimization.BatchSize × EvaluationInterval within int.MaxValue samples per epoch");
+        check.That(Enum.IsDefined(Selection), nameof(Selection), Selection, "be StraightThrough, Relaxed or Stratified");
+        check.That(Enum.IsDefined(BaseDensity), nameof(BaseDensity), BaseDensity, "be Exact or NestedMonteCarlo");
+        check.That(float.IsFinite(InitialOutputScale) && InitialOutputScale > 0, nameof(InitialOutputScale), InitialOutputScale, "be positive and finite");
+        check.That(float.IsFinite(BaseMeanSpread) && BaseMeanSpread >= 0, nameof(BaseMeanSpread), BaseMeanSpread, "be non-negative and finite");
+        check.That(float.IsFinite(BaseInitialLogSigma), nameof(BaseInitialLogSigma), BaseInitialLogSigma, "be finite");
+        check.That(NestedComponentSamples > 0, nameof(NestedComponentSamples), NestedComponentSamples, "be positive");
+        check.That(InitialTargetExponent is > 0 and <= 1, nameof(InitialTargetExponent), InitialTargetExponent, "lie in (0, 1]");
+        check.That(TemperingFraction is >= 0 and <= 1, nameof(TemperingFraction), TemperingFraction, "lie in [0, 1]");
+        check.That(EvaluationSamples > 0, nameof(EvaluationSamples), EvaluationSamples, "be positive");
+        check.That(FinalEvaluationSamples > 0, nameof(FinalEvaluationSamples), FinalEvaluationSamples, "be positive");
+        check.That(Threads >= 0, nameof(Threads), Threads, "be non-negative (0 = chosen by the trainer)");
     }
 }

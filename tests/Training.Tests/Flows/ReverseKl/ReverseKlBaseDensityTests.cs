@@ -94,7 +94,7 @@ public sealed class ReverseKlBaseDensityTests(ITestOutputHelper output)
     public void Exact_base_density_gives_lower_gradient_variance_for_the_base_parameters_and_the_same_for_the_flow()
     {
         var target = new CircularGaussianMixtureDensity(modes: 4, radius: 2.5, sigma: 0.6);
-        var options = new ReverseKlOptions { Components = 4, CouplingLayers = 2, HiddenSizes = [8], Steps = 40, SamplesPerStep = 64, InitialOutputScale = 2f, EvaluationSamples = 128, FinalEvaluationSamples = 128, Seed = 3 };
+        var options = SmallReverseKlOptions.Create(components: 4, epochs: 20, samplesPerStep: 64, interval: 2, seed: 3, evaluationSamples: 128) with { InitialOutputScale = 2f };
         var model = ReverseKlFitting.CreateModel(2, options, new RandomSource(3));
         ReverseKlFitting.FitToTarget(model, target, options, cancellationToken: TestContext.Current.CancellationToken); // a few steps so every parameter is away from its start
 

@@ -2,6 +2,7 @@ using MLNetMixture.Training.Autodiff;
 using MLNetMixture.Training.Flows;
 using MLNetMixture.Training.Flows.Targets;
 using MLNetMixture.Training.Randomness;
+using MLNetMixture.Training.Trainers;
 
 namespace MLNetMixture.Training.Tests.Flows.ReverseKl;
 
@@ -14,18 +15,16 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
         double logZ = PlanarGridIntegration.LogNormalizer(target, -6, 6, 1000);
         var options = new ReverseKlOptions
         {
-            Components = 4,
-            CouplingLayers = 4,
-            HiddenSizes = [32, 32],
+            Architecture = { Components = 4, Layers = 4, HiddenSizes = [32, 32] },
+            Optimization = { Epochs = 20, BatchSize = 128 },
+            EvaluationInterval = 30,
             InitialOutputScale = 2f,
-            Steps = 600,
-            SamplesPerStep = 128,
             Seed = 7,
         };
 
         var result = ReverseKlFitting.FitToTarget(target, options, cancellationToken: TestContext.Current.CancellationToken);
         var d = result.Diagnostics;
-        output.WriteLine($"log Z (grid) {logZ:F4}; ELBO {d.Elbo:F4} ± {d.ElboStandardError:F4}; IS log Z {d.LogNormalizer:F4} ± {d.LogNormalizerStandardError:F4}; ESS {d.EffectiveSampleFraction:P1}; best step {result.BestStep}");
+        output.WriteLine($"log Z (grid) {logZ:F4}; ELBO {d.Elbo:F4} ± {d.ElboStandardError:F4}; IS log Z {d.LogNormalizer:F4} ± {d.LogNormalizerStandardError:F4}; ESS {d.EffectiveSampleFraction:P1}; best step {result.Training.BestEpoch * options.EvaluationInterval}");
         Assert.InRange(logZ - d.Elbo, 0, 0.1);
         Assert.InRange(d.LogNormalizer - logZ, -0.05, 0.05);
         Assert.True(d.EffectiveSampleFraction > 0.5, $"ESS {d.EffectiveSampleFraction}");
@@ -49,7 +48,13 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
             }
         }
 
-        var options = new ReverseKlOptions { Components = 1, CouplingLayers = 2, HiddenSizes = [8], Steps = 300, SamplesPerStep = 64, LearningRate = 1e-2f, Seed = 2 };
+        var options = new ReverseKlOptions
+        {
+            Architecture = { Components = 1, Layers = 2, HiddenSizes = [8] },
+            Optimization = { Epochs = 20, BatchSize = 64, LearningRate = 1e-2f },
+            EvaluationInterval = 15,
+            Seed = 2,
+        };
         var result = ReverseKlFitting.FitToTarget(Gaussian, 2, options, cancellationToken: TestContext.Current.CancellationToken);
         var d = result.Diagnostics;
         output.WriteLine($"ELBO {d.Elbo:F5}, IS {d.LogNormalizer:F5}, ESS {d.EffectiveSampleFraction:P2}; log 2π = {Math.Log(2 * Math.PI):F5}");
@@ -72,7 +77,7 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     public void Gradients_reach_mixture_weights_means_sigmas_and_every_flow_parameter(ComponentSelection selection, ReverseKlBaseDensity density, bool pathGradient)
     {
         var target = new RezendeMohamedDensity(RezendeMohamedEnergy.U3);
-        var options = new ReverseKlOptions { Components = 3, CouplingLayers = 2, HiddenSizes = [8], Steps = 3, SamplesPerStep = 32, EvaluationSamples = 64, FinalEvaluationSamples = 64, Seed = 4 };
+        var options = SmallReverseKlOptions.Create(components: 3, epochs: 3, samplesPerStep: 32, interval: 1, seed: 4);
         var model = ReverseKlFitting.CreateModel(2, options, new RandomSource(4));
         ReverseKlFitting.FitToTarget(model, target, options, cancellationToken: TestContext.Current.CancellationToken); // leaves the zero-initialised last layers, so gradients reach the hidden ones
 
@@ -100,7 +105,11 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     {
         // Stratified selection has no relaxation, so the loss is an ordinary differentiable function of every parameter.
         var target = new RezendeMohamedDensity(RezendeMohamedEnergy.U1);
-        var options = new ReverseKlOptions { Components = 3, CouplingLayers = 2, HiddenSizes = [8], Steps = 10, SamplesPerStep = 48, InitialOutputScale = 2f, EvaluationSamples = 64, FinalEvaluationSamples = 64, Seed = 6, Selection = ComponentSelection.Stratified };
+        var options = SmallReverseKlOptions.Create(components: 3, epochs: 10, samplesPerStep: 48, interval: 1, seed: 6) with
+        {
+            InitialOutputScale = 2f,
+            Selection = ComponentSelection.Stratified,
+        };
         var model = ReverseKlFitting.CreateModel(2, options, new RandomSource(6));
         ReverseKlFitting.FitToTarget(model, target, options, cancellationToken: TestContext.Current.CancellationToken);
         var tape = new Tape(1);
@@ -147,8 +156,8 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     {
         var target = new RezendeMohamedDensity(RezendeMohamedEnergy.U1);
         using var cancellation = new CancellationTokenSource();
-        var reports = new List<ReverseKlProgress>();
-        var progress = new SynchronousProgress(p =>
+        var reports = new List<TrainingProgress>();
+        var progress = new EpochReporter(p =>
         {
             reports.Add(p);
             if (reports.Count == 3)
@@ -156,28 +165,54 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
                 cancellation.Cancel();
             }
         });
-        var options = new ReverseKlOptions { Components = 2, CouplingLayers = 2, HiddenSizes = [8], Steps = 400, SamplesPerStep = 32, EvaluationInterval = 10, EvaluationSamples = 256, FinalEvaluationSamples = 256, InitialOutputScale = 2f, Seed = 3 };
+        var options = SmallReverseKlOptions.Create(components: 2, epochs: 40, samplesPerStep: 32, interval: 10, seed: 3, evaluationSamples: 256) with { InitialOutputScale = 2f };
         var result = ReverseKlFitting.FitToTarget(target, options, progress, cancellation.Token);
 
-        Assert.True(result.Cancelled);
-        Assert.Equal(30, result.StepsRun);
-        Assert.Equal(3, result.History.Count);
-        Assert.Equal([10L, 20L, 30L], result.History.Select(h => h.Step));
-        Assert.All(result.History, h => Assert.InRange(h.Temperature, options.Temperature.FinalTemperature, options.Temperature.InitialTemperature));
-        var best = result.History.Where(h => h.IsBest).ToList();
-        Assert.Equal(result.History.Max(h => h.Elbo), result.BestElbo);
-        Assert.Equal(best[^1].Step, result.BestStep);
+        var training = result.Training;
+        Assert.True(training.Cancelled);
+        Assert.Equal(30, training.Steps);
+        Assert.Equal(3, training.History.Count);
+        Assert.Equal([10L, 20L, 30L], training.History.Select(h => h.Step));
+        Assert.All(training.History, h => Assert.InRange(h.Statistics[ReverseKlObjective.TemperatureStatistic], options.Temperature.FinalTemperature, options.Temperature.InitialTemperature));
+        Assert.All(training.History, h => Assert.Equal(h.Validation!.Value, h.Statistics[ReverseKlObjective.ElboStatistic]));
+        Assert.All(training.History, h => Assert.True(h.Statistics[ReverseKlObjective.ElboStandardErrorStatistic] > 0));
+        Assert.Equal(training.History.Max(h => h.Validation!.Value), training.BestValidation);
+        Assert.Equal(training.History.Where(h => h.IsBest).Last().Epoch, training.BestEpoch);
+
+        // The kept parameters are those of the best epoch: re-scored on the same evaluation noise, they give its ELBO.
+        Assert.Equal(training.BestValidation!.Value, new ReverseKlObjective(result.Model, target, options).Validate(), 10);
         Assert.True(double.IsFinite(result.Diagnostics.Elbo));
+    }
+
+    [Fact]
+    public void While_the_target_is_tempered_no_epoch_becomes_the_best()
+    {
+        var target = new CircularGaussianMixtureDensity();
+        var options = SmallReverseKlOptions.Create(components: 2, epochs: 6, samplesPerStep: 32, interval: 5, seed: 5) with
+        {
+            InitialTargetExponent = 0.1f,
+            TemperingFraction = 0.5,
+        };
+        var training = ReverseKlFitting.FitToTarget(target, options, cancellationToken: TestContext.Current.CancellationToken).Training;
+
+        // Steps 0-14 are tempered (β < 1): epochs 1-3 end on a tempered step, epochs 4-6 on the target itself.
+        Assert.Equal([false, false, false, true, true, true], training.History.Select(h => h.Statistics[ReverseKlObjective.TargetExponentStatistic] >= 1));
+        Assert.All(training.History.Take(3), h => Assert.False(h.IsBest));
+        Assert.All(training.History.Take(3), h => Assert.True(double.IsFinite(h.Validation!.Value)));
+        Assert.True(training.History[3].IsBest);
+        Assert.InRange(training.BestEpoch, 4, 6);
+        Assert.Equal(training.History.Skip(3).Max(h => h.Validation!.Value), training.BestValidation);
     }
 
     [Fact]
     public void Same_seed_gives_identical_fits()
     {
         var target = new CircularGaussianMixtureDensity();
-        var options = new ReverseKlOptions { Components = 2, CouplingLayers = 2, HiddenSizes = [8], Steps = 20, SamplesPerStep = 32, EvaluationSamples = 64, FinalEvaluationSamples = 64, Seed = 12 };
+        var options = SmallReverseKlOptions.Create(components: 2, epochs: 20, samplesPerStep: 32, interval: 1, seed: 12);
         var a = ReverseKlFitting.FitToTarget(target, options, cancellationToken: TestContext.Current.CancellationToken);
         var b = ReverseKlFitting.FitToTarget(target, options, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(a.Diagnostics, b.Diagnostics);
+        Assert.Equal(a.Training.History.Select(h => h.Validation), b.Training.History.Select(h => h.Validation));
         for (int i = 0; i < a.Model.Parameters.Count; i++)
         {
             Assert.Equal(a.Model.Parameters[i].Value.ToArray(), b.Model.Parameters[i].Value.ToArray());
@@ -187,15 +222,16 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     [Fact]
     public void Target_tempering_rises_geometrically_to_one_and_scales_the_target()
     {
-        var options = new ReverseKlOptions { Steps = 100, InitialTargetExponent = 0.01f, TemperingFraction = 0.5 };
+        var options = new ReverseKlOptions { Optimization = { Epochs = 1 }, EvaluationInterval = 100, InitialTargetExponent = 0.01f, TemperingFraction = 0.5 };
+        Assert.Equal(100, options.Steps);
         Assert.Equal(0.01f, options.TargetExponentAt(0), 6);
         Assert.Equal(0.1f, options.TargetExponentAt(25), 5);
         Assert.Equal(1f, options.TargetExponentAt(50));
         Assert.Equal(1f, options.TargetExponentAt(99));
-        Assert.Equal(1f, new ReverseKlOptions { Steps = 100 }.TargetExponentAt(0));
+        Assert.Equal(1f, new ReverseKlOptions().TargetExponentAt(0));
 
         var target = new RezendeMohamedDensity(RezendeMohamedEnergy.U2);
-        var model = ReverseKlFitting.CreateModel(2, new ReverseKlOptions { Components = 2, CouplingLayers = 2, HiddenSizes = [8] }, new RandomSource(1));
+        var model = ReverseKlFitting.CreateModel(2, new ReverseKlOptions { Architecture = { Components = 2, Layers = 2, HiddenSizes = [8] } }, new RandomSource(1));
         var tape = new Tape(1);
         var (_, _, _, full) = ReverseKlObjective.Record(tape, model, target, new RandomSource(5), 16, 0.5f);
         var fullValues = tape.Value(full).ToArray();
@@ -212,17 +248,35 @@ public sealed class ReverseKlFittingTests(ITestOutputHelper output)
     public void Options_are_validated()
     {
         var target = new CircularGaussianMixtureDensity();
-        Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Components = 0 }, cancellationToken: TestContext.Current.CancellationToken));
-        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Temperature = { FinalTemperature = 2f } }, cancellationToken: TestContext.Current.CancellationToken));
-        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { HiddenSizes = [0] }, cancellationToken: TestContext.Current.CancellationToken));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { InitialTargetExponent = 0f }, cancellationToken: TestContext.Current.CancellationToken));
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Architecture = { Components = 0 } }, cancellationToken: ct));
+        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Temperature = { FinalTemperature = 2f } }, cancellationToken: ct));
+        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Architecture = { HiddenSizes = [0] } }, cancellationToken: ct));
+        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Architecture = { Standardize = true } }, cancellationToken: ct));
+        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { InitialTargetExponent = 0f }, cancellationToken: ct));
+        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { EvaluationInterval = 0 }, cancellationToken: ct));
+        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(target, new ReverseKlOptions { Optimization = { GradientClipNorm = -1f } }, cancellationToken: ct));
         var model = ReverseKlFitting.CreateModel(3, new ReverseKlOptions(), new RandomSource(1));
-        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(model, target, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentException>(() => ReverseKlFitting.FitToTarget(model, target, cancellationToken: ct));
     }
 
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<ReverseKlProgress> report) : IProgress<ReverseKlProgress>
+    [Fact]
+    public void Created_model_is_the_architecture_behind_a_learned_output_scale_over_a_spread_mixture_base()
     {
-        public void Report(ReverseKlProgress value) => report(value);
+        var options = new ReverseKlOptions { Architecture = { Layers = 3, FlowType = FlowType.AffineCoupling }, InitialOutputScale = 2f, BaseMeanSpread = 1.5f };
+        var model = ReverseKlFitting.CreateModel(2, options, new RandomSource(1));
+        var layers = model.Flow.Layers;
+        var scale = Assert.IsType<ActNormLayer>(layers[0]);
+        Assert.All(scale.LogScale.Value.ToArray(), v => Assert.Equal(MathF.Log(2f), v, 6));
+        Assert.Equal(3, layers.OfType<AffineCouplingLayer>().Count());
+        Assert.Equal(2, layers.OfType<PermutationLayer>().Count());
+        Assert.Null(model.Standardizer);
+        Assert.Equal(4, model.Components);
+        Assert.True(model.Base.Means.Value.ToArray().Distinct().Count() > 1, "the component means start spread out");
+        Assert.All(model.Base.LogSigmas.Value.ToArray(), v => Assert.Equal(options.BaseInitialLogSigma, v));
+
+        var plain = ReverseKlFitting.CreateModel(2, options with { LearnOutputScale = false, Architecture = options.Architecture with { Components = 1 } }, new RandomSource(1));
+        Assert.IsType<AffineCouplingLayer>(plain.Flow.Layers[0]);
+        Assert.Equal(1, plain.Components);
     }
 }
