@@ -100,7 +100,7 @@ public sealed partial class MixtureDensityFlowEstimator
         /// <summary>A shallow copy (lists and the progress sink are shared).</summary>
         public Options Clone() => (Options)MemberwiseClone();
 
-        /// <summary>The hyperparameters as the model API's options, for <see cref="MixtureDensityFlowModel.Fit"/>.</summary>
+        /// <summary>The hyperparameters as the model API's options, for <see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>.</summary>
         public MixtureDensityFlowOptions ToModelOptions() => new()
         {
             FlowType = FlowType,

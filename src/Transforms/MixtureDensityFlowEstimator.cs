@@ -7,7 +7,7 @@ using MLNetMixture.Transforms.DataViews;
 namespace MLNetMixture.Transforms;
 
 /// <summary>
-/// Fits a mixture-density normalizing flow (<see cref="MixtureDensityFlowModel.Fit"/>) to a feature column and
+/// Fits a mixture-density normalizing flow (<see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>) to a feature column and
 /// gives a <see cref="MixtureDensityFlowTransformer"/> that adds each row's log-density and component posterior. Made by
 /// <c>mlContext.Transforms.MixtureDensityFlow(...)</c>.
 /// </summary>

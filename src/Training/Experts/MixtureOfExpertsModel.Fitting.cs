@@ -116,45 +116,65 @@ public sealed partial class MixtureOfExpertsModel
             standardizer.Apply(validationFeatures);
         }
 
-        var model = new MixtureOfExperts(new MixtureOfExpertsOptions(d, encoding.Count, o.Experts)
+        var model = NetworkFor(o, d, encoding.Count);
+        var objective = ObjectiveFor(
+            o,
+            model,
+            new Tensor(trainFeatures, trainClasses.Length, d),
+            trainClasses,
+            trainWeights,
+            hasValidation ? new Tensor(validationFeatures, validationClasses.Length, d) : null,
+            hasValidation ? validationClasses : null);
+        var result = MinibatchTrainer.Fit(objective, TrainerOptionsFor(o), progress, cancellationToken);
+        return Fitted(model, standardizer, encoding, featureNames, o, result);
+    }
+
+    /// <summary>The untrained network <paramref name="o"/> asks for on <paramref name="inputs"/> features and <paramref name="classes"/> classes.</summary>
+    private static MixtureOfExperts NetworkFor(MixtureOfExpertsModelOptions o, int inputs, int classes) =>
+        new(new MixtureOfExpertsOptions(inputs, classes, o.Experts)
         {
             GateHiddenSizes = [.. o.GateHiddenSizes],
             ExpertHiddenSizes = [.. o.ExpertHiddenSizes],
             Activation = o.Activation,
             Seed = o.Seed,
         });
-        var objective = new MixtureOfExpertsObjective(
-            model,
-            new Tensor(trainFeatures, trainClasses.Length, d),
-            trainClasses,
-            new MixtureOfExpertsTrainingOptions
-            {
-                Objective = o.Objective,
-                Temperature = o.InitialTemperature,
-                LoadBalancingWeight = o.Experts > 1 ? o.LoadBalancingWeight : 0f,
-                GateEntropyWeight = o.Experts > 1 ? o.GateEntropyWeight : 0f,
-            },
-            hasValidation ? new Tensor(validationFeatures, validationClasses.Length, d) : null,
-            hasValidation ? validationClasses : null)
+
+    /// <summary>The gate objective and auxiliary loss weights of <paramref name="o"/>.</summary>
+    private static MixtureOfExpertsTrainingOptions ObjectiveOptionsFor(MixtureOfExpertsModelOptions o) => new()
+    {
+        Objective = o.Objective,
+        Temperature = o.InitialTemperature,
+        LoadBalancingWeight = o.Experts > 1 ? o.LoadBalancingWeight : 0f,
+        GateEntropyWeight = o.Experts > 1 ? o.GateEntropyWeight : 0f,
+    };
+
+    /// <summary>The objective that trains <paramref name="model"/> on standardised rows as <paramref name="o"/> asks.</summary>
+    private static MixtureOfExpertsObjective ObjectiveFor(MixtureOfExpertsModelOptions o, MixtureOfExperts model, Tensor features, int[] classes, IReadOnlyList<float>? weights, Tensor? validationFeatures, int[]? validationClasses) =>
+        new(model, features, classes, ObjectiveOptionsFor(o), validationFeatures, validationClasses)
         {
             TemperatureSchedule = o.TemperatureSchedule,
-            Weights = trainWeights,
+            Weights = weights,
             PlannedTemperatureSchedule = o.TemperatureScheduleFor,
             ValidationMetric = o.ValidationMetric,
             Threads = o.Threads,
         };
-        var trainer = new TrainerOptions
-        {
-            Epochs = o.Epochs,
-            BatchSize = o.BatchSize,
-            LearningRate = o.LearningRate,
-            WeightDecay = o.WeightDecay,
-            Schedule = o.LearningRateSchedule,
-            EarlyStoppingPatience = o.EarlyStoppingPatience,
-            Seed = o.Seed,
-            Threads = o.Threads,
-        };
-        var result = MinibatchTrainer.Fit(objective, trainer, progress, cancellationToken);
+
+    /// <summary>The trainer settings of <paramref name="o"/>.</summary>
+    private static TrainerOptions TrainerOptionsFor(MixtureOfExpertsModelOptions o) => new()
+    {
+        Epochs = o.Epochs,
+        BatchSize = o.BatchSize,
+        LearningRate = o.LearningRate,
+        WeightDecay = o.WeightDecay,
+        Schedule = o.LearningRateSchedule,
+        EarlyStoppingPatience = o.EarlyStoppingPatience,
+        Seed = o.Seed,
+        Threads = o.Threads,
+    };
+
+    /// <summary>The fitted model, keeping a copy of the options with the feature columns used.</summary>
+    private static MixtureOfExpertsModel Fitted(MixtureOfExperts model, Standardizer standardizer, ClassLabelEncoding encoding, IReadOnlyList<string> featureNames, MixtureOfExpertsModelOptions o, TrainingResult result)
+    {
         var used = o.Clone();
         used.FeatureColumns = [.. featureNames];
         return new MixtureOfExpertsModel(model, standardizer, encoding, featureNames, used, result, topK: null);

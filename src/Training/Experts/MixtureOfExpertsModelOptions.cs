@@ -102,6 +102,13 @@ public sealed class MixtureOfExpertsModelOptions
     /// </summary>
     public MixtureOfExpertsValidationMetric ValidationMetric { get; set; } = MixtureOfExpertsValidationMetric.NegativeLogLoss;
 
+    /// <summary>
+    /// The most training rows streamed training holds at once (<see cref="MixtureOfExpertsModel.Fit(MLNetMixture.Training.Data.IFeatureRowSource, MixtureOfExpertsModelOptions?, MLNetMixture.Training.Data.IFeatureRowSource?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>): data with at most
+    /// this many training rows is read once and reshuffled every epoch as in memory; larger data is read once per epoch
+    /// through a shuffle buffer of this many rows (memory: rows x features x 4 bytes). Default 1,048,576.
+    /// </summary>
+    public int ShuffleBufferRows { get; set; } = 1 << 20;
+
     /// <summary>Seed of the initialisation, the validation split, the minibatch order and the Gumbel noise. Default 1.</summary>
     public ulong Seed { get; set; } = 1;
 
@@ -153,6 +160,7 @@ public sealed class MixtureOfExpertsModelOptions
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "be non-negative (0 = off)");
         Check(ValidationFraction is >= 0 and < 1, nameof(ValidationFraction), ValidationFraction, "lie in [0, 1) (0 = no validation split)");
         Check(Enum.IsDefined(ValidationMetric), nameof(ValidationMetric), ValidationMetric, "be a defined metric");
+        Check(ShuffleBufferRows > 0, nameof(ShuffleBufferRows), ShuffleBufferRows, "be positive");
         Check(Threads >= 0, nameof(Threads), Threads, "be non-negative (0 = chosen automatically)");
         Check(!string.IsNullOrWhiteSpace(LabelColumn), nameof(LabelColumn), LabelColumn ?? "null", "name a column");
         if (FeatureColumns is not null)

@@ -3,7 +3,7 @@ using MLNetMixture.Training.Layers;
 namespace MLNetMixture.Training.Flows;
 
 /// <summary>
-/// Settings of <see cref="MixtureDensityFlowModel.Fit"/>. The defaults fit small and medium tabular data sets
+/// Settings of <see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>. The defaults fit small and medium tabular data sets
 /// (hundreds to hundreds of thousands of rows, up to about a hundred features) without tuning: a 5-layer neural
 /// spline flow with LU-linear mixing and small tanh conditioners on standardised inputs, a held-out tenth for
 /// early stopping and AdamW weight decay.
@@ -89,10 +89,17 @@ public sealed class MixtureDensityFlowOptions
 
     /// <summary>
     /// The share of the training rows held out for validation (early stopping and choosing the best epoch) when
-    /// <see cref="MixtureDensityFlowModel.Fit"/> gets no validation set; 0 trains on every row and keeps the
+    /// <see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/> gets no validation set; 0 trains on every row and keeps the
     /// last epoch. Default 0.1.
     /// </summary>
     public double ValidationFraction { get; set; } = 0.1;
+
+    /// <summary>
+    /// The most training rows streamed training holds at once (<see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.IFeatureRowSource, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.IFeatureRowSource?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>): data with at most
+    /// this many training rows is read once and reshuffled every epoch as in memory; larger data is read once per epoch
+    /// through a shuffle buffer of this many rows (memory: rows x features x 4 bytes). Default 1,048,576.
+    /// </summary>
+    public int ShuffleBufferRows { get; set; } = 1 << 20;
 
     /// <summary>Seed of every random choice (initialisation, permutations, validation split, minibatch order). Default 1.</summary>
     public ulong Seed { get; set; } = 1;
@@ -132,6 +139,7 @@ public sealed class MixtureDensityFlowOptions
         Check(float.IsFinite(GradientClipNorm) && GradientClipNorm >= 0, nameof(GradientClipNorm), GradientClipNorm, "be non-negative (0 = off)");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "be non-negative (0 = off)");
         Check(ValidationFraction is >= 0 and < 1, nameof(ValidationFraction), ValidationFraction, "be in [0, 1)");
+        Check(ShuffleBufferRows > 0, nameof(ShuffleBufferRows), ShuffleBufferRows, "be positive");
         Check(Threads >= 0, nameof(Threads), Threads, "be non-negative (0 = chosen automatically)");
         Check(FeatureColumns is null || (FeatureColumns.Count > 0 && FeatureColumns.Distinct(StringComparer.Ordinal).Count() == FeatureColumns.Count), nameof(FeatureColumns), FeatureColumns is null ? "null" : $"[{string.Join(", ", FeatureColumns)}]", "name distinct columns (or be null for all)");
     }
