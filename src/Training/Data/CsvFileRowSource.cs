@@ -43,9 +43,7 @@ public sealed class CsvFileRowSource : IFeatureRowSource
     public bool HasLabels { get; }
 
     /// <inheritdoc />
-    public IEnumerable<FeatureTable> ReadBlocks() => ReadAhead.Enumerate(ReadFile(), depth: 2);
-
-    private IEnumerable<FeatureTable> ReadFile()
+    public IEnumerable<FeatureTable> ReadBlocks()
     {
         using var reader = CsvFeatureBatchReader.Open(Source, _features, _label, BlockRows);
         foreach (var block in reader.ReadBatches())

@@ -42,8 +42,17 @@ internal sealed class StreamedRows
     /// <summary>The data's role in messages.</summary>
     public string Role { get; }
 
-    /// <summary>One pass: blocks of the selected rows, in source order, with the model's columns (labels and weights kept).</summary>
-    public IEnumerable<FeatureTable> ReadBlocks()
+    /// <summary>
+    /// One pass: blocks of the selected rows, in source order, with the model's columns (labels and weights kept), read
+    /// and selected on a thread of their own at most <paramref name="readAheadRows"/> rows ahead of the caller.
+    /// </summary>
+    public IEnumerable<FeatureTable> ReadBlocks(long readAheadRows = DefaultReadAheadRows) =>
+        ReadAhead.Enumerate(Select(), block => block.Rows, readAheadRows);
+
+    /// <summary>The rows <see cref="ReadBlocks"/> reads ahead unless told otherwise: two CSV batches.</summary>
+    public const long DefaultReadAheadRows = 2L * CsvFeatureBatchReader.DefaultBatchSize;
+
+    private IEnumerable<FeatureTable> Select()
     {
         long first = 0;
         var kept = new List<int>();

@@ -106,7 +106,8 @@ internal sealed class ShuffleBufferMinibatchOrder : IMinibatchOrder, IDisposable
         {
             int filled = 0;
             long passRows = 0;
-            foreach (var block in _rows.ReadBlocks())
+            // The next buffer fill is read while the current one trains.
+            foreach (var block in _rows.ReadBlocks(readAheadRows: capacity))
             {
                 passRows += block.Rows;
                 for (int start = 0; start < block.Rows;)
