@@ -85,6 +85,9 @@ public sealed partial class MixtureDensityFlowEstimator
         /// <summary>See <see cref="MixtureDensityFlowOptions.Threads"/>.</summary>
         public int Threads { get; set; } = Defaults.Threads;
 
+        /// <summary>The most training rows held at once while training streams the data view; see <see cref="MixtureDensityFlowOptions.ShuffleBufferRows"/>.</summary>
+        public int ShuffleBufferRows { get; set; } = Defaults.ShuffleBufferRows;
+
         /// <summary>See <see cref="MixtureDensityFlowOptions.Standardize"/>.</summary>
         public bool Standardize { get; set; } = Defaults.Standardize;
 
@@ -100,7 +103,7 @@ public sealed partial class MixtureDensityFlowEstimator
         /// <summary>A shallow copy (lists and the progress sink are shared).</summary>
         public Options Clone() => (Options)MemberwiseClone();
 
-        /// <summary>The hyperparameters as the model API's options, for <see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>.</summary>
+        /// <summary>The hyperparameters as the model API's options, for <see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.IFeatureRowSource, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.IFeatureRowSource?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>.</summary>
         public MixtureDensityFlowOptions ToModelOptions() => new()
         {
             FlowType = FlowType,
@@ -123,6 +126,7 @@ public sealed partial class MixtureDensityFlowEstimator
             ValidationFraction = ValidationFraction,
             Seed = Seed,
             Threads = Threads,
+            ShuffleBufferRows = ShuffleBufferRows,
             Standardize = Standardize,
             FeatureColumns = FeatureSlots,
         };

@@ -119,6 +119,9 @@ public sealed partial class MixtureOfExpertsTrainer
         /// <summary>Threads for matrix products (0 = every core); see <see cref="MixtureOfExpertsModelOptions.Threads"/>.</summary>
         public int Threads { get => _model.Threads; set => _model.Threads = value; }
 
+        /// <summary>The most training rows held at once while training streams the data view; see <see cref="MixtureOfExpertsModelOptions.ShuffleBufferRows"/>.</summary>
+        public int ShuffleBufferRows { get => _model.ShuffleBufferRows; set => _model.ShuffleBufferRows = value; }
+
         /// <summary>
         /// How the fitted model is exported to the ONNX graph the ML.NET pipeline runs. Default: the soft mixture at opset 17.
         /// <see cref="MixtureOfExpertsGateMode.HardTop1"/> routes each row to its most probable expert;
