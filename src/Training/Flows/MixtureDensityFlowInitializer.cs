@@ -21,15 +21,7 @@ public static class MixtureDensityFlowInitializer
     /// <param name="kMeansIterations">Lloyd iterations of the base's k-means.</param>
     public static void Initialize(MixtureDensityFlow model, Tensor data, RandomSource random, int maximumRows = 20000, int kMeansIterations = 20)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(random);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maximumRows);
-        int d = model.Dimension;
-        if (data.Rank != 2 || data.Shape[1] != d || data.Shape[0] == 0)
-        {
-            throw new ArgumentException($"Expected training rows [N >= 1, {d}]; got [{string.Join(", ", data.ShapeArray())}].", nameof(data));
-        }
+        CheckArguments(model, data, random, maximumRows);
 
         model.Standardizer?.Fit(data.Span, data.Shape[0]);
         InitializeFromSample(model, data, random, maximumRows, kMeansIterations);
@@ -47,15 +39,8 @@ public static class MixtureDensityFlowInitializer
     /// <param name="kMeansIterations">Lloyd iterations of the base's k-means.</param>
     public static void InitializeFromSample(MixtureDensityFlow model, Tensor data, RandomSource random, int maximumRows = 20000, int kMeansIterations = 20)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(random);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maximumRows);
+        CheckArguments(model, data, random, maximumRows);
         int d = model.Dimension;
-        if (data.Rank != 2 || data.Shape[1] != d || data.Shape[0] == 0)
-        {
-            throw new ArgumentException($"Expected training rows [N >= 1, {d}]; got [{string.Join(", ", data.ShapeArray())}].", nameof(data));
-        }
 
         int n = data.Shape[0];
         var subset = data;
@@ -84,6 +69,19 @@ public static class MixtureDensityFlowInitializer
             var tape = new Tape { RecordGradients = false };
             var (latent, _) = model.Flow.Forward(tape, tape.Constant(standardised));
             model.Base.InitializeFromData(tape.Value(latent).Clone(), random.Fork(0x4B4D), kMeansIterations);
+        }
+    }
+
+    private static void CheckArguments(MixtureDensityFlow model, Tensor data, RandomSource random, int maximumRows)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maximumRows);
+        int d = model.Dimension;
+        if (data.Rank != 2 || data.Shape[1] != d || data.Shape[0] == 0)
+        {
+            throw new ArgumentException($"Expected training rows [N >= 1, {d}]; got [{string.Join(", ", data.ShapeArray())}].", nameof(data));
         }
     }
 }
