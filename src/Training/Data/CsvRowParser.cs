@@ -147,7 +147,7 @@ internal sealed class CsvRowParser
         foreach (int c in _featureIndex)
         {
             var field = text[_fieldStarts[c]..(_fieldStarts[c + 1] - 1)].Trim();
-            if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
+            if (!DecimalFloatParser.TryParse(field, out float v))
             {
                 throw new DataFormatException($"{Source}, row {Row}, column '{_header[c]}' ({c + 1}): expected a number, found '{Truncate(field.ToString())}'.");
             }

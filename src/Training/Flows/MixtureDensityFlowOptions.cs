@@ -97,7 +97,7 @@ public sealed class MixtureDensityFlowOptions
     /// <summary>
     /// The most training rows streamed training holds at once (<see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.IFeatureRowSource, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.IFeatureRowSource?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>): data with at most
     /// this many training rows is read once and reshuffled every epoch as in memory; larger data is read once per epoch
-    /// through a shuffle buffer of this many rows (memory: rows x features x 4 bytes). Default 1,048,576.
+    /// through a shuffle buffer of this many rows while the next fill is read ahead (memory: about twice rows x features x 4 bytes). Default 1,048,576.
     /// </summary>
     public int ShuffleBufferRows { get; set; } = 1 << 20;
 
