@@ -50,9 +50,9 @@ public sealed partial class MixtureDensityFlowEstimator : IEstimator<MixtureDens
             var model = MixtureDensityFlowModel.Fit(train, Settings.ToModelOptions(), validation, Settings.Progress);
             return new MixtureDensityFlowTransformer(model, Settings);
         }
-        catch (ArgumentException) when (train.KeptRows == 0 || validation?.KeptRows == 0)
+        catch (ArgumentException) when (train.FoundNoRows || validation?.FoundNoRows == true)
         {
-            var empty = train.KeptRows == 0 ? train : validation!;
+            var empty = train.FoundNoRows ? train : validation!;
             throw new ArgumentException($"{Name}: the {(empty == train ? "training" : "validation")} data has no usable rows ({empty.Skipped} skipped for a non-finite feature).", empty == train ? nameof(trainData) : nameof(validationData));
         }
     }

@@ -101,9 +101,9 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
         {
             native = MixtureOfExpertsModel.Fit(train, o.ToModelOptions(), validation, o.Progress);
         }
-        catch (ArgumentException) when (train.KeptRows == 0 || validation?.KeptRows == 0)
+        catch (ArgumentException) when (train.FoundNoRows || validation?.FoundNoRows == true)
         {
-            throw train.KeptRows == 0
+            throw train.FoundNoRows
                 ? new ArgumentException($"{Name}: the training data has no usable rows ({train.Skipped} skipped for a missing label, a non-finite feature or an invalid weight).", nameof(trainData))
                 : new ArgumentException($"{Name}: the validation data has no usable rows.", nameof(validationData));
         }

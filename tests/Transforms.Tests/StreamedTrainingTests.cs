@@ -46,6 +46,18 @@ public sealed class StreamedTrainingTests : IDisposable
         Assert.True(accuracy > 0.9, $"training accuracy {accuracy}");
     }
 
+    [Fact]
+    public void Data_without_a_usable_row_is_named_after_the_streamed_pass_that_found_none()
+    {
+        var points = Points().Take(20).Select(p => new LabelledPoint { Label = p.Label, Features = [float.NaN, p.Features[1]] }).ToArray();
+        var data = _ml.Data.LoadFromEnumerable(points);
+        var error = Assert.Throws<ArgumentException>(() => _ml.Transforms.MixtureDensityFlow(new MixtureDensityFlowEstimator.Options { Epochs = 1 }).Fit(data));
+        Assert.Contains("the training data has no usable rows (20 skipped for a non-finite feature)", error.Message, StringComparison.Ordinal);
+
+        var invalid = Assert.Throws<ArgumentException>(() => _ml.Transforms.MixtureDensityFlow(new MixtureDensityFlowEstimator.Options { Epochs = 1, ShuffleBufferRows = 0 }).Fit(data));
+        Assert.Contains("ShuffleBufferRows", invalid.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>The 8-Gaussians toy, labelled by the sign of x (two classes).</summary>

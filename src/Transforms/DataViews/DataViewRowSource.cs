@@ -51,6 +51,12 @@ internal sealed class DataViewRowSource : IFeatureRowSource
     /// <inheritdoc />
     public bool HasLabels => _label is not null;
 
+    /// <summary>Complete passes so far.</summary>
+    public int Passes { get; private set; }
+
+    /// <summary>Whether a complete pass found no usable row.</summary>
+    public bool FoundNoRows => Passes > 0 && KeptRows == 0;
+
     /// <summary>Rows kept by the last complete pass.</summary>
     public long KeptRows { get; private set; }
 
@@ -125,6 +131,7 @@ internal sealed class DataViewRowSource : IFeatureRowSource
 
         KeptRows = kept;
         Skipped = skipped;
+        Passes++;
     }
 
     /// <summary>The number of values of a key type, checked to fit a classifier (2 to <see cref="int.MaxValue"/>).</summary>
