@@ -9,7 +9,7 @@ using MLNetMixture.Training.Trainers;
 namespace MLNetMixture.Benchmarks;
 
 /// <summary>
-/// Console mode <c>flow-quality</c>: density-estimation quality of <see cref="MixtureDensityFlowModel.Fit"/>.
+/// Console mode <c>flow-quality</c>: density-estimation quality of <see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>.
 /// <list type="bullet">
 /// <item><c>flow-quality toy [eightgaussians|checkerboard] [options]</c>: fit on 20,000 draws (10% held out for
 /// early stopping), then KL(true ‖ model) = mean over 20,000 fresh draws of log p_true - log p_model, with ± 2 s.e.</item>

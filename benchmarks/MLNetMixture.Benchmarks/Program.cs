@@ -11,7 +11,9 @@ namespace MLNetMixture.Benchmarks;
 /// (rows/s of ONNX Runtime vs our own scoring at several batch sizes), or <c>reverse-kl</c>
 /// (reverse-KL fits to the U1-U4 energies and the 8-Gaussian target: ELBO, log Z, ESS, mode coverage),
 /// <c>moe-quality</c> and <c>moe-speed</c> (mixture-of-experts test accuracy per objective; training/inference speed),
-/// or <c>mlnet-load</c> (rows/s through a saved ML.NET pipeline: mlContext.Model.Load against mlContext.LoadBatched).
+/// or <c>mlnet-load</c> (rows/s through a saved ML.NET pipeline: mlContext.Model.Load against mlContext.LoadBatched),
+/// or <c>stream-train</c> (a 20M-row CSV: streamed flow training and ML.NET batched scoring, peak RSS and rows/s,
+/// against in-memory training on a subset).
 /// </summary>
 public static class Program
 {
@@ -52,6 +54,9 @@ public static class Program
                 break;
             case "mlnet-load":
                 LoadedPipelineThroughputBenchmark.Run(args[1..]);
+                break;
+            case "stream-train":
+                StreamingTrainingBenchmark.Run(args[1..]);
                 break;
             case "reverse-kl":
                 ReverseKlBenchmark.Run(args[1..]);

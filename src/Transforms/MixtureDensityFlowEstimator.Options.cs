@@ -77,7 +77,7 @@ public sealed partial class MixtureDensityFlowEstimator
             return copy;
         }
 
-        /// <summary>The hyperparameters as the model API's options (a copy), for <see cref="MixtureDensityFlowModel.Fit"/>.</summary>
+        /// <summary>The hyperparameters as the model API's options (a copy), for <see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{TrainingProgress}?, CancellationToken)"/>.</summary>
         public MixtureDensityFlowOptions ToModelOptions() => Settings.Clone();
 
         /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>

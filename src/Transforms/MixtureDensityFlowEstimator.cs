@@ -7,14 +7,17 @@ using MLNetMixture.Transforms.DataViews;
 namespace MLNetMixture.Transforms;
 
 /// <summary>
-/// Fits a mixture-density normalizing flow (<see cref="MixtureDensityFlowModel.Fit"/>) to a feature column and
+/// Fits a mixture-density normalizing flow (<see cref="MixtureDensityFlowModel.Fit(IFeatureRowSource, MixtureDensityFlowOptions?, IFeatureRowSource?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>) to a feature column and
 /// gives a <see cref="MixtureDensityFlowTransformer"/> that adds each row's log-density and component posterior. Made by
 /// <c>mlContext.Transforms.MixtureDensityFlow(...)</c>.
 /// </summary>
 /// <remarks>
-/// Rows with a non-finite feature are skipped in training. The feature vector's slot names (or f0, f1, ...) become
-/// the model's feature names. Validation rows for early stopping come from a seeded split of the training rows
-/// (<see cref="MLNetMixture.Training.Trainers.ValidationOptions.ValidationFraction"/>) or from <see cref="Fit(IDataView, IDataView?)"/>.
+/// Training streams the data view: it is read in passes (a statistics pass, then one per epoch unless the rows fit
+/// <see cref="MixtureTrainerOptions{TSettings}.ShuffleBufferRows"/>, and one per validation), never copied whole, so memory does not grow with
+/// the data; the same rows in memory or in a file give the same model. Rows with a non-finite feature are skipped in
+/// training. The feature vector's slot names (or f0, f1, ...) become the model's feature names. Validation rows for
+/// early stopping come from a seeded hash split of the training rows (<see cref="MLNetMixture.Training.Trainers.ValidationOptions.ValidationFraction"/>) or
+/// from <see cref="Fit(IDataView, IDataView?)"/>.
 /// </remarks>
 public sealed partial class MixtureDensityFlowEstimator : IEstimator<MixtureDensityFlowTransformer>
 {
@@ -40,10 +43,18 @@ public sealed partial class MixtureDensityFlowEstimator : IEstimator<MixtureDens
     public MixtureDensityFlowTransformer Fit(IDataView trainData, IDataView? validationData)
     {
         ArgumentNullException.ThrowIfNull(trainData);
-        var train = Read(trainData, "training");
-        var validation = validationData is null ? null : Read(validationData, "validation");
-        var model = MixtureDensityFlowModel.Fit(train, Settings.ToModelOptions(), validation, Settings.Progress);
-        return new MixtureDensityFlowTransformer(model, Settings);
+        var train = Source(trainData, "training");
+        var validation = validationData is null ? null : Source(validationData, "validation");
+        try
+        {
+            var model = MixtureDensityFlowModel.Fit(train, Settings.ToModelOptions(), validation, Settings.Progress);
+            return new MixtureDensityFlowTransformer(model, Settings);
+        }
+        catch (ArgumentException) when (train.FoundNoRows || validation?.FoundNoRows == true)
+        {
+            var empty = train.FoundNoRows ? train : validation!;
+            throw new ArgumentException($"{Name}: the {(empty == train ? "training" : "validation")} data has no usable rows ({empty.Skipped} skipped for a non-finite feature).", empty == train ? nameof(trainData) : nameof(validationData));
+        }
     }
 
     /// <inheritdoc />
@@ -54,7 +65,8 @@ public sealed partial class MixtureDensityFlowEstimator : IEstimator<MixtureDens
         return SchemaShapes.With(inputSchema, SchemaShapes.Single(Settings.LogDensityColumnName), SchemaShapes.SingleVector(Settings.ComponentPosteriorColumnName));
     }
 
-    private FeatureTable Read(IDataView data, string role)
+    /// <summary>The data's feature column as rows streamed training reads in passes (rows with a non-finite feature are skipped).</summary>
+    private DataViewRowSource Source(IDataView data, string role)
     {
         var column = data.Schema.GetColumnOrNull(Settings.FeatureColumnName)
             ?? throw new ArgumentOutOfRangeException(nameof(data), $"{Name} needs feature column '{Settings.FeatureColumnName}', which the {role} data does not have. Its columns: {BatchScoringSchema.Describe(data.Schema)}.");
@@ -63,12 +75,6 @@ public sealed partial class MixtureDensityFlowEstimator : IEstimator<MixtureDens
             throw new ArgumentOutOfRangeException(nameof(data), $"{Name} needs feature column '{Settings.FeatureColumnName}' to be a known-size vector of Single; it is {column.Type}.");
         }
 
-        var rows = TrainingRows.Read(data, column, null);
-        if (rows.Rows == 0)
-        {
-            throw new ArgumentException($"{Name}: the {role} data has no usable rows ({rows.Skipped} skipped for a non-finite feature).", nameof(data));
-        }
-
-        return new FeatureTable(rows.Features, rows.Rows, ColumnNames.Features(column, vector.Size), null, $"the ML.NET {role} data");
+        return new DataViewRowSource(data, column, null, null, ColumnNames.Features(column, vector.Size), $"the ML.NET {role} data");
     }
 }

@@ -29,6 +29,12 @@ namespace MLNetMixture.Transforms;
 /// in the training rows. The features are standardised inside the model (the statistics are learned here), so a
 /// normaliser before the trainer is optional.
 /// </para>
+/// <para>
+/// Training streams the data view: it is read in passes (a statistics pass, then one per epoch unless the rows fit
+/// <see cref="MixtureTrainerOptions{TSettings}.ShuffleBufferRows"/>, and one per validation), never copied whole, so memory does not grow with
+/// the data; the same rows in memory or in a file give the same model
+/// (<see cref="MixtureOfExpertsModel.Fit(IFeatureRowSource, MixtureOfExpertsModelOptions?, IFeatureRowSource?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>).
+/// </para>
 /// </remarks>
 public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpertsPredictionTransformer>
 {
@@ -62,7 +68,7 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
 
     /// <summary>Trains on <paramref name="trainData"/>, early-stopping on <paramref name="validationData"/> when given.</summary>
     /// <param name="trainData">The training rows.</param>
-    /// <param name="validationData">Validation rows with the same feature and label columns, or null to hold out a stratified split of the training rows.</param>
+    /// <param name="validationData">Validation rows with the same feature and label columns, or null to hold out rows of the training data (a seeded hash split, streamed like the training rows).</param>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type.</exception>
     /// <exception cref="ArgumentException">No usable training rows, or a class of the label type without training rows.</exception>
     /// <exception cref="ExecutionProviderUnavailableException">CUDA was requested without fallback and cannot be used.</exception>
@@ -75,17 +81,10 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
         // Settle the device before training, so that a CUDA request that cannot be met fails (or falls back) at once.
         var device = MixtureOfExpertsPredictionTransformer.ChooseDevice(o.Scoring);
         var weightColumn = WeightColumn(trainData.Schema);
-        var train = TrainingRows.Read(trainData, featureColumn, labelColumn, weightColumn);
-        if (train.Rows == 0)
-        {
-            throw new ArgumentException($"{Name}: the training data has no usable rows ({train.Skipped} skipped for a missing label, a non-finite feature or an invalid weight).", nameof(trainData));
-        }
-
         var classLabels = ColumnNames.KeyValues(labelColumn, classes);
-        CheckEveryClassPresent(train.Classes!, classes, classLabels);
         var featureNames = ColumnNames.Features(featureColumn, width);
-        var table = Table(train, featureNames, "the ML.NET training data", train.Weights);
-        FeatureTable? validation = null;
+        var train = new DataViewRowSource(trainData, featureColumn, labelColumn, weightColumn, featureNames, "the ML.NET training data");
+        DataViewRowSource? validation = null;
         if (validationData is not null)
         {
             var (vf, vl, vc, vw) = Columns(validationData.Schema);
@@ -94,12 +93,22 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
                 throw new ArgumentOutOfRangeException(nameof(validationData), $"{Name}: the validation data has {vw} features and {vc} label values; the training data has {width} and {classes}.");
             }
 
-            var rows = TrainingRows.Read(validationData, vf, vl);
-            validation = rows.Rows == 0 ? throw new ArgumentException($"{Name}: the validation data has no usable rows.", nameof(validationData)) : Table(rows, featureNames, "the ML.NET validation data");
+            validation = new DataViewRowSource(validationData, vf, vl, null, featureNames, "the ML.NET validation data");
         }
 
-        var training = o.ToModelOptions();
-        var native = MixtureOfExpertsModel.Fit(table, training, validation, o.Progress);
+        MixtureOfExpertsModel native;
+        try
+        {
+            native = MixtureOfExpertsModel.Fit(train, o.ToModelOptions(), validation, o.Progress);
+        }
+        catch (ArgumentException) when (train.FoundNoRows || validation?.FoundNoRows == true)
+        {
+            throw train.FoundNoRows
+                ? new ArgumentException($"{Name}: the training data has no usable rows ({train.Skipped} skipped for a missing label, a non-finite feature or an invalid weight).", nameof(trainData))
+                : new ArgumentException($"{Name}: the validation data has no usable rows.", nameof(validationData));
+        }
+
+        CheckEveryClassPresent(native.ClassLabels, classes, classLabels);
         var onnx = new MixtureOfExpertsOnnxExporter(o.Export with { FeaturesInputName = o.FeatureColumnName }).ToBytes(native.Standardizer, native.Model, classLabels, featureNames);
 
         var context = new MLContext(seed: unchecked((int)o.Seed));
@@ -132,7 +141,7 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
         var o = Settings;
         var label = schema.GetColumnOrNull(o.LabelColumnName)
             ?? throw new ArgumentOutOfRangeException(nameof(schema), $"{Name} needs label column '{o.LabelColumnName}', which the data does not have. Its columns: {BatchScoringSchema.Describe(schema)}.");
-        int classes = TrainingRows.ClassCount(label, Name);
+        int classes = DataViewRowSource.ClassCount(label, Name);
         var features = schema.GetColumnOrNull(o.FeatureColumnName)
             ?? throw new ArgumentOutOfRangeException(nameof(schema), $"{Name} needs feature column '{o.FeatureColumnName}', which the data does not have (build it with Concatenate). Its columns: {BatchScoringSchema.Describe(schema)}.");
         if (features.Type is not VectorDataViewType { IsKnownSize: true } vector || vector.ItemType != NumberDataViewType.Single)
@@ -143,9 +152,6 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
         int width = vector.Size;
         return (features, label, classes, width);
     }
-
-    private static FeatureTable Table(TrainingRows rows, string[] featureNames, string source, float[]? weights = null) =>
-        new(rows.Features, rows.Rows, featureNames, rows.Classes!.Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray(), source) { Weights = weights };
 
     private DataViewSchema.Column? WeightColumn(DataViewSchema schema)
     {
@@ -161,12 +167,16 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
             : throw new ArgumentOutOfRangeException(nameof(schema), $"{Name} needs example weight column '{name}' to be a scalar Single; it is {column.Type}.");
     }
 
-    private static void CheckEveryClassPresent(int[] classes, int count, IReadOnlyList<string> labels)
+    /// <summary>
+    /// Throws naming the classes of the key type that no training row has: the streamed fit learns the classes it sees
+    /// ("0", "1"... for key values 1, 2...), and the model must score every value of the key type, in order.
+    /// </summary>
+    private static void CheckEveryClassPresent(IReadOnlyList<string> trained, int count, IReadOnlyList<string> labels)
     {
         var seen = new bool[count];
-        foreach (int c in classes)
+        foreach (string c in trained)
         {
-            seen[c] = true;
+            seen[int.Parse(c, CultureInfo.InvariantCulture)] = true;
         }
 
         var missing = Enumerable.Range(0, count).Where(c => !seen[c]).ToArray();

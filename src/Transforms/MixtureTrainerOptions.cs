@@ -41,6 +41,9 @@ public abstract class MixtureTrainerOptions<TSettings>
     /// <summary>The global gradient norm clip (0 = off); see <see cref="OptimizationOptions.GradientClipNorm"/>.</summary>
     public float GradientClipNorm { get => Settings.Optimization.GradientClipNorm; set => Settings.Optimization.GradientClipNorm = value; }
 
+    /// <summary>The most training rows held at once while training streams the data view; see <see cref="OptimizationOptions.ShuffleBufferRows"/>.</summary>
+    public int ShuffleBufferRows { get => Settings.Optimization.ShuffleBufferRows; set => Settings.Optimization.ShuffleBufferRows = value; }
+
     /// <summary>Early-stopping patience in epochs (0 = off); see <see cref="ValidationOptions.EarlyStoppingPatience"/>.</summary>
     public int EarlyStoppingPatience { get => Settings.Validation.EarlyStoppingPatience; set => Settings.Validation.EarlyStoppingPatience = value; }
 

@@ -18,7 +18,7 @@ public sealed class FittedFlow
         Pipeline = Context.Transforms.Concatenate("Features", "x", "y")
             .Append(Context.Transforms.MixtureDensityFlow(EstimatorSettings()));
         Model = Pipeline.Fit(Context.Data.LoadFromEnumerable(Train));
-        Ours = MixtureDensityFlowModel.Fit(Table(Train), Settings());
+        Ours = MixtureDensityFlowModel.Fit(new FeatureTableRowSource(Table(Train)), Settings()); // the estimator streams the data view the same way
     }
 
     public MLContext Context { get; }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using MLNetMixture.Cli.Benchmarks;
 
@@ -16,7 +15,7 @@ namespace MLNetMixture.Cli.Commands;
 internal static class BenchStreamCommand
 {
     /// <summary>Features per synthetic row (as MiniBooNE's).</summary>
-    public const int Features = 43;
+    public const int Features = SyntheticMixtureCsv.Features;
 
     /// <summary>Builds the sub-command.</summary>
     public static Command Build(Func<ParseResult, CliContext> context)
@@ -51,21 +50,21 @@ internal static class BenchStreamCommand
             string output = Path.Combine(root, "scores.csv");
             ctx.WriteProgressLine(string.Create(CultureInfo.InvariantCulture, $"Writing {rows:N0} rows x {Features} features to {data} ..."));
             var generate = Stopwatch.StartNew();
-            WriteSyntheticCsv(data, rows, ctx.Cancellation);
+            SyntheticMixtureCsv.Write(data, rows, ctx.Cancellation);
             generate.Stop();
             long bytes = new FileInfo(data).Length;
 
             FitFlowInChildProcess(data, model, ctx.Cancellation);
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-            bool reset = ResetPeakResidentMemory();
-            long before = PeakResidentKib();
+            bool reset = PeakResidentMemory.TryReset();
+            long before = PeakResidentMemory.Kib();
             var quiet = new CliContext(TextWriter.Null, TextWriter.Null, json: false, ctx.Cancellation, quiet: true);
             var score = Stopwatch.StartNew();
             FlowCommand.Score(quiet, model, data, output, features: null, rowsPerBatch);
             score.Stop();
-            long peak = PeakResidentKib();
+            long peak = PeakResidentMemory.Kib();
             double rate = rows / score.Elapsed.TotalSeconds;
-            string load = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+            string load = PeakResidentMemory.LoadAverage();
             ctx.WriteResultLine(string.Create(CultureInfo.InvariantCulture,
                 $"Scored {rows:N0} rows x {Features} features ({bytes / 1048576.0:N0} MiB of CSV, written in {generate.Elapsed.TotalSeconds:F1} s) with a spline flow (5 layers, 64-64, K = 4) in {score.Elapsed.TotalSeconds:F1} s: {rate:N0} rows/s, {rowsPerBatch:N0} rows per batch."));
             ctx.WriteResultLine(string.Create(CultureInfo.InvariantCulture,
@@ -130,67 +129,5 @@ internal static class BenchStreamCommand
         {
             throw new InvalidOperationException($"mlmix flow fit exited with code {child.ExitCode}: {stderr.Trim()}");
         }
-    }
-
-    /// <summary>Rows of a two-cluster Gaussian mixture with correlated features, written with 6 significant digits.</summary>
-    private static void WriteSyntheticCsv(string path, long rows, CancellationToken cancellation)
-    {
-        var random = new Random(20_261_207);
-        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20) { NewLine = "\n" };
-        writer.WriteLine(string.Join(',', Enumerable.Range(0, Features).Select(i => "f" + i.ToString(CultureInfo.InvariantCulture))));
-        Span<char> number = stackalloc char[32];
-        for (long r = 0; r < rows; r++)
-        {
-            if ((r & 0xFFFF) == 0)
-            {
-                cancellation.ThrowIfCancellationRequested();
-            }
-
-            double shift = random.Next(2) == 0 ? -1.5 : 1.5;
-            double shared = Normal(random);
-            for (int d = 0; d < Features; d++)
-            {
-                double value = shift + (0.6 * shared) + (0.8 * Normal(random)) + (0.05 * d);
-                value.TryFormat(number, out int written, "G6", CultureInfo.InvariantCulture);
-                if (d > 0)
-                {
-                    writer.Write(',');
-                }
-
-                writer.Write(number[..written]);
-            }
-
-            writer.Write('\n');
-        }
-    }
-
-    private static double Normal(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-
-    /// <summary>Resets VmHWM to the current RSS (Linux: writing 5 to /proc/self/clear_refs); false where not allowed.</summary>
-    private static bool ResetPeakResidentMemory()
-    {
-        try
-        {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>VmHWM of /proc/self/status in KiB, or 0 where there is none.</summary>
-    private static long PeakResidentKib()
-    {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status))
-        {
-            return 0;
-        }
-
-        string? line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
     }
 }

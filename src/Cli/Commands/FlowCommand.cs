@@ -48,6 +48,9 @@ public sealed class FlowCommand : ICliCommand
             cmd.Options.Add(o);
         }
 
+        var streamed = StreamedTrainingOptions.Create(defaults.Optimization.ShuffleBufferRows);
+        streamed.AddTo(cmd);
+
         cmd.SetAction(pr =>
         {
             var options = new MixtureDensityFlowOptions
@@ -66,7 +69,10 @@ public sealed class FlowCommand : ICliCommand
                 },
             };
             training.ApplyTo(pr, options);
-            return Fit(context(pr), options, pr.GetValue(train)!, pr.GetValue(validation), pr.GetValue(features), pr.GetValue(model)!, pr.GetValue(report));
+            options.Optimization.ShuffleBufferRows = pr.GetValue(streamed.BufferRows);
+            return pr.GetValue(streamed.Stream)
+                ? StreamedFit(context(pr), options, pr.GetValue(train)!, pr.GetValue(validation), pr.GetValue(features), pr.GetValue(model)!, pr.GetValue(report))
+                : Fit(context(pr), options, pr.GetValue(train)!, pr.GetValue(validation), pr.GetValue(features), pr.GetValue(model)!, pr.GetValue(report));
         });
         return cmd;
     }
@@ -119,27 +125,12 @@ public sealed class FlowCommand : ICliCommand
 
         ctx.WriteProgressLine($"Fitting a {options.Architecture.FlowType} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}"
             + (validation is null ? " (no validation rows)." : $"; validating on {validation.Rows:N0} rows, {validationName}."));
-        MixtureDensityFlowModel model;
-        try
-        {
-            model = BadInputGuard.Run(() => TrainingProgressDisplay.Run(ctx, "flow", options.Optimization.Epochs, Describe, Describe, progress => MixtureDensityFlowModel.Fit(training, options, validation, progress, ctx.Cancellation)));
-        }
-        catch (TrainingDivergedException e)
-        {
-            throw new UsageException($"Training diverged: {e.Message} Try a lower --learning-rate.", e);
-        }
+        var model = Train(ctx, options, progress => MixtureDensityFlowModel.Fit(training, options, validation, progress, ctx.Cancellation));
 
         var result = model.Training!;
-        if (result.Cancelled && result.EpochsRun == 0)
+        if (!StreamedTrainingOptions.SaveTrained(ctx, result, options.Optimization.Epochs, modelPath, model.Save))
         {
-            ctx.Warn($"stopped by Ctrl+C before the first epoch ended; no model was saved ({modelPath} is untouched).");
             return ExitCodes.Cancelled;
-        }
-
-        model.Save(modelPath);
-        if (result.Cancelled)
-        {
-            ctx.Warn($"stopped by Ctrl+C after epoch {result.EpochsRun} of {options.Optimization.Epochs}; saved the best parameters (epoch {result.BestEpoch}) to {modelPath}.");
         }
 
         if (reportPath is not null)
@@ -183,6 +174,44 @@ public sealed class FlowCommand : ICliCommand
             ["components"] = model.Components,
         });
         return result.Cancelled ? ExitCodes.Cancelled : ExitCodes.Success;
+    }
+
+    /// <summary><c>flow fit --stream</c>: trains from the CSV read in passes (<see cref="CsvFileRowSource"/>), then saves.</summary>
+    private static int StreamedFit(CliContext ctx, MixtureDensityFlowOptions options, string trainPath, string? validationPath, string? features, string modelPath, string? reportPath)
+    {
+        BadInputGuard.Run(options.Validate);
+        if (reportPath is not null)
+        {
+            throw new UsageException("--report draws the training rows, which --stream does not hold: leave out one of them.");
+        }
+
+        if (options.TuningBudget is not null)
+        {
+            throw new UsageException("--tune cross-validates on the training rows held in memory, which --stream does not hold: leave out one of them.");
+        }
+
+        var train = new CsvFileRowSource(trainPath, features);
+        var validation = validationPath is null ? null : new CsvFileRowSource(validationPath, features);
+        ctx.WriteProgressLine(string.Create(CultureInfo.InvariantCulture, $"Fitting a {options.Architecture.FlowType} flow to {trainPath}, streamed through a shuffle buffer of {options.Optimization.ShuffleBufferRows:N0} rows; ")
+            + (validation is null ? string.Create(CultureInfo.InvariantCulture, $"validating on about {options.Validation.ValidationFraction:0%} of its rows (a seeded hash of the row number).") : $"validating on {validationPath}."));
+        var model = Train(ctx, options, progress => MixtureDensityFlowModel.Fit(train, options, validation, progress, ctx.Cancellation));
+        var result = model.Training!;
+        return StreamedTrainingOptions.SaveTrained(ctx, result, options.Optimization.Epochs, modelPath, model.Save)
+            ? StreamedTrainingOptions.ReportStreamed(ctx, "flow fit", result, modelPath, "validation log-likelihood (nats/row)", options.Optimization.ShuffleBufferRows)
+            : ExitCodes.Cancelled;
+    }
+
+    /// <summary>Runs a fit with the progress display, turning bad input and divergence into usage errors.</summary>
+    private static MixtureDensityFlowModel Train(CliContext ctx, MixtureDensityFlowOptions options, Func<IProgress<TrainingProgress>, MixtureDensityFlowModel> fit)
+    {
+        try
+        {
+            return BadInputGuard.Run(() => TrainingProgressDisplay.Run(ctx, "flow", options.Optimization.Epochs, Describe, Describe, fit));
+        }
+        catch (TrainingDivergedException e)
+        {
+            throw new UsageException($"Training diverged: {e.Message} Try a lower --learning-rate.", e);
+        }
     }
 
     /// <summary>Scores <paramref name="dataPath"/> batch by batch (<paramref name="rowsPerBatch"/> rows at a time), writing rows as they are scored.</summary>

@@ -48,16 +48,23 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
             cmd.Options.Add(o);
         }
 
+        var streamed = StreamedTrainingOptions.Create(defaults.Optimization.ShuffleBufferRows);
+        streamed.AddTo(cmd);
+
         cmd.SetAction(pr =>
         {
             var options = new MixtureOfExpertsModelOptions
             {
+                Optimization = { ShuffleBufferRows = pr.GetValue(streamed.BufferRows) },
                 Architecture = { Experts = pr.GetValue(experts), ExpertHiddenSizes = ParseWidths(hidden.GetValue(pr)!, "--hidden") },
                 Loss = { Objective = ParseObjective(pr.GetValue(objective)!) },
                 LabelColumn = pr.GetValue(label)!,
             };
             training.ApplyTo(pr, options);
-            return Fit(context(pr), options, pr.GetValue(train)!, pr.GetValue(validation), pr.GetValue(features), pr.GetValue(model)!, pr.GetValue(report));
+            options.Optimization.ShuffleBufferRows = pr.GetValue(streamed.BufferRows);
+            return pr.GetValue(streamed.Stream)
+                ? StreamedFit(context(pr), options, pr.GetValue(train)!, pr.GetValue(validation), pr.GetValue(features), pr.GetValue(model)!, pr.GetValue(report))
+                : Fit(context(pr), options, pr.GetValue(train)!, pr.GetValue(validation), pr.GetValue(features), pr.GetValue(model)!, pr.GetValue(report));
         });
         return cmd;
     }
@@ -116,24 +123,11 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
             ? $"Training on {training.Rows:N0} rows x {training.Columns} features from {trainPath} (no validation rows)."
             : $"Training on {training.Rows:N0} rows x {training.Columns} features from {trainPath}; validating on {validation.Rows:N0} rows, {validationName}.");
 
-        var model = BadInputGuard.Run(() => TrainingProgressDisplay.Run(
-            ctx,
-            "moe",
-            options.Optimization.Epochs,
-            Summary,
-            MixtureOfExpertsStatistics.Describe,
-            progress => MixtureOfExpertsModel.Fit(training, options, validation, progress, ctx.Cancellation)));
+        var model = Train(ctx, options, progress => MixtureOfExpertsModel.Fit(training, options, validation, progress, ctx.Cancellation));
         var result = model.Training!;
-        if (result.Cancelled && result.EpochsRun == 0)
+        if (!StreamedTrainingOptions.SaveTrained(ctx, result, options.Optimization.Epochs, modelPath, model.Save))
         {
-            ctx.Warn($"stopped by Ctrl+C before the first epoch ended; no model was saved ({modelPath} is untouched).");
             return ExitCodes.Cancelled;
-        }
-
-        model.Save(modelPath);
-        if (result.Cancelled)
-        {
-            ctx.Warn($"stopped by Ctrl+C after epoch {result.EpochsRun} of {options.Optimization.Epochs}; saved the best parameters (epoch {result.BestEpoch}) to {modelPath}.");
         }
 
         // Validation rows first: they chose the kept parameters and say how the model does on rows it has not seen.
@@ -280,6 +274,36 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
 
         return text + string.Create(CultureInfo.InvariantCulture, $"  {p.SamplesPerSecond:N0} rows/s") + (p.IsBest ? " *" : string.Empty);
     }
+
+    /// <summary><c>moe fit --stream</c>: trains from the CSV read in passes (<see cref="CsvFileRowSource"/>), then saves.</summary>
+    private static int StreamedFit(CliContext ctx, MixtureOfExpertsModelOptions options, string trainPath, string? validationPath, string? features, string modelPath, string? reportPath)
+    {
+        BadInputGuard.Run(options.Validate);
+        if (reportPath is not null)
+        {
+            throw new UsageException("--report evaluates the training rows, which --stream does not hold: leave out one of them.");
+        }
+
+        if (options.TuningBudget is not null)
+        {
+            throw new UsageException("--tune cross-validates on the training rows held in memory, which --stream does not hold: leave out one of them.");
+        }
+
+        var train = new CsvFileRowSource(trainPath, features, options.LabelColumn);
+        var validation = validationPath is null ? null : new CsvFileRowSource(validationPath, features, options.LabelColumn);
+        ctx.WriteProgressLine(string.Create(CultureInfo.InvariantCulture, $"Training on {trainPath}, streamed through a shuffle buffer of {options.Optimization.ShuffleBufferRows:N0} rows; ")
+            + (validation is null ? string.Create(CultureInfo.InvariantCulture, $"validating on about {options.Validation.ValidationFraction:0%} of its rows (a seeded hash of the row number).") : $"validating on {validationPath}."));
+        var model = Train(ctx, options, progress => MixtureOfExpertsModel.Fit(train, options, validation, progress, ctx.Cancellation));
+        var result = model.Training!;
+        string score = options.ValidationMetric == MixtureOfExpertsValidationMetric.Accuracy ? "validation accuracy" : "validation -log-loss";
+        return StreamedTrainingOptions.SaveTrained(ctx, result, options.Optimization.Epochs, modelPath, model.Save)
+            ? StreamedTrainingOptions.ReportStreamed(ctx, "moe fit", result, modelPath, score, options.Optimization.ShuffleBufferRows)
+            : ExitCodes.Cancelled;
+    }
+
+    /// <summary>Runs a fit with the progress display, turning bad input into usage errors.</summary>
+    private static MixtureOfExpertsModel Train(CliContext ctx, MixtureOfExpertsModelOptions options, Func<IProgress<TrainingProgress>, MixtureOfExpertsModel> fit) =>
+        BadInputGuard.Run(() => TrainingProgressDisplay.Run(ctx, "moe", options.Optimization.Epochs, Summary, MixtureOfExpertsStatistics.Describe, fit));
 
     /// <summary>Prints the headline metrics (and, when given, the training rows' beside them), then the experts table of the headline rows.</summary>
     private static void WriteMetrics(CliContext ctx, MixtureOfExpertsMetrics m, string evaluatedOn, MixtureOfExpertsMetrics? training = null)

@@ -80,6 +80,31 @@ public sealed class FeatureTable
         }
     }
 
+    /// <summary>
+    /// Every row of <paramref name="source"/> in one table (its blocks one after the other, labels and weights kept), for
+    /// work that needs the rows in memory, such as a cross-validated settings search.
+    /// </summary>
+    /// <param name="source">The rows.</param>
+    public static FeatureTable ReadAll(IFeatureRowSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var features = new List<float>();
+        var labels = source.HasLabels ? new List<string>() : null;
+        var weights = new List<float>();
+        bool weighted = false;
+        int rows = 0;
+        foreach (var block in source.ReadBlocks())
+        {
+            features.AddRange(block.Features.AsSpan(0, block.Rows * block.Columns));
+            labels?.AddRange(block.Labels ?? throw new InvalidDataException($"{source.Source} says it has labels but a block has none."));
+            weighted |= block.Weights is not null;
+            weights.AddRange(block.Weights ?? Enumerable.Repeat(1f, block.Rows));
+            rows += block.Rows;
+        }
+
+        return new FeatureTable([.. features], rows, source.FeatureNames, labels, source.Source) { Weights = weighted ? weights : null };
+    }
+
     /// <summary>One row's features.</summary>
     public ReadOnlySpan<float> Row(int row) => Features.AsSpan(row * Columns, Columns);
 

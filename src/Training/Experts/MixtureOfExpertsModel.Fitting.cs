@@ -124,28 +124,44 @@ public sealed partial class MixtureOfExpertsModel
             standardizer.Apply(validationFeatures);
         }
 
-        var model = new MixtureOfExperts(d, encoding.Count, o.Architecture, o.Seed);
-        var objective = new MixtureOfExpertsObjective(
+        var model = NetworkFor(o, d, encoding.Count);
+        var objective = ObjectiveFor(
+            o,
             model,
             new Tensor(trainFeatures, trainClasses.Length, d),
             trainClasses,
-            o.Architecture.Experts > 1 ? o.Loss : o.Loss with { LoadBalancingWeight = 0f, GateEntropyWeight = 0f },
+            trainWeights,
             hasValidation ? new Tensor(validationFeatures, validationClasses.Length, d) : null,
-            hasValidation ? validationClasses : null)
+            hasValidation ? validationClasses : null);
+        var result = MinibatchTrainer.Fit(objective, TrainerOptionsFor(o), progress, cancellationToken);
+        return Fitted(model, standardizer, encoding, featureNames, o, result);
+    }
+
+    /// <summary>The untrained network <paramref name="o"/> asks for on <paramref name="inputs"/> features and <paramref name="classes"/> classes.</summary>
+    private static MixtureOfExperts NetworkFor(MixtureOfExpertsModelOptions o, int inputs, int classes) => new(inputs, classes, o.Architecture, o.Seed);
+
+    /// <summary>The objective that trains <paramref name="model"/> on standardised rows as <paramref name="o"/> asks (no gate terms for one expert).</summary>
+    private static MixtureOfExpertsObjective ObjectiveFor(MixtureOfExpertsModelOptions o, MixtureOfExperts model, Tensor features, int[] classes, IReadOnlyList<float>? weights, Tensor? validationFeatures, int[]? validationClasses) =>
+        new(model, features, classes, o.Architecture.Experts > 1 ? o.Loss : o.Loss with { LoadBalancingWeight = 0f, GateEntropyWeight = 0f }, validationFeatures, validationClasses)
         {
             Temperature = o.Temperature,
-            Weights = trainWeights,
+            Weights = weights,
             ValidationMetric = o.ValidationMetric,
             Threads = o.Threads,
         };
-        var trainer = new TrainerOptions
-        {
-            Optimization = o.Optimization,
-            Validation = o.Validation,
-            Seed = o.Seed,
-            Threads = o.Threads,
-        };
-        var result = MinibatchTrainer.Fit(objective, trainer, progress, cancellationToken);
+
+    /// <summary>The trainer settings of <paramref name="o"/>.</summary>
+    private static TrainerOptions TrainerOptionsFor(MixtureOfExpertsModelOptions o) => new()
+    {
+        Optimization = o.Optimization,
+        Validation = o.Validation,
+        Seed = o.Seed,
+        Threads = o.Threads,
+    };
+
+    /// <summary>The fitted model, keeping a copy of the options with the feature columns used.</summary>
+    private static MixtureOfExpertsModel Fitted(MixtureOfExperts model, Standardizer standardizer, ClassLabelEncoding encoding, IReadOnlyList<string> featureNames, MixtureOfExpertsModelOptions o, TrainingResult result)
+    {
         var used = o.Clone();
         used.FeatureColumns = [.. featureNames];
         return new MixtureOfExpertsModel(model, standardizer, encoding, featureNames, used, result, topK: null);

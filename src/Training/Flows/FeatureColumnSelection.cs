@@ -10,13 +10,17 @@ internal static class FeatureColumnSelection
     /// exactly as many columns as the model and <paramref name="allowPositional"/> is set, the columns are taken by
     /// position; otherwise the error says what was expected and what was found.
     /// </summary>
-    public static int[] Resolve(FeatureTable table, IReadOnlyList<string> names, string role, bool allowPositional)
+    public static int[] Resolve(FeatureTable table, IReadOnlyList<string> names, string role, bool allowPositional) =>
+        Resolve(table.FeatureNames, table.Source, names, role, allowPositional);
+
+    /// <summary>As <see cref="Resolve(FeatureTable, IReadOnlyList{string}, string, bool)"/>, for data with columns <paramref name="columns"/> called <paramref name="source"/>.</summary>
+    public static int[] Resolve(IReadOnlyList<string> columns, string source, IReadOnlyList<string> names, string role, bool allowPositional)
     {
         var index = new int[names.Count];
         var missing = new List<string>();
         for (int i = 0; i < names.Count; i++)
         {
-            index[i] = IndexOf(table.FeatureNames, names[i]);
+            index[i] = IndexOf(columns, names[i]);
             if (index[i] < 0)
             {
                 missing.Add(names[i]);
@@ -28,18 +32,23 @@ internal static class FeatureColumnSelection
             return index;
         }
 
-        if (allowPositional && table.Columns == names.Count)
+        if (allowPositional && columns.Count == names.Count)
         {
             return Enumerable.Range(0, names.Count).ToArray();
         }
 
         throw new ArgumentException(
-            $"{role} ({table.Source}) has {table.Columns} feature columns [{Preview(table.FeatureNames)}]; the model expects {names.Count} [{Preview(names)}]. " +
+            $"{role} ({source}) has {columns.Count} feature columns [{Preview(columns)}]; the model expects {names.Count} [{Preview(names)}]. " +
             $"Missing: {Preview(missing)}. Pass a table with the model's columns (by name), or exactly {names.Count} columns in the model's order.");
     }
 
     /// <summary>The selected columns of every row, row-major; throws naming the first non-finite value when <paramref name="requireFinite"/>.</summary>
-    public static float[] Extract(FeatureTable table, int[] columns, bool requireFinite, string role)
+    /// <param name="table">The rows.</param>
+    /// <param name="columns">The table's column index of each selected column.</param>
+    /// <param name="requireFinite">Whether a NaN or infinite value is an error.</param>
+    /// <param name="role">The data's role in messages.</param>
+    /// <param name="firstRow">The 0-based number of the table's first row in the data it comes from (a block of a stream), for messages.</param>
+    public static float[] Extract(FeatureTable table, int[] columns, bool requireFinite, string role, long firstRow = 0)
     {
         int n = table.Rows, d = columns.Length, c = table.Columns;
         var result = new float[(long)n * d];
@@ -66,7 +75,8 @@ internal static class FeatureColumnSelection
             {
                 if (!float.IsFinite(result[i]))
                 {
-                    int row = (int)(i / d), column = columns[(int)(i % d)];
+                    long row = firstRow + (i / d);
+                    int column = columns[(int)(i % d)];
                     throw new DataFormatException(
                         $"{role} ({table.Source}), row {row} (0-based), column '{table.FeatureNames[column]}' ({column + 1}): the value is {result[i]}. " +
                         "Density models need finite features: remove or impute missing values first.");

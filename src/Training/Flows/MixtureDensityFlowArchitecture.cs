@@ -21,7 +21,7 @@ namespace MLNetMixture.Training.Flows;
 /// </remarks>
 public sealed record MixtureDensityFlowArchitecture
 {
-    /// <summary>The number of features D; 0 (the default) until <see cref="MixtureDensityFlowModel.Fit"/> sets it from the data. <see cref="Build"/> needs it.</summary>
+    /// <summary>The number of features D; 0 (the default) until <see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/> sets it from the data. <see cref="Build"/> needs it.</summary>
     public int Dimension { get; set; }
 
     /// <summary>

@@ -21,17 +21,26 @@ public static class MixtureDensityFlowInitializer
     /// <param name="kMeansIterations">Lloyd iterations of the base's k-means.</param>
     public static void Initialize(MixtureDensityFlow model, Tensor data, RandomSource random, int maximumRows = 20000, int kMeansIterations = 20)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(random);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maximumRows);
-        int d = model.Dimension;
-        if (data.Rank != 2 || data.Shape[1] != d || data.Shape[0] == 0)
-        {
-            throw new ArgumentException($"Expected training rows [N >= 1, {d}]; got [{string.Join(", ", data.ShapeArray())}].", nameof(data));
-        }
+        CheckArguments(model, data, random, maximumRows);
 
         model.Standardizer?.Fit(data.Span, data.Shape[0]);
+        InitializeFromSample(model, data, random, maximumRows, kMeansIterations);
+    }
+
+    /// <summary>
+    /// Initialises <paramref name="model"/>, whose standardiser (if any) already holds the training moments, from a
+    /// sample of training rows: ActNorm and the base's k-means, as <see cref="Initialize"/> does after the standardiser.
+    /// Streamed training passes a reservoir sample here.
+    /// </summary>
+    /// <param name="model">A model fresh from <see cref="MixtureDensityFlowArchitecture.Build"/>, its standardiser fitted.</param>
+    /// <param name="data">Training rows [N, D] in data units; not modified.</param>
+    /// <param name="random">Randomness for the row subsample and the k-means seeding.</param>
+    /// <param name="maximumRows">At most this many rows (a seeded random subset) are used for ActNorm and k-means.</param>
+    /// <param name="kMeansIterations">Lloyd iterations of the base's k-means.</param>
+    public static void InitializeFromSample(MixtureDensityFlow model, Tensor data, RandomSource random, int maximumRows = 20000, int kMeansIterations = 20)
+    {
+        CheckArguments(model, data, random, maximumRows);
+        int d = model.Dimension;
 
         int n = data.Shape[0];
         var subset = data;
@@ -60,6 +69,19 @@ public static class MixtureDensityFlowInitializer
             var tape = new Tape { RecordGradients = false };
             var (latent, _) = model.Flow.Forward(tape, tape.Constant(standardised));
             model.Base.InitializeFromData(tape.Value(latent).Clone(), random.Fork(0x4B4D), kMeansIterations);
+        }
+    }
+
+    private static void CheckArguments(MixtureDensityFlow model, Tensor data, RandomSource random, int maximumRows)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maximumRows);
+        int d = model.Dimension;
+        if (data.Rank != 2 || data.Shape[1] != d || data.Shape[0] == 0)
+        {
+            throw new ArgumentException($"Expected training rows [N >= 1, {d}]; got [{string.Join(", ", data.ShapeArray())}].", nameof(data));
         }
     }
 }

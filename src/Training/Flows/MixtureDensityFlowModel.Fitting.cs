@@ -5,7 +5,7 @@ using MLNetMixture.Training.Trainers;
 
 namespace MLNetMixture.Training.Flows;
 
-/// <content>Fitting: <see cref="Fit"/> trains a flow on a <see cref="FeatureTable"/>.</content>
+/// <content>Fitting: <see cref="Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/> trains a flow on a <see cref="FeatureTable"/>.</content>
 public sealed partial class MixtureDensityFlowModel
 {
     /// <summary>
@@ -76,7 +76,7 @@ public sealed partial class MixtureDensityFlowModel
             n -= held;
         }
 
-        var architecture = o.Architecture with { Dimension = d, HiddenSizes = [.. o.Architecture.HiddenSizes] };
+        var architecture = ArchitectureFor(o, d);
         var model = architecture.Build(random.Fork(1));
         architecture = architecture with { Permutations = MixtureDensityFlowArchitecture.PermutationsOf(model) };
 
@@ -84,25 +84,19 @@ public sealed partial class MixtureDensityFlowModel
         MixtureDensityFlowInitializer.Initialize(model, trainTensor, random.Fork(2));
         var validationTensor = validationRows is null ? null : new Tensor(validationRows, validationRows.Length / d, d);
         var objective = new MaximumLikelihoodFlowObjective(model, trainTensor, validationTensor, o.Threads);
-        var trainerOptions = new TrainerOptions
-        {
-            Optimization = o.Optimization,
-            Validation = o.Validation,
-            Seed = random.Fork(4).Seed,
-            Threads = o.Threads,
-        };
+        var trainerOptions = TrainerOptionsFor(o, random);
         var result = MinibatchTrainer.Fit(objective, trainerOptions, progress, cancellationToken);
         return new MixtureDensityFlowModel(model, architecture, featureNames, result) { Threads = o.Threads, Settings = o.Clone() };
     }
 
     /// <summary>
-    /// The rows <see cref="Fit"/> holds out for validation when it is given no validation table: a seeded random
+    /// The rows <see cref="Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/> holds out for validation when it is given no validation table: a seeded random
     /// <see cref="ValidationOptions.ValidationFraction"/> of them. <c>Fit(train, options)</c> trains exactly as
     /// <c>Fit(split.Training, options, split.Validation)</c> does, so a caller can score the model on the very rows that chose its
     /// parameters. Both parts keep the rows' original order.
     /// </summary>
     /// <param name="train">The training rows.</param>
-    /// <param name="options">The settings <see cref="Fit"/> is given (their <see cref="ValidationOptions.ValidationFraction"/> and <see cref="MixtureDensityFlowOptions.Seed"/>); null uses the defaults.</param>
+    /// <param name="options">The settings <see cref="Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/> is given (their <see cref="ValidationOptions.ValidationFraction"/> and <see cref="MixtureDensityFlowOptions.Seed"/>); null uses the defaults.</param>
     /// <returns>The rows trained on and the held-out rows; all rows and null when nothing is held out (ValidationFraction 0, or too few rows).</returns>
     public static (FeatureTable Training, FeatureTable? Validation) HoldOut(FeatureTable train, MixtureDensityFlowOptions? options = null)
     {
@@ -119,6 +113,19 @@ public sealed partial class MixtureDensityFlowModel
             train.Select([.. Enumerable.Range(0, n).Where(i => !isHeld[i])], $"{train.Source} (rows trained on)"),
             train.Select([.. Enumerable.Range(0, n).Where(i => isHeld[i])], $"{train.Source} (held out for validation)"));
     }
+
+    /// <summary>The architecture <paramref name="o"/> asks for on <paramref name="d"/> features.</summary>
+    private static MixtureDensityFlowArchitecture ArchitectureFor(MixtureDensityFlowOptions o, int d) =>
+        o.Architecture with { Dimension = d, HiddenSizes = [.. o.Architecture.HiddenSizes] };
+
+    /// <summary>The trainer settings of <paramref name="o"/>; the trainer's seed is a fork of the model's <paramref name="random"/>.</summary>
+    private static TrainerOptions TrainerOptionsFor(MixtureDensityFlowOptions o, RandomSource random) => new()
+    {
+        Optimization = o.Optimization,
+        Validation = o.Validation,
+        Seed = random.Fork(4).Seed,
+        Threads = o.Threads,
+    };
 
     /// <summary>The random stream (a fork of the seed's) that picks the held-out rows.</summary>
     private const ulong HoldOutStream = 3;

@@ -24,7 +24,7 @@ public sealed partial class MixtureDensityFlowModel
     /// components {1, 4, 8} × batch {64, 128} × learning rate {0.001, 0.003}. Each candidate is fitted on the other folds
     /// (with its own early-stopping hold-out) and scored by the mean log-density of the held-out fold; the best mean
     /// wins. A candidate counts only when all its folds finish in the budget. Fit
-    /// <see cref="TuningReport{TSettings}.Chosen"/> on every row afterwards (<see cref="Fit"/> does both when
+    /// <see cref="TuningReport{TSettings}.Chosen"/> on every row afterwards (<see cref="Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/> does both when
     /// <see cref="MixtureDensityFlowOptions.TuningBudget"/> is set).
     /// </summary>
     /// <param name="train">Training rows.</param>

@@ -10,7 +10,7 @@ using MLNetMixture.Training.Tuning;
 namespace MLNetMixture.Training.Flows;
 
 /// <summary>
-/// A fitted mixture-density flow (from <see cref="Fit"/> or <see cref="Load(string)"/>):
+/// A fitted mixture-density flow (from <see cref="Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/> or <see cref="Load(string)"/>):
 /// log-densities, component posteriors, exact samples, a Monte-Carlo entropy, a scoring transform, and a model
 /// file that reloads to bit-identical log-densities.
 /// </summary>

@@ -3,7 +3,7 @@ using MLNetMixture.Training.Trainers;
 namespace MLNetMixture.Training.Flows;
 
 /// <summary>
-/// Settings of <see cref="MixtureDensityFlowModel.Fit"/>, one record per concern: <see cref="Architecture"/>,
+/// Settings of <see cref="MixtureDensityFlowModel.Fit(MLNetMixture.Training.Data.FeatureTable, MixtureDensityFlowOptions?, MLNetMixture.Training.Data.FeatureTable?, IProgress{MLNetMixture.Training.Trainers.TrainingProgress}?, CancellationToken)"/>, one record per concern: <see cref="Architecture"/>,
 /// <see cref="Optimization"/> and <see cref="Validation"/>. The defaults fit small and medium tabular data sets
 /// (hundreds to hundreds of thousands of rows, up to about a hundred features) without tuning: a 5-layer neural spline
 /// flow with LU-linear mixing and small tanh conditioners on standardised inputs, a held-out tenth for early stopping

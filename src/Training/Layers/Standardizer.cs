@@ -88,9 +88,26 @@ public sealed class Standardizer : ElementwiseAffineLayer
 
         for (int d = 0; d < Dimension; d++)
         {
-            double std = Math.Sqrt(sq[d] / rows);
+            sq[d] = Math.Sqrt(sq[d] / rows);
+        }
+
+        SetMoments(mean, sq);
+    }
+
+    /// <summary>Sets the means and (population) standard deviations learned elsewhere, e.g. in a streamed pass.</summary>
+    /// <param name="mean">Per-feature means [D].</param>
+    /// <param name="standardDeviation">Per-feature standard deviations [D]; those below <see cref="MinimumStandardDeviation"/> are raised to it.</param>
+    public void SetMoments(ReadOnlySpan<double> mean, ReadOnlySpan<double> standardDeviation)
+    {
+        if (mean.Length != Dimension || standardDeviation.Length != Dimension)
+        {
+            throw new ArgumentException($"Expected {Dimension} means and deviations, found {mean.Length} and {standardDeviation.Length}.", nameof(mean));
+        }
+
+        for (int d = 0; d < Dimension; d++)
+        {
             Mean.Value.Span[d] = (float)mean[d];
-            InverseStd.Value.Span[d] = (float)(1.0 / Math.Max(std, MinimumStandardDeviation));
+            InverseStd.Value.Span[d] = (float)(1.0 / Math.Max(standardDeviation[d], MinimumStandardDeviation));
         }
     }
 

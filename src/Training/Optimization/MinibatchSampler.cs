@@ -1,5 +1,6 @@
 using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Tensors;
+using MLNetMixture.Training.Trainers;
 
 namespace MLNetMixture.Training.Optimization;
 
@@ -7,7 +8,7 @@ namespace MLNetMixture.Training.Optimization;
 /// Shuffled minibatches of sample indices: each epoch is a fresh permutation of 0..n-1 drawn from a
 /// <see cref="RandomSource"/>, cut into consecutive batches. Allocation-free after construction.
 /// </summary>
-internal sealed class MinibatchSampler
+internal sealed class MinibatchSampler : IMinibatchOrder
 {
     private readonly int[] _order;
     private readonly RandomSource _random;
@@ -43,6 +44,9 @@ internal sealed class MinibatchSampler
 
     /// <summary>Samples per (full) batch.</summary>
     public int BatchSize { get; }
+
+    /// <inheritdoc />
+    public int RowsPerEpoch => _order.Length;
 
     /// <summary>Whether an epoch's incomplete last batch is skipped.</summary>
     public bool DropLast { get; }

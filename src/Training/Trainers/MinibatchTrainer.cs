@@ -29,16 +29,41 @@ public static class MinibatchTrainer
             throw new ArgumentException("The training set is empty.", nameof(objective));
         }
 
+        var sampler = new MinibatchSampler(n, Math.Min(options.Optimization.BatchSize, n), new RandomSource(options.Seed).Fork(1), dropLast: true);
+        return Fit(objective, options, sampler, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="objective"/>'s parameters in place, visiting rows in <paramref name="order"/> (streamed
+    /// data: a shuffle buffer that the order refills between minibatches). Same as
+    /// <see cref="Fit(ITrainingObjective, TrainerOptions, IProgress{TrainingProgress}?, CancellationToken)"/> otherwise.
+    /// </summary>
+    /// <param name="objective">The model's loss and validation score; its rows are those <paramref name="order"/> indexes.</param>
+    /// <param name="options">Trainer settings; the batch size must be the order's (capped at its rows per epoch).</param>
+    /// <param name="order">The minibatches' rows.</param>
+    /// <param name="progress">Receives a report after every epoch; may be null.</param>
+    /// <param name="cancellationToken">Stops training after the current step; the best parameters are kept.</param>
+    /// <exception cref="TrainingDivergedException">The loss or gradients became non-finite; the best parameters so far are restored first.</exception>
+    public static TrainingResult Fit(ITrainingObjective objective, TrainerOptions options, IMinibatchOrder order, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(order);
+        options.Validate();
+        int n = order.RowsPerEpoch;
+        int batch = order.BatchSize;
+        if (n <= 0 || batch != Math.Min(options.Optimization.BatchSize, n))
+        {
+            throw new ArgumentException($"The minibatch order has {n} rows per epoch in batches of {batch}; the trainer options ask for batches of {options.Optimization.BatchSize} (at most the rows per epoch).", nameof(order));
+        }
+
         var parameters = objective.Parameters;
         var optimization = options.Optimization;
-        int batch = Math.Min(optimization.BatchSize, n);
         int stepsPerEpoch = Math.Max(1, n / batch); // the last partial batch is dropped: every step sees the same batch size
         long totalSteps = (long)stepsPerEpoch * optimization.Epochs;
         var optimizer = optimization.CreateOptimizer(parameters, totalSteps);
 
-        var random = new RandomSource(options.Seed);
-        var sampler = new MinibatchSampler(n, batch, random.Fork(1), dropLast: true);
-        var noiseRandom = random.Fork(2);
+        var noiseRandom = new RandomSource(options.Seed).Fork(2);
 
         // Batches whose loss is a mean over rows are cut into parts that run on separate threads; the others are
         // differentiated whole, with the threads splitting each matrix product.
@@ -78,7 +103,7 @@ public static class MinibatchTrainer
                 }
 
                 var info = new TrainingStep(step, epoch, totalSteps, noiseRandom);
-                // The sampler reshuffles after every stepsPerEpoch full batches, so each epoch is one pass in a fresh order.
+                // The order reshuffles (or reads the next pass) after every stepsPerEpoch full batches: each epoch is one pass.
                 float value;
                 if (partitioned is null)
                 {
@@ -89,7 +114,7 @@ public static class MinibatchTrainer
                     }
 
                     tape!.Reset();
-                    var loss = objective.BatchLoss(tape, sampler.Next(), info);
+                    var loss = objective.BatchLoss(tape, order.Next(), info);
                     value = tape.Value(loss).Span[0];
                     if (float.IsFinite(value))
                     {
@@ -100,7 +125,7 @@ public static class MinibatchTrainer
                 }
                 else
                 {
-                    sampler.Next().CopyTo(batchRows);
+                    order.Next().CopyTo(batchRows);
                     // The batch gradient replaces the parameters' gradients (no zero-fill pass).
                     value = partitioned.Compute((partTape, start, count, part) =>
                         objective.BatchPartLoss(partTape, batchRows.AsSpan(start, count), info with { Random = partRandom[part.Index] }, part));

@@ -41,6 +41,14 @@ public sealed record OptimizationOptions
     /// <summary>Clip each step's gradients to this global L2 norm; 0 turns clipping off. Default 5.</summary>
     public float GradientClipNorm { get; set; } = 5f;
 
+    /// <summary>
+    /// The most training rows streamed training holds at once (<c>Fit</c> over an <see cref="Data.IFeatureRowSource"/>,
+    /// the ML.NET components, <c>mlmix ... fit --stream</c>): data with at most this many training rows is read once and
+    /// reshuffled every epoch as in memory; larger data is read once per epoch through a shuffle buffer of this many
+    /// rows while the next fill is read ahead (memory: about twice rows × features × 4 bytes). Default 1,048,576.
+    /// </summary>
+    public int ShuffleBufferRows { get; set; } = 1 << 20;
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -53,6 +61,7 @@ public sealed record OptimizationOptions
         check.That(FinalLearningRateFraction is >= 0 and <= 1, nameof(FinalLearningRateFraction), FinalLearningRateFraction, "lie in [0, 1]");
         check.That(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "be non-negative and finite");
         check.That(float.IsFinite(GradientClipNorm) && GradientClipNorm >= 0, nameof(GradientClipNorm), GradientClipNorm, "be non-negative (0 = off)");
+        check.That(ShuffleBufferRows > 0, nameof(ShuffleBufferRows), ShuffleBufferRows, "be positive");
     }
 
     /// <summary>The learning-rate schedule of a run of <paramref name="totalSteps"/> steps.</summary>
