@@ -12,7 +12,16 @@ namespace MLNetMixture.Cli.Commands;
 /// <summary><c>mlmix flow fit|score|sample</c>: train mixture-density normalizing flows, score log-densities, draw samples.</summary>
 public sealed class FlowCommand : ICliCommand
 {
-    private static readonly string[] FlowNames = ["affine", "spline", "maf"];
+    /// <summary>The <c>--flow</c> names, one per <see cref="FlowType"/>.</summary>
+    private static readonly Dictionary<string, FlowType> FlowNames = new(StringComparer.Ordinal)
+    {
+        ["affine"] = FlowType.AffineCoupling,
+        ["spline"] = FlowType.SplineCoupling,
+        ["maf"] = FlowType.MaskedAutoregressive,
+        ["sas"] = FlowType.SinhArcsinhCoupling,
+        ["sas-maf"] = FlowType.SinhArcsinhAutoregressive,
+        ["spline-ar"] = FlowType.SplineAutoregressive,
+    };
 
     /// <inheritdoc />
     public Command Build(Func<ParseResult, CliContext> context)
@@ -33,10 +42,10 @@ public sealed class FlowCommand : ICliCommand
         var validation = new Option<string?>("--validation") { Description = "Validation CSV for early stopping; default: hold out 10% of the training rows." };
         var features = new Option<string?>("--features") { Description = "Columns to model: names, 0-based indices or ranges; default: every column." };
         var flow = new OptionWithOldSpelling<string>(
-            new Option<string>("--flow") { Description = "Layer type: affine (RealNVP coupling), spline (neural spline coupling) or maf (masked autoregressive).", DefaultValueFactory = _ => "spline" },
+            new Option<string>("--flow") { Description = "Layer type: affine (RealNVP coupling), spline (neural spline coupling), maf (masked autoregressive), sas (sinh-arcsinh coupling) sas-maf (sinh-arcsinh autoregressive) or spline-ar (autoregressive neural spline).", DefaultValueFactory = _ => FlowNames.First(f => f.Value == defaults.Architecture.FlowType).Key },
             "--type");
-        flow.Current.AcceptOnlyFromAmong(FlowNames);
-        flow.Old.AcceptOnlyFromAmong(FlowNames);
+        flow.Current.AcceptOnlyFromAmong([.. FlowNames.Keys]);
+        flow.Old.AcceptOnlyFromAmong([.. FlowNames.Keys]);
         var layers = new Option<int>("--layers") { Description = "Number of flow layers.", DefaultValueFactory = _ => defaults.Architecture.Layers };
         var hidden = new Option<string>("--hidden") { Description = "Hidden widths of each layer's conditioner, comma-separated.", DefaultValueFactory = _ => string.Join(',', defaults.Architecture.HiddenSizes) };
         var components = new Option<int>("--components", "-k") { Description = "Gaussian components of the base distribution (1 = standard normal).", DefaultValueFactory = _ => defaults.Architecture.Components };
@@ -54,12 +63,7 @@ public sealed class FlowCommand : ICliCommand
             {
                 Architecture =
                 {
-                    FlowType = flow.GetValue(pr) switch
-                    {
-                        "affine" => FlowType.AffineCoupling,
-                        "maf" => FlowType.MaskedAutoregressive,
-                        _ => FlowType.SplineCoupling,
-                    },
+                    FlowType = FlowNames[flow.GetValue(pr)!],
                     Layers = pr.GetValue(layers),
                     HiddenSizes = ParseWidths(pr.GetValue(hidden)!),
                     Components = pr.GetValue(components),

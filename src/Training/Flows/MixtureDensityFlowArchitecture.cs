@@ -47,10 +47,10 @@ public sealed record MixtureDensityFlowArchitecture
     /// </summary>
     public Activation Activation { get; set; } = Activation.Tanh;
 
-    /// <summary>Spline bins K (spline coupling only). Default 8.</summary>
+    /// <summary>Spline bins K (spline flows only). Default 8.</summary>
     public int SplineBins { get; set; } = 8;
 
-    /// <summary>The spline interval [-B, B] in standardised units (spline coupling only); the identity outside, so outliers keep a sane density. Default 3.</summary>
+    /// <summary>The spline interval [-B, B] in standardised units (spline flows only); the identity outside, so outliers keep a sane density. Default 3.</summary>
     public float SplineBound { get; set; } = 3f;
 
     /// <summary>
@@ -85,6 +85,9 @@ public sealed record MixtureDensityFlowArchitecture
     /// </summary>
     public int Components { get; set; } = 1;
 
+    /// <summary>How a learnable (K &gt; 1) base starts. Default <see cref="MixtureBaseInitialization.KMeans"/>.</summary>
+    public MixtureBaseInitialization BaseInitialization { get; set; } = MixtureBaseInitialization.KMeans;
+
     /// <summary>
     /// Whether the model standardises each feature with the training mean and deviation. Default true. Reported
     /// log-densities are of the data as given either way (the standardisation's Jacobian is included).
@@ -95,8 +98,8 @@ public sealed record MixtureDensityFlowArchitecture
     public void Validate()
     {
         Check(Dimension >= 0, nameof(Dimension), Dimension, "be non-negative (0 = from the data)");
-        Check(Dimension == 0 || FlowType is FlowType.MaskedAutoregressive or FlowType.SinhArcsinhAutoregressive || Dimension >= 2, nameof(Dimension), Dimension, "be at least 2 for coupling flows (one feature cannot condition another); use MaskedAutoregressive or SinhArcsinhAutoregressive for one feature");
-        Check(Enum.IsDefined(FlowType), nameof(FlowType), FlowType, "be AffineCoupling, SplineCoupling, MaskedAutoregressive, SinhArcsinhCoupling or SinhArcsinhAutoregressive");
+        Check(Dimension == 0 || FlowType is FlowType.MaskedAutoregressive or FlowType.SinhArcsinhAutoregressive or FlowType.SplineAutoregressive || Dimension >= 2, nameof(Dimension), Dimension, "be at least 2 for coupling flows (one feature cannot condition another); use an autoregressive flow for one feature");
+        Check(Enum.IsDefined(FlowType), nameof(FlowType), FlowType, "be AffineCoupling, SplineCoupling, MaskedAutoregressive, SinhArcsinhCoupling, SinhArcsinhAutoregressive or SplineAutoregressive");
         Check(Enum.IsDefined(Permutation), nameof(Permutation), Permutation, "be Reverse or Random");
         Check(Layers > 0, nameof(Layers), Layers, "be positive");
         Check(HiddenSizes is not null && HiddenSizes.All(h => h > 0), nameof(HiddenSizes), HiddenSizes is null ? "null" : $"[{string.Join(", ", HiddenSizes)}]", "hold positive widths (may be empty)");
@@ -104,6 +107,7 @@ public sealed record MixtureDensityFlowArchitecture
         Check(SplineBound > 0 && float.IsFinite(SplineBound), nameof(SplineBound), SplineBound, "be positive and finite");
         Check(ScaleBound > 0 && float.IsFinite(ScaleBound), nameof(ScaleBound), ScaleBound, "be positive and finite");
         Check(Components > 0, nameof(Components), Components, "be positive");
+        Check(Enum.IsDefined(BaseInitialization), nameof(BaseInitialization), BaseInitialization, "be one of the MixtureBaseInitialization values");
         if (Permutations is not null)
         {
             Check(Permutations.Count == Layers - 1, nameof(Permutations), Permutations.Count, $"hold Layers - 1 = {Layers - 1} orders");
@@ -153,6 +157,7 @@ public sealed record MixtureDensityFlowArchitecture
                 FlowType.SplineCoupling => new RationalQuadraticSplineCouplingLayer(block + ".coupling", CouplingPartition.Halves(d), HiddenSizes, Activation, random, SplineBins, SplineBound),
                 FlowType.SinhArcsinhCoupling => new CouplingLayer(block + ".coupling", CouplingPartition.Halves(d), new SinhArcsinhBijection(ScaleBound), HiddenSizes, Activation, random),
                 FlowType.SinhArcsinhAutoregressive => new AutoregressiveLayer(block, d, new SinhArcsinhBijection(ScaleBound), HiddenSizes, Activation, random),
+                FlowType.SplineAutoregressive => new AutoregressiveLayer(block, d, new RationalQuadraticSplineBijection(SplineBins, SplineBound), HiddenSizes, Activation, random),
                 _ => new MaskedAutoregressiveLayer(block + ".made", d, HiddenSizes, Activation, random, ScaleBound),
             });
         }

@@ -73,7 +73,7 @@ public sealed partial class MixtureDensityFlowModel
         architecture = architecture with { Permutations = MixtureDensityFlowArchitecture.PermutationsOf(model) };
 
         var trainTensor = new Tensor(trainRows, n, d);
-        MixtureDensityFlowInitializer.Initialize(model, trainTensor, random.Fork(2));
+        MixtureDensityFlowInitializer.Initialize(model, trainTensor, random.Fork(2), baseInitialization: architecture.BaseInitialization);
         var validationTensor = validationRows is null ? null : new Tensor(validationRows, validationRows.Length / d, d);
         var objective = new MaximumLikelihoodFlowObjective(model, trainTensor, validationTensor, o.Threads);
         var trainerOptions = new TrainerOptions
