@@ -17,8 +17,8 @@ namespace MLNetMixture.Benchmarks;
 /// validate (no other held-out data; <c>--val-start N</c> validates on rows [N, N + 329) instead and trains on the rest); mean validation log-likelihood per point in the file's standardised space
 /// (Standardize=false, so no Jacobian), ± 2 s.e., median and worst point.</item>
 /// </list>
-/// Options (each <c>--name value</c>): flow (affine|spline|maf|sas|sas-maf|spline-ar, sas = sinh-arcsinh; also accepted as type, its earlier name), layers, hidden (e.g. 64,64), components (K, or a
-/// comma list to sweep), base-init (kmeans|standardnormal), epochs, batch, lr, wd, patience, bins, bound, scale-bound, permutation (reverse|random),
+/// Options (each <c>--name value</c>): flow (affine|spline|maf|sas|sas-maf, sas = sinh-arcsinh; also accepted as type, its earlier name), layers, hidden (e.g. 64,64), components (K, or a
+/// comma list to sweep), base-init (kmeansshrunk|kmeans|standardnormal), epochs, batch, lr, wd, patience, bins, bound, scale-bound, permutation (reverse|random),
 /// lu (true|false), actnorm (true|false), activation, seed, threads, rows (toy training rows), standardize;
 /// anything not given takes the <see cref="MixtureDensityFlowOptions"/> default. Set FLOW_QUIET=1 to hide the
 /// per-epoch lines. Examples: <c>flow-quality toy --components 8,1</c>;
@@ -121,7 +121,7 @@ internal static class FlowQualityBenchmark
         });
 
     private static string Describe(MixtureDensityFlowOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"{o.Architecture.FlowType} L={o.Architecture.Layers} H=[{string.Join(",", o.Architecture.HiddenSizes)}] K={o.Architecture.Components}{(o.Architecture.Components > 1 ? $" base={o.Architecture.BaseInitialization}" : string.Empty)}{(o.Architecture.FlowType is FlowType.SplineCoupling or FlowType.SplineAutoregressive ? $" bins={o.Architecture.SplineBins} B={o.Architecture.SplineBound}" : string.Empty)} " +
+        $"{o.Architecture.FlowType} L={o.Architecture.Layers} H=[{string.Join(",", o.Architecture.HiddenSizes)}] K={o.Architecture.Components}{(o.Architecture.Components > 1 ? $" base={o.Architecture.BaseInitialization}" : string.Empty)}{(o.Architecture.FlowType == FlowType.SplineCoupling ? $" bins={o.Architecture.SplineBins} B={o.Architecture.SplineBound}" : string.Empty)} " +
         $"perm={o.Architecture.Permutation}{(o.Architecture.LuLinear ? " +LU" : string.Empty)}{(o.Architecture.ActNorm ? " +ActNorm" : string.Empty)} act={o.Architecture.Activation} lr={o.Optimization.LearningRate} wd={o.Optimization.WeightDecay} batch={o.Optimization.BatchSize} epochs={o.Optimization.Epochs} patience={o.Validation.EarlyStoppingPatience} std={o.Architecture.Standardize}");
 
     private static MixtureDensityFlowOptions ParseOptions(string[] args, out Dictionary<string, string> named)
@@ -183,8 +183,7 @@ internal static class FlowQualityBenchmark
         "maf" => FlowType.MaskedAutoregressive,
         "sas" => FlowType.SinhArcsinhCoupling,
         "sas-maf" => FlowType.SinhArcsinhAutoregressive,
-        "spline-ar" => FlowType.SplineAutoregressive,
-        _ => throw new ArgumentException($"Unknown flow '{name}': use affine, spline, maf, sas, sas-maf or spline-ar."),
+        _ => throw new ArgumentException($"Unknown flow '{name}': use affine, spline, maf, sas or sas-maf."),
     };
 
     private static IEnumerable<int> ComponentList(Dictionary<string, string> named) =>

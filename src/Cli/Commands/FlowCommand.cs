@@ -20,7 +20,6 @@ public sealed class FlowCommand : ICliCommand
         ["maf"] = FlowType.MaskedAutoregressive,
         ["sas"] = FlowType.SinhArcsinhCoupling,
         ["sas-maf"] = FlowType.SinhArcsinhAutoregressive,
-        ["spline-ar"] = FlowType.SplineAutoregressive,
     };
 
     /// <inheritdoc />
@@ -42,7 +41,7 @@ public sealed class FlowCommand : ICliCommand
         var validation = new Option<string?>("--validation") { Description = "Validation CSV for early stopping; default: hold out 10% of the training rows." };
         var features = new Option<string?>("--features") { Description = "Columns to model: names, 0-based indices or ranges; default: every column." };
         var flow = new OptionWithOldSpelling<string>(
-            new Option<string>("--flow") { Description = "Layer type: affine (RealNVP coupling), spline (neural spline coupling), maf (masked autoregressive), sas (sinh-arcsinh coupling) sas-maf (sinh-arcsinh autoregressive) or spline-ar (autoregressive neural spline).", DefaultValueFactory = _ => FlowNames.First(f => f.Value == defaults.Architecture.FlowType).Key },
+            new Option<string>("--flow") { Description = "Layer type: affine (RealNVP coupling), spline (neural spline coupling), maf (masked autoregressive), sas (sinh-arcsinh coupling) or sas-maf (sinh-arcsinh autoregressive).", DefaultValueFactory = _ => FlowNames.First(f => f.Value == defaults.Architecture.FlowType).Key },
             "--type");
         flow.Current.AcceptOnlyFromAmong([.. FlowNames.Keys]);
         flow.Old.AcceptOnlyFromAmong([.. FlowNames.Keys]);

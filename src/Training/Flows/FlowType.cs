@@ -29,11 +29,4 @@ public enum FlowType
     /// <see cref="SinhArcsinhBijection"/>): one network pass per density evaluation, D per sample.
     /// </summary>
     SinhArcsinhAutoregressive,
-
-    /// <summary>
-    /// Autoregressive neural spline flow (<see cref="AutoregressiveLayer"/> × <see cref="RationalQuadraticSplineBijection"/>):
-    /// a monotone rational-quadratic spline per feature, conditioned on the features before it through one MADE
-    /// network; one network pass per density evaluation, D per sample.
-    /// </summary>
-    SplineAutoregressive,
 }

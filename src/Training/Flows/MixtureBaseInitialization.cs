@@ -1,30 +1,28 @@
 namespace MLNetMixture.Training.Flows;
 
-/// <summary>How <see cref="MixtureDensityFlowInitializer"/> starts a learnable (K &gt; 1) mixture base.</summary>
+/// <summary>How a learnable (K &gt; 1) mixture base starts (<see cref="MixtureDensityFlowInitializer"/>, <see cref="MixtureDensityFlowModel.Fit"/>).</summary>
 public enum MixtureBaseInitialization
 {
     /// <summary>
-    /// Every component is a standard normal, its mean moved by a small random jitter (to break the symmetry) and the
-    /// weights equal: the new model's density is, to within the jitter, that of a K = 1 model, and training moves
-    /// components apart only where the data reward it.
+    /// <see cref="MixtureDensityFlowModel.Fit"/> fits the model twice, from <see cref="KMeans"/> and from
+    /// <see cref="StandardNormal"/>, and keeps the fit with the better validation log-likelihood (twice the training
+    /// time). Without validation rows it starts from <see cref="KMeans"/>. The initializer alone treats it as
+    /// <see cref="KMeans"/>.
     /// </summary>
-    StandardNormal,
+    ChosenByValidation,
 
     /// <summary>
     /// The components start on the k-means clusters of the (standardised) training data: each takes its cluster's
-    /// mean, per-feature deviation and share of the rows.
+    /// mean, per-feature deviation and share of the rows. Separated modes start apart, but on unimodal data the clusters
+    /// carve one bump into pieces that training does not undo.
     /// </summary>
     KMeans,
 
     /// <summary>
-    /// As <see cref="KMeans"/> for the means and weights, but every component takes the same per-feature deviation
-    /// (the pooled within-cluster one), so no cluster starts as a narrow spike.
+    /// Every component is a standard normal, its mean moved by a small random jitter
+    /// (<see cref="MixtureDensityFlowInitializer.StandardNormalJitter"/>) to break the symmetry, and the weights equal:
+    /// the new model's density is, to within the jitter, that of a K = 1 model, and training separates the
+    /// components only slowly.
     /// </summary>
-    KMeansSharedScale,
-
-    /// <summary>Component 0 starts as a standard normal of weight one half; the other K - 1 start on k-means clusters and share the other half.</summary>
-    KMeansAndStandardNormal,
-
-    /// <summary>As <see cref="KMeans"/>, with every mean moved half way to the data mean and the components widened to keep the data's variance.</summary>
-    KMeansShrunk,
+    StandardNormal,
 }
