@@ -117,6 +117,12 @@ public sealed class FlowCommand : ICliCommand
             : $"validation file {validationPath}";
         ctx.WriteProgressLine($"Fitting a {options.Architecture.FlowType} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}"
             + (validation is null ? " (no validation rows)." : $"; validating on {validation.Rows:N0} rows, {validationName}."));
+        bool fitsTwice = options.Architecture.Components > 1 && options.Architecture.BaseInitialization == MixtureBaseInitialization.ChosenByValidation && validation is not null;
+        if (fitsTwice)
+        {
+            ctx.WriteProgressLine($"The {options.Architecture.Components}-component base is fitted twice, from k-means clusters and then from standard normals; the better on validation is kept.");
+        }
+
         MixtureDensityFlowModel model;
         try
         {
@@ -153,7 +159,8 @@ public sealed class FlowCommand : ICliCommand
         double meanTrain = model.LogDensity(training).Average(v => (double)v);
         double? meanValidation = validation is null ? null : model.LogDensity(validation).Average(v => (double)v);
         string stopped = result.Cancelled ? "stopped by Ctrl+C" : result.StoppedEarly ? "stopped early" : "epoch limit";
-        ctx.WriteResultLine($"Saved {modelPath}: {result.EpochsRun} epochs ({stopped}), best epoch {result.BestEpoch}.");
+        ctx.WriteResultLine($"Saved {modelPath}: {result.EpochsRun} epochs ({stopped}), best epoch {result.BestEpoch}"
+            + (fitsTwice ? $", base started from {(model.Architecture.BaseInitialization == MixtureBaseInitialization.KMeans ? "k-means clusters" : "standard normals")}." : "."));
         ctx.WriteResultLine(meanValidation is double mv
             ? string.Create(CultureInfo.InvariantCulture, $"Mean log-density: {mv:F4} nats/row on {validationName} ({validation!.Rows:N0} rows); {meanTrain:F4} on the {training.Rows:N0} rows trained on.")
             : string.Create(CultureInfo.InvariantCulture, $"Mean log-density: {meanTrain:F4} nats/row on the {training.Rows:N0} rows trained on (no validation rows)."));
