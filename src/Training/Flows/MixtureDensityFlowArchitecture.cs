@@ -29,9 +29,10 @@ public sealed record MixtureDensityFlowArchitecture
     /// measured on MINIBOONE validation (2026-12-07, benchmarks/results/2026-12-07-flow-defaults.txt): -18.53 nats per row
     /// (seeds 1-3: -18.33, -18.62, -18.65) against -19.22 for 10 affine couplings [32,32], -20.04 for sinh-arcsinh
     /// couplings, -20.93 for an autoregressive spline and -22.09 for the former default, 5 spline couplings; it trains in
-    /// 20-30 s there where spline couplings take 3 minutes. The trade-offs: sampling runs D network passes per row (43
-    /// on MINIBOONE), and on 2-D toys with sharp edges its affine steps stay coarse (checkerboard KL 0.21 where spline
-    /// couplings reach 0.12, or 0.05 with K = 8): choose <see cref="FlowType.SplineCoupling"/> for few features and
+    /// 5-35 s there (2 loaded cores) where spline couplings take about 3 minutes. The trade-offs: sampling runs D network
+    /// passes per row (43 on MINIBOONE: about 1,400 rows/s against 4,000 for spline couplings), and on 2-D toys with sharp
+    /// edges its affine steps stay coarse (checkerboard KL 0.21, 0.17 with K = 8, where spline couplings reach 0.085, or
+    /// 0.049 with K = 8): choose <see cref="FlowType.SplineCoupling"/> for few features and
     /// many modes or sharp edges, and when sampling speed matters.
     /// </summary>
     public FlowType FlowType { get; set; } = FlowType.MaskedAutoregressive;
