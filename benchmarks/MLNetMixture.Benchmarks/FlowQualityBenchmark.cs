@@ -14,11 +14,11 @@ namespace MLNetMixture.Benchmarks;
 /// <item><c>flow-quality toy [eightgaussians|checkerboard] [options]</c>: fit on 20,000 draws (10% held out for
 /// early stopping), then KL(true ‖ model) = mean over 20,000 fresh draws of log p_true - log p_model, with ± 2 s.e.</item>
 /// <item><c>flow-quality miniboone [options]</c>: data/miniboone_val.csv.gz, the first 2,955 rows train and the last 329
-/// validate (no other held-out data); mean validation log-likelihood per point in the file's standardised space
+/// validate (no other held-out data; <c>--val-start N</c> validates on rows [N, N + 329) instead and trains on the rest); mean validation log-likelihood per point in the file's standardised space
 /// (Standardize=false, so no Jacobian), ± 2 s.e., median and worst point.</item>
 /// </list>
-/// Options (each <c>--name value</c>): flow (affine|spline|maf; also accepted as type, its earlier name), layers, hidden (e.g. 64,64), components (K, or a
-/// comma list to sweep), epochs, batch, lr, wd, patience, bins, bound, scale-bound, permutation (reverse|random),
+/// Options (each <c>--name value</c>): flow (affine|spline|maf|sas|sas-maf, sas = sinh-arcsinh; also accepted as type, its earlier name), layers, hidden (e.g. 64,64), components (K, or a
+/// comma list to sweep), base-init (kmeansshrunk|kmeans|standardnormal), epochs, batch, lr, wd, patience, bins, bound, scale-bound, permutation (reverse|random),
 /// lu (true|false), actnorm (true|false), activation, seed, threads, rows (toy training rows), standardize;
 /// anything not given takes the <see cref="MixtureDensityFlowOptions"/> default. Set FLOW_QUIET=1 to hide the
 /// per-epoch lines. Examples: <c>flow-quality toy --components 8,1</c>;
@@ -53,7 +53,7 @@ internal static class FlowQualityBenchmark
                 named.TryAdd("standardize", "false"); // the file is standardised already; report in its space
                 foreach (int k in ComponentList(named))
                 {
-                    MiniBoone(Configure(options, named, k));
+                    MiniBoone(Configure(options, named, k), Int(named, "val-start", MiniBooneTrainRows));
                 }
 
                 break;
@@ -80,26 +80,45 @@ internal static class FlowQualityBenchmark
         var (mean, se) = MeanAndStandardError(gaps);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{shape,-15} {Describe(options)}: KL(true||model) = {mean:F4} ± {2 * se:F4} nats (2 s.e., {testRows} test draws); " +
-            $"train {seconds:F1} s, {model.Training!.EpochsRun} epochs, best {model.Training.BestEpoch}"));
+            $"train {seconds:F1} s, {model.Training!.EpochsRun} epochs, best {model.Training.BestEpoch}{Chosen(model)}"));
     }
 
-    private static void MiniBoone(MixtureDensityFlowOptions options)
+    /// <summary>The README protocol: the first 2,955 rows of miniboone_val.csv.gz train, the last 329 validate.</summary>
+    private const int MiniBooneTrainRows = 2955;
+
+    private static void MiniBoone(MixtureDensityFlowOptions options, int validationStart)
     {
         string path = FindData("miniboone_val.csv.gz");
         var all = CsvFeatureReader.Read(path);
-        const int trainRows = 2955;
-        var train = all.Slice(0, trainRows);
-        var validation = all.Slice(trainRows, all.Rows - trainRows);
+        int validationRows = all.Rows - MiniBooneTrainRows;
+        if (validationStart < 0 || validationStart + validationRows > all.Rows)
+        {
+            throw new ArgumentException($"--val-start {validationStart}: the {validationRows}-row validation block must lie within the {all.Rows} rows.");
+        }
+
+        // The validation block is rows [start, start + 329); every other row trains (2,955 rows whatever the block).
+        var validation = all.Slice(validationStart, validationRows);
+        var train = all.Select([.. Enumerable.Range(0, all.Rows).Where(i => i < validationStart || i >= validationStart + validationRows)], $"{all.Source} (training rows)");
         var clock = Stopwatch.StartNew();
         var model = MixtureDensityFlowModel.Fit(train, options, validation, Progress(options));
         double seconds = clock.Elapsed.TotalSeconds;
         var logp = model.StandardizedLogDensity(validation).Select(v => (double)v).ToArray();
+        const int sampleRows = 2000;
+        var sampling = Stopwatch.StartNew();
+        model.Sample(sampleRows, seed: 1);
+        double sampleRate = sampleRows / sampling.Elapsed.TotalSeconds;
         var (mean, se) = MeanAndStandardError(logp);
         Array.Sort(logp);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"MINIBOONE {Describe(options)}: validation LL {mean:F2} ± {2 * se:F2} (2 s.e., {logp.Length} rows), median {logp[logp.Length / 2]:F2}, worst {logp[0]:F2}; " +
-            $"train {seconds:F1} s, {model.Training!.EpochsRun} epochs, best {model.Training.BestEpoch}"));
+            $"MINIBOONE {Describe(options)} val-start={validationStart}: validation LL {mean:F2} ± {2 * se:F2} (2 s.e., {logp.Length} rows), median {logp[logp.Length / 2]:F2}, worst {logp[0]:F2}; " +
+            $"train {seconds:F1} s, {model.Training!.EpochsRun} epochs, best {model.Training.BestEpoch}{Chosen(model)}; sampling {sampleRate:F0} rows/s"));
     }
+
+    /// <summary>The base start a chosen-by-validation fit kept, or nothing.</summary>
+    private static string Chosen(MixtureDensityFlowModel model) =>
+        model.Settings?.Architecture.BaseInitialization == MixtureBaseInitialization.ChosenByValidation && model.Architecture.Components > 1
+            ? $", kept start {model.Architecture.BaseInitialization}"
+            : string.Empty;
 
     private static IProgress<TrainingProgress>? Progress(MixtureDensityFlowOptions options) =>
         Environment.GetEnvironmentVariable("FLOW_QUIET") == "1" ? null : new SynchronousProgress(p =>
@@ -112,7 +131,7 @@ internal static class FlowQualityBenchmark
         });
 
     private static string Describe(MixtureDensityFlowOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"{o.Architecture.FlowType} L={o.Architecture.Layers} H=[{string.Join(",", o.Architecture.HiddenSizes)}] K={o.Architecture.Components}{(o.Architecture.FlowType == FlowType.SplineCoupling ? $" bins={o.Architecture.SplineBins} B={o.Architecture.SplineBound}" : string.Empty)} " +
+        $"{o.Architecture.FlowType} L={o.Architecture.Layers} H=[{string.Join(",", o.Architecture.HiddenSizes)}] K={o.Architecture.Components}{(o.Architecture.Components > 1 ? $" base={o.Architecture.BaseInitialization}" : string.Empty)}{(o.Architecture.FlowType == FlowType.SplineCoupling ? $" bins={o.Architecture.SplineBins} B={o.Architecture.SplineBound}" : string.Empty)} " +
         $"perm={o.Architecture.Permutation}{(o.Architecture.LuLinear ? " +LU" : string.Empty)}{(o.Architecture.ActNorm ? " +ActNorm" : string.Empty)} act={o.Architecture.Activation} lr={o.Optimization.LearningRate} wd={o.Optimization.WeightDecay} batch={o.Optimization.BatchSize} epochs={o.Optimization.Epochs} patience={o.Validation.EarlyStoppingPatience} std={o.Architecture.Standardize}");
 
     private static MixtureDensityFlowOptions ParseOptions(string[] args, out Dictionary<string, string> named)
@@ -140,15 +159,11 @@ internal static class FlowQualityBenchmark
             Architecture =
             {
                 // --flow, as in mlmix flow fit; --type is its earlier name
-                FlowType = Get("flow", Get("type", "spline")) switch
-                {
-                    "affine" => FlowType.AffineCoupling,
-                    "maf" => FlowType.MaskedAutoregressive,
-                    _ => FlowType.SplineCoupling,
-                },
+                FlowType = named.TryGetValue("flow", out var flow) || named.TryGetValue("type", out flow) ? ParseFlow(flow) : a.FlowType,
                 Layers = int.Parse(Get("layers", a.Layers.ToString(inv)), inv),
                 HiddenSizes = Get("hidden", string.Join(",", a.HiddenSizes)).Split(',').Select(s => int.Parse(s, inv)).ToArray(),
                 Components = components,
+                BaseInitialization = Enum.Parse<MixtureBaseInitialization>(Get("base-init", a.BaseInitialization.ToString()), ignoreCase: true),
                 SplineBins = int.Parse(Get("bins", a.SplineBins.ToString(inv)), inv),
                 SplineBound = float.Parse(Get("bound", a.SplineBound.ToString(inv)), inv),
                 ScaleBound = float.Parse(Get("scale-bound", a.ScaleBound.ToString(inv)), inv),
@@ -170,6 +185,16 @@ internal static class FlowQualityBenchmark
             Threads = int.Parse(Get("threads", "0"), inv),
         };
     }
+
+    private static FlowType ParseFlow(string name) => name.ToLowerInvariant() switch
+    {
+        "affine" => FlowType.AffineCoupling,
+        "spline" => FlowType.SplineCoupling,
+        "maf" => FlowType.MaskedAutoregressive,
+        "sas" => FlowType.SinhArcsinhCoupling,
+        "sas-maf" => FlowType.SinhArcsinhAutoregressive,
+        _ => throw new ArgumentException($"Unknown flow '{name}': use affine, spline, maf, sas or sas-maf."),
+    };
 
     private static IEnumerable<int> ComponentList(Dictionary<string, string> named) =>
         (named.TryGetValue("components", out var v) ? v : "1").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture));

@@ -95,7 +95,7 @@ internal static class BenchStreamCommand
     }
 
     /// <summary>
-    /// Fits the flow with <c>mlmix flow fit</c> (default spline flow, K = 4, one epoch) on the file's first 4,096 rows
+    /// Fits the flow with <c>mlmix flow fit</c> (a spline flow, K = 4, one epoch) on the file's first 4,096 rows
     /// in a child process, so that training's memory does not count in this process's peak.
     /// </summary>
     private static void FitFlowInChildProcess(string data, string model, CancellationToken cancellation)
@@ -115,7 +115,7 @@ internal static class BenchStreamCommand
 
         start.Environment.Remove("DOTNET_GCHeapHardLimit"); // a limit set to check the scoring's bound is not the fit's
 
-        foreach (string argument in new[] { "flow", "fit", "--train", train, "--epochs", "1", "--components", "4", "--model", model, "--quiet" })
+        foreach (string argument in new[] { "flow", "fit", "--train", train, "--flow", "spline", "--epochs", "1", "--components", "4", "--model", model, "--quiet" })
         {
             start.ArgumentList.Add(argument);
         }

@@ -12,7 +12,15 @@ namespace MLNetMixture.Cli.Commands;
 /// <summary><c>mlmix flow fit|score|sample</c>: train mixture-density normalizing flows, score log-densities, draw samples.</summary>
 public sealed class FlowCommand : ICliCommand
 {
-    private static readonly string[] FlowNames = ["affine", "spline", "maf"];
+    /// <summary>The <c>--flow</c> names, one per <see cref="FlowType"/>.</summary>
+    private static readonly Dictionary<string, FlowType> FlowNames = new(StringComparer.Ordinal)
+    {
+        ["affine"] = FlowType.AffineCoupling,
+        ["spline"] = FlowType.SplineCoupling,
+        ["maf"] = FlowType.MaskedAutoregressive,
+        ["sas"] = FlowType.SinhArcsinhCoupling,
+        ["sas-maf"] = FlowType.SinhArcsinhAutoregressive,
+    };
 
     /// <inheritdoc />
     public Command Build(Func<ParseResult, CliContext> context)
@@ -33,10 +41,10 @@ public sealed class FlowCommand : ICliCommand
         var validation = new Option<string?>("--validation") { Description = "Validation CSV for early stopping; default: hold out 10% of the training rows." };
         var features = new Option<string?>("--features") { Description = "Columns to model: names, 0-based indices or ranges; default: every column." };
         var flow = new OptionWithOldSpelling<string>(
-            new Option<string>("--flow") { Description = "Layer type: affine (RealNVP coupling), spline (neural spline coupling) or maf (masked autoregressive).", DefaultValueFactory = _ => "spline" },
+            new Option<string>("--flow") { Description = "Layer type: affine (RealNVP coupling), spline (neural spline coupling), maf (masked autoregressive), sas (sinh-arcsinh coupling) or sas-maf (sinh-arcsinh autoregressive).", DefaultValueFactory = _ => FlowNames.First(f => f.Value == defaults.Architecture.FlowType).Key },
             "--type");
-        flow.Current.AcceptOnlyFromAmong(FlowNames);
-        flow.Old.AcceptOnlyFromAmong(FlowNames);
+        flow.Current.AcceptOnlyFromAmong([.. FlowNames.Keys]);
+        flow.Old.AcceptOnlyFromAmong([.. FlowNames.Keys]);
         var layers = new Option<int>("--layers") { Description = "Number of flow layers.", DefaultValueFactory = _ => defaults.Architecture.Layers };
         var hidden = new Option<string>("--hidden") { Description = "Hidden widths of each layer's conditioner, comma-separated.", DefaultValueFactory = _ => string.Join(',', defaults.Architecture.HiddenSizes) };
         var components = new Option<int>("--components", "-k") { Description = "Gaussian components of the base distribution (1 = standard normal).", DefaultValueFactory = _ => defaults.Architecture.Components };
@@ -57,12 +65,7 @@ public sealed class FlowCommand : ICliCommand
             {
                 Architecture =
                 {
-                    FlowType = flow.GetValue(pr) switch
-                    {
-                        "affine" => FlowType.AffineCoupling,
-                        "maf" => FlowType.MaskedAutoregressive,
-                        _ => FlowType.SplineCoupling,
-                    },
+                    FlowType = FlowNames[flow.GetValue(pr)!],
                     Layers = pr.GetValue(layers),
                     HiddenSizes = ParseWidths(pr.GetValue(hidden)!),
                     Components = pr.GetValue(components),
@@ -125,6 +128,12 @@ public sealed class FlowCommand : ICliCommand
 
         ctx.WriteProgressLine($"Fitting a {options.Architecture.FlowType} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}"
             + (validation is null ? " (no validation rows)." : $"; validating on {validation.Rows:N0} rows, {validationName}."));
+        bool fitsTwice = options.Architecture.Components > 1 && options.Architecture.BaseInitialization == MixtureBaseInitialization.ChosenByValidation && validation is not null;
+        if (fitsTwice)
+        {
+            ctx.WriteProgressLine($"The {options.Architecture.Components}-component base is fitted twice, from k-means clusters and then from standard normals; the better on validation is kept.");
+        }
+
         var model = Train(ctx, options, progress => MixtureDensityFlowModel.Fit(training, options, validation, progress, ctx.Cancellation));
 
         var result = model.Training!;
@@ -146,7 +155,8 @@ public sealed class FlowCommand : ICliCommand
         double meanTrain = model.LogDensity(training).Average(v => (double)v);
         double? meanValidation = validation is null ? null : model.LogDensity(validation).Average(v => (double)v);
         string stopped = result.Cancelled ? "stopped by Ctrl+C" : result.StoppedEarly ? "stopped early" : "epoch limit";
-        ctx.WriteResultLine($"Saved {modelPath}: {result.EpochsRun} epochs ({stopped}), best epoch {result.BestEpoch}.");
+        ctx.WriteResultLine($"Saved {modelPath}: {result.EpochsRun} epochs ({stopped}), best epoch {result.BestEpoch}"
+            + (fitsTwice ? $", base started from {(model.Architecture.BaseInitialization == MixtureBaseInitialization.KMeans ? "k-means clusters" : "standard normals")}." : "."));
         ctx.WriteResultLine(meanValidation is double mv
             ? string.Create(CultureInfo.InvariantCulture, $"Mean log-density: {mv:F4} nats/row on {validationName} ({validation!.Rows:N0} rows); {meanTrain:F4} on the {training.Rows:N0} rows trained on.")
             : string.Create(CultureInfo.InvariantCulture, $"Mean log-density: {meanTrain:F4} nats/row on the {training.Rows:N0} rows trained on (no validation rows)."));

@@ -7,24 +7,28 @@ namespace MLNetMixture.Training.Flows;
 /// <summary>
 /// Data-dependent initialisation of a freshly built <see cref="MixtureDensityFlow"/>, in the model's own order:
 /// the standardiser learns the training means and deviations, every ActNorm layer normalises the batch as it
-/// arrives there, and a trainable mixture base is fitted by k-means to the latent points of the data (the flow's
-/// transforms start at the identity, so these are the standardised data, up to ActNorm). The K components thus
-/// start on the data's modes instead of at the origin.
+/// arrives there, and a trainable mixture base starts as <see cref="MixtureBaseInitialization"/> says, from the latent
+/// points of the data (the flow's transforms start at the identity, so these are the standardised data, up to
+/// ActNorm).
 /// </summary>
 public static class MixtureDensityFlowInitializer
 {
+    /// <summary>The deviation of the random offsets of the component means under <see cref="MixtureBaseInitialization.StandardNormal"/>.</summary>
+    public const float StandardNormalJitter = 0.1f;
+
     /// <summary>Initialises <paramref name="model"/> from training rows.</summary>
     /// <param name="model">A model fresh from <see cref="MixtureDensityFlowArchitecture.Build"/>.</param>
     /// <param name="data">Training rows [N, D] in data units; not modified.</param>
-    /// <param name="random">Randomness for the row subsample and the k-means seeding.</param>
+    /// <param name="random">Randomness for the row subsample, the k-means seeding and the jitter.</param>
     /// <param name="maximumRows">At most this many rows (a seeded random subset) are used for ActNorm and k-means.</param>
     /// <param name="kMeansIterations">Lloyd iterations of the base's k-means.</param>
-    public static void Initialize(MixtureDensityFlow model, Tensor data, RandomSource random, int maximumRows = 20000, int kMeansIterations = 20)
+    /// <param name="baseInitialization">How a learnable base starts (see <see cref="MixtureBaseInitialization"/>; <see cref="MixtureBaseInitialization.ChosenByValidation"/>, which needs whole fits, starts as <see cref="MixtureBaseInitialization.KMeans"/> here).</param>
+    public static void Initialize(MixtureDensityFlow model, Tensor data, RandomSource random, int maximumRows = 20000, int kMeansIterations = 20, MixtureBaseInitialization baseInitialization = MixtureBaseInitialization.KMeans)
     {
         CheckArguments(model, data, random, maximumRows);
 
         model.Standardizer?.Fit(data.Span, data.Shape[0]);
-        InitializeFromSample(model, data, random, maximumRows, kMeansIterations);
+        InitializeFromSample(model, data, random, maximumRows, kMeansIterations, baseInitialization);
     }
 
     /// <summary>
@@ -37,9 +41,15 @@ public static class MixtureDensityFlowInitializer
     /// <param name="random">Randomness for the row subsample and the k-means seeding.</param>
     /// <param name="maximumRows">At most this many rows (a seeded random subset) are used for ActNorm and k-means.</param>
     /// <param name="kMeansIterations">Lloyd iterations of the base's k-means.</param>
-    public static void InitializeFromSample(MixtureDensityFlow model, Tensor data, RandomSource random, int maximumRows = 20000, int kMeansIterations = 20)
+    /// <param name="baseInitialization">How a learnable base starts; <see cref="MixtureBaseInitialization.ChosenByValidation"/> starts as <see cref="MixtureBaseInitialization.KMeans"/> here.</param>
+    public static void InitializeFromSample(MixtureDensityFlow model, Tensor data, RandomSource random, int maximumRows = 20000, int kMeansIterations = 20, MixtureBaseInitialization baseInitialization = MixtureBaseInitialization.KMeans)
     {
         CheckArguments(model, data, random, maximumRows);
+        if (!Enum.IsDefined(baseInitialization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(baseInitialization), baseInitialization, "Not a MixtureBaseInitialization value.");
+        }
+
         int d = model.Dimension;
 
         int n = data.Shape[0];
@@ -64,12 +74,21 @@ public static class MixtureDensityFlowInitializer
         model.Standardizer?.Apply(standardised.Span);
         model.Flow.InitializeFrom(standardised);
 
-        if (model.Base.Parameters.Any(p => p.Trainable))
+        if (!model.Base.Parameters.Any(p => p.Trainable))
         {
-            var tape = new Tape { RecordGradients = false };
-            var (latent, _) = model.Flow.Forward(tape, tape.Constant(standardised));
-            model.Base.InitializeFromData(tape.Value(latent).Clone(), random.Fork(0x4B4D), kMeansIterations);
+            return;
         }
+
+        if (baseInitialization == MixtureBaseInitialization.StandardNormal)
+        {
+            model.Base.InitializeSpread(random.Fork(0x4B4D), meanScale: StandardNormalJitter, logSigma: 0f);
+            return;
+        }
+
+        var tape = new Tape { RecordGradients = false };
+        var (latent, _) = model.Flow.Forward(tape, tape.Constant(standardised));
+        var points = tape.Value(latent).Clone();
+        model.Base.InitializeFromData(points, random.Fork(0x4B4D), kMeansIterations);
     }
 
     private static void CheckArguments(MixtureDensityFlow model, Tensor data, RandomSource random, int maximumRows)

@@ -17,8 +17,11 @@ public sealed partial class MixtureDensityFlowModel
     /// <remarks>
     /// <para>
     /// Training: the standardiser learns the training means and deviations, ActNorm layers (if any) normalise the
-    /// first batch, and a K-component base starts on the k-means clusters of the standardised data (the flow starts
-    /// at the identity). Adam (decoupled weight decay, cosine learning rate, gradient clipping) then minimises
+    /// first batch, and a K-component base starts as <see cref="MixtureDensityFlowArchitecture.BaseInitialization"/>
+    /// says (the flow starts at the identity): by default it is fitted twice, from the k-means clusters of the
+    /// standardised data and from jittered standard normals, and the fit with the better validation log-likelihood is
+    /// kept (its start is in the returned model's <see cref="Architecture"/>; <paramref name="progress"/> reports both
+    /// fits in turn). Adam (decoupled weight decay, cosine learning rate, gradient clipping) then minimises
     /// <c>-mean log p(x)</c> over minibatches; after every epoch the validation log-likelihood decides whether the
     /// parameters are the best so far. The best-validation parameters are kept — also when training stops early, is
     /// cancelled or diverges.
@@ -76,17 +79,40 @@ public sealed partial class MixtureDensityFlowModel
             n -= held;
         }
 
-        var architecture = ArchitectureFor(o, d);
-        var model = architecture.Build(random.Fork(1));
-        architecture = architecture with { Permutations = MixtureDensityFlowArchitecture.PermutationsOf(model) };
-
         var trainTensor = new Tensor(trainRows, n, d);
-        MixtureDensityFlowInitializer.Initialize(model, trainTensor, random.Fork(2));
         var validationTensor = validationRows is null ? null : new Tensor(validationRows, validationRows.Length / d, d);
-        var objective = new MaximumLikelihoodFlowObjective(model, trainTensor, validationTensor, o.Threads);
-        var trainerOptions = TrainerOptionsFor(o, random);
-        var result = MinibatchTrainer.Fit(objective, trainerOptions, progress, cancellationToken);
-        return new MixtureDensityFlowModel(model, architecture, featureNames, result) { Threads = o.Threads, Settings = o.Clone() };
+        var start = o.Architecture.BaseInitialization;
+        if (o.Architecture.Components == 1 || start != MixtureBaseInitialization.ChosenByValidation)
+        {
+            return FitOnce(start == MixtureBaseInitialization.ChosenByValidation ? MixtureBaseInitialization.KMeans : start);
+        }
+
+        if (validationTensor is null)
+        {
+            // Nothing to choose with: the k-means start, which keeps the mixture's gain on separated modes.
+            return FitOnce(MixtureBaseInitialization.KMeans);
+        }
+
+        var fromClusters = FitOnce(MixtureBaseInitialization.KMeans);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return fromClusters;
+        }
+
+        var fromStandardNormal = FitOnce(MixtureBaseInitialization.StandardNormal);
+        return fromStandardNormal.Training!.BestValidation > fromClusters.Training!.BestValidation ? fromStandardNormal : fromClusters;
+
+        MixtureDensityFlowModel FitOnce(MixtureBaseInitialization baseStart)
+        {
+            var architecture = ArchitectureFor(o, d) with { BaseInitialization = baseStart };
+            var model = architecture.Build(random.Fork(1));
+            architecture = architecture with { Permutations = MixtureDensityFlowArchitecture.PermutationsOf(model) };
+            MixtureDensityFlowInitializer.Initialize(model, trainTensor, random.Fork(2), baseInitialization: baseStart);
+            var objective = new MaximumLikelihoodFlowObjective(model, trainTensor, validationTensor, o.Threads);
+            var trainerOptions = TrainerOptionsFor(o, random);
+            var result = MinibatchTrainer.Fit(objective, trainerOptions, progress, cancellationToken);
+            return new MixtureDensityFlowModel(model, architecture, featureNames, result) { Threads = o.Threads, Settings = o.Clone() };
+        }
     }
 
     /// <summary>

@@ -93,11 +93,13 @@ public sealed partial class MixtureDensityFlowModel
             ? new StreamedRows(validation, featureNames, "The validation data")
             : heldOut > 0 ? new StreamedRows(train, featureNames, "The validation data", split, validationPart: true) : null;
 
-        var architecture = ArchitectureFor(o, d);
+        // Streamed training fits once: a base chosen by validation between two fits starts from k-means here.
+        var baseStart = o.Architecture.BaseInitialization == MixtureBaseInitialization.ChosenByValidation ? MixtureBaseInitialization.KMeans : o.Architecture.BaseInitialization;
+        var architecture = ArchitectureFor(o, d) with { BaseInitialization = baseStart };
         var model = architecture.Build(random.Fork(1));
         architecture = architecture with { Permutations = MixtureDensityFlowArchitecture.PermutationsOf(model) };
         model.Standardizer?.SetMoments(moments.Mean, moments.StandardDeviations());
-        MixtureDensityFlowInitializer.InitializeFromSample(model, sample.ToTensor(), random.Fork(2));
+        MixtureDensityFlowInitializer.InitializeFromSample(model, sample.ToTensor(), random.Fork(2), baseInitialization: baseStart);
 
         var trainerOptions = TrainerOptionsFor(o, random);
         using var order = new ShuffleBufferMinibatchOrder(

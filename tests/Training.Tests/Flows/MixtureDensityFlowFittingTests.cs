@@ -54,7 +54,9 @@ public sealed class MixtureDensityFlowFittingTests
     public void Progress_arrives_every_epoch_with_log_likelihoods_and_throughput()
     {
         var reports = new List<TrainingProgress>();
-        var model = MixtureDensityFlowModel.Fit(Train, FlowTestData.Small(components: 2, epochs: 3), Validation, new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
+        var options = FlowTestData.Small(components: 2, epochs: 3);
+        options.Architecture.BaseInitialization = MixtureBaseInitialization.KMeans; // one fit (the default start fits twice, below)
+        var model = MixtureDensityFlowModel.Fit(Train, options, Validation, new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(3, reports.Count);
         Assert.Equal([1, 2, 3], reports.Select(r => r.Epoch));
@@ -66,6 +68,17 @@ public sealed class MixtureDensityFlowFittingTests
             Assert.Equal(-r.TrainingLoss, r.Statistics[MaximumLikelihoodFlowObjective.TrainLogLikelihoodStatistic], 6);
         });
         Assert.Equal(reports.Max(r => r.Validation!.Value), model.Training!.BestValidation!.Value);
+    }
+
+    [Fact]
+    public void With_the_default_start_a_mixture_base_reports_both_fits_in_turn_and_keeps_the_better()
+    {
+        var reports = new List<TrainingProgress>();
+        var model = MixtureDensityFlowModel.Fit(Train, FlowTestData.Small(components: 2, epochs: 3), Validation, new Recorder(reports), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal([1, 2, 3, 1, 2, 3], reports.Select(r => r.Epoch));
+        Assert.Equal(reports.Max(r => r.Validation!.Value), model.Training!.BestValidation!.Value);
+        Assert.Contains(model.Architecture.BaseInitialization, new[] { MixtureBaseInitialization.KMeans, MixtureBaseInitialization.StandardNormal });
     }
 
     [Fact]
