@@ -13,6 +13,9 @@ namespace MLNetMixture.Benchmarks;
 /// <c>moe-quality</c> trains on digits / satellite / letter (validation carved from the training split) and reports
 /// test accuracy, macro-F1 and expert utilisation per objective plus a K = 1 control, next to the validation
 /// accuracy and log-loss of the kept epoch (the figures a selection may look at; test is only reported);
+/// <c>--runs=defaults</c> trains with the library's options untouched, <c>--seeds=1,2,3,4,5</c> repeats each run per seed
+/// and prints the mean, spread and fit time, and <c>--datasets</c> names any data/&lt;name&gt;_train.csv(.gz) /
+/// _test.csv(.gz) pair;
 /// <c>moe-speed</c> measures training samples/s and inference rows/s (soft and top-1) on letter, with the measuring
 /// code shared with <c>mlmix bench moe</c> (<see cref="MixtureOfExpertsThroughputBenchmark"/>).
 /// </summary>
@@ -54,30 +57,76 @@ public static class MixtureOfExpertsRuns
         string root = RepositoryRoot();
         var datasets = Get(flags, "datasets", "digits,satellite,letter").Split(',');
         var runs = Get(flags, "runs", "marginal,gumbel,straight,k1").Split(',');
+        // --seeds=1,2,3,4,5 repeats every run once per seed and adds a summary row; without it, --seed (default 1).
+        var seeds = flags.TryGetValue("seeds", out string? seedList)
+            ? seedList.Split(',').Select(s => ulong.Parse(s, Inv)).ToArray()
+            : [Options(flags).Seed];
         bool verbose = flags.ContainsKey("verbose");
         Console.WriteLine($"# moe-quality  {DateTime.UtcNow:u}  load: {Load()}  cores: {Environment.ProcessorCount}");
-        Console.WriteLine("dataset    run        val-acc  val-loss  test-acc  top1-acc  macro-F1  log-loss  used  shares%                           epochs(best)  seconds");
+        Console.WriteLine("dataset    run        seed  val-acc  val-loss  test-acc  top1-acc  macro-F1  log-loss  used  shares%                           epochs(best)  seconds");
+        var summaries = new List<string>();
         foreach (string dataset in datasets)
         {
-            var train = CsvFeatureReader.Read(Path.Combine(root, "data", $"{dataset}_train.csv"), label: "label");
-            var test = CsvFeatureReader.Read(Path.Combine(root, "data", $"{dataset}_test.csv"), label: "label");
+            var train = CsvFeatureReader.Read(DataFile(root, dataset, "train"), label: "label");
+            var test = CsvFeatureReader.Read(DataFile(root, dataset, "test"), label: "label");
             foreach (string run in runs)
             {
-                var options = Options(flags);
-                ApplyRun(options, run);
+                var accuracies = new List<double>();
+                var macroF1s = new List<double>();
+                var times = new List<double>();
+                foreach (ulong seed in seeds)
+                {
+                    var options = Options(flags);
+                    ApplyRun(options, run);
+                    options.Seed = seed;
 
-                var clock = Stopwatch.StartNew();
-                var progress = verbose ? new SynchronousProgress(p => Console.WriteLine("    " + MixtureOfExpertsStatistics.Describe(p))) : null;
-                var model = MixtureOfExpertsModel.Fit(train, options, progress: progress);
-                double seconds = clock.Elapsed.TotalSeconds;
-                var soft = model.Evaluate(test);
-                var top1 = model.WithTopK(1).Evaluate(test);
-                var training = model.Training!;
-                string shares = string.Join(" ", soft.ExpertShares.Select(s => (100 * s).ToString("F0", Inv)));
-                var (validationAccuracy, validationLogLoss) = BestValidation(training);
-                Console.WriteLine(string.Create(Inv, $"{dataset,-10} {run,-10} {validationAccuracy,7:F4}  {validationLogLoss,8:F4}  {soft.Accuracy,8:F4}  {top1.Accuracy,8:F4}  {soft.MacroF1,8:F4}  {soft.LogLoss,8:F4}  {options.Architecture.Experts - soft.UnusedExperts}/{options.Architecture.Experts,-3} {shares,-33} {training.EpochsRun,4}({training.BestEpoch,3})   {seconds,7:F1}   load {Load()}"));
+                    var clock = Stopwatch.StartNew();
+                    var progress = verbose ? new SynchronousProgress(p => Console.WriteLine("    " + MixtureOfExpertsStatistics.Describe(p))) : null;
+                    var model = MixtureOfExpertsModel.Fit(train, options, progress: progress);
+                    double seconds = clock.Elapsed.TotalSeconds;
+                    var soft = model.Evaluate(test);
+                    var top1 = model.WithTopK(1).Evaluate(test);
+                    var training = model.Training!;
+                    string shares = string.Join(" ", soft.ExpertShares.Select(s => (100 * s).ToString("F0", Inv)));
+                    var (validationAccuracy, validationLogLoss) = BestValidation(training);
+                    accuracies.Add(soft.Accuracy);
+                    macroF1s.Add(soft.MacroF1);
+                    times.Add(seconds);
+                    Console.WriteLine(string.Create(Inv, $"{dataset,-10} {run,-10} {seed,4} {validationAccuracy,7:F4}  {validationLogLoss,8:F4}  {soft.Accuracy,8:F4}  {top1.Accuracy,8:F4}  {soft.MacroF1,8:F4}  {soft.LogLoss,8:F4}  {options.Architecture.Experts - soft.UnusedExperts}/{options.Architecture.Experts,-3} {shares,-33} {training.EpochsRun,4}({training.BestEpoch,3})   {seconds,7:F1}   load {Load()}"));
+                }
+
+                summaries.Add(Summary(dataset, run, train, test, accuracies, macroF1s, times));
             }
         }
+
+        if (seeds.Length > 1)
+        {
+            Console.WriteLine();
+            Console.WriteLine("dataset    run        train x features / test   seeds  test-acc mean      sd     min     max  macro-F1 mean  fit seconds mean (min-max)");
+            foreach (string line in summaries)
+            {
+                Console.WriteLine(line);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One summary row: the mean test accuracy over the seeds, its sample standard deviation and range, the mean
+    /// macro-F1 (which shows rare classes missed when accuracy cannot), and the fit time.
+    /// </summary>
+    private static string Summary(string dataset, string run, FeatureTable train, FeatureTable test, List<double> accuracies, List<double> macroF1s, List<double> times)
+    {
+        double mean = accuracies.Average();
+        double sd = accuracies.Count > 1 ? Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / (accuracies.Count - 1)) : 0;
+        string shape = $"{train.Rows} x {train.Columns} / {test.Rows}";
+        return string.Create(Inv, $"{dataset,-10} {run,-10} {shape,-24} {accuracies.Count,6}  {mean,13:F4}  {sd,6:F4}  {accuracies.Min(),6:F4}  {accuracies.Max(),6:F4}  {macroF1s.Average(),13:F4}  {times.Average(),16:F1} ({times.Min():F1}-{times.Max():F1})");
+    }
+
+    /// <summary>data/&lt;name&gt;_&lt;split&gt;.csv, or the gzipped .csv.gz when only that exists.</summary>
+    internal static string DataFile(string root, string dataset, string split)
+    {
+        string plain = Path.Combine(root, "data", $"{dataset}_{split}.csv");
+        return File.Exists(plain) || !File.Exists(plain + ".gz") ? plain : plain + ".gz";
     }
 
     /// <summary>
@@ -115,8 +164,10 @@ public static class MixtureOfExpertsRuns
                 options.Loss.Objective = GateObjective.Marginal;
                 options.Architecture.Experts = 1;
                 break;
+            case "defaults":
+                break; // the options exactly as the flags left them: with no flags, the library's defaults
             default:
-                throw new ArgumentException($"Unknown run '{run}': use marginal, gumbel, straight, k1.");
+                throw new ArgumentException($"Unknown run '{run}': use defaults, marginal, gumbel, straight, k1.");
         }
     }
 

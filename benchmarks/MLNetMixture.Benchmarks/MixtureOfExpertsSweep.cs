@@ -67,7 +67,7 @@ internal static class MixtureOfExpertsSweep
         var finals = new List<string>();
         foreach (string dataset in datasets)
         {
-            var train = CsvFeatureReader.Read(Path.Combine(root, "data", $"{dataset}_train.csv"), label: "label");
+            var train = CsvFeatureReader.Read(MixtureOfExpertsRuns.DataFile(root, dataset, "train"), label: "label");
             int folds = foldsFlag == "auto" ? CrossValidationFolds.DefaultCount(train.Rows) : int.Parse(foldsFlag, Inv);
             var foldRows = CrossValidationFolds.Stratified(train.Labels!, folds, splitSeed);
             foreach (string run in runs)
@@ -127,7 +127,7 @@ internal static class MixtureOfExpertsSweep
         var clock = Stopwatch.StartNew();
         var model = MixtureOfExpertsModel.Fit(train, options);
         double seconds = clock.Elapsed.TotalSeconds;
-        var test = CsvFeatureReader.Read(Path.Combine(root, "data", $"{dataset}_test.csv"), label: "label");
+        var test = CsvFeatureReader.Read(MixtureOfExpertsRuns.DataFile(root, dataset, "test"), label: "label");
         var soft = model.Evaluate(test);
         var top1 = model.WithTopK(1).Evaluate(test);
         var training = model.Training!;

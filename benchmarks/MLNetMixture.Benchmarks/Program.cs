@@ -10,7 +10,8 @@ namespace MLNetMixture.Benchmarks;
 /// (flow training and log-density throughput) or <c>onnx-throughput</c>
 /// (rows/s of ONNX Runtime vs our own scoring at several batch sizes), or <c>reverse-kl</c>
 /// (reverse-KL fits to the U1-U4 energies and the 8-Gaussian target: ELBO, log Z, ESS, mode coverage),
-/// <c>moe-quality</c> and <c>moe-speed</c> (mixture-of-experts test accuracy per objective; training/inference speed),
+/// <c>moe-quality</c> and <c>moe-speed</c> (mixture-of-experts test accuracy per objective or with the defaults over
+/// several seeds, on any data/&lt;name&gt;_train/_test pair; training/inference speed),
 /// or <c>mlnet-load</c> (rows/s through a saved ML.NET pipeline: mlContext.Model.Load against mlContext.LoadBatched),
 /// or <c>stream-train</c> (a 20M-row CSV: streamed flow training and ML.NET batched scoring, peak RSS and rows/s,
 /// against in-memory training on a subset).
