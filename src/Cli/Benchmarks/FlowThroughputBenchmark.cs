@@ -56,6 +56,7 @@ public sealed class FlowThroughputBenchmark
         HiddenSizes = [128, 128],
         Activation = Activation.Relu,
         Components = 1,
+        LuLinear = false, // the reference has none (the architecture's default has one per layer)
         Standardize = false,
     };
 
