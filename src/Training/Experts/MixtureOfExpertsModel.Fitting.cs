@@ -49,9 +49,7 @@ public sealed partial class MixtureOfExpertsModel
         if (o.TuningBudget is TimeSpan budget)
         {
             var report = Tune(training, o, budget, cancellationToken: cancellationToken);
-            var tuned = Fit(training, report.Chosen, validation, progress, cancellationToken);
-            tuned.Tuning = report;
-            return tuned;
+            return Fit(training, report.Chosen, validation, progress, cancellationToken).WithTuning(report);
         }
 
         if (training.Rows == 0)

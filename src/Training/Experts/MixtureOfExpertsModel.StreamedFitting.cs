@@ -46,9 +46,7 @@ public sealed partial class MixtureOfExpertsModel
         {
             // A settings search fits many models on folds of the rows: it reads them into memory once.
             var report = Tune(FeatureTable.ReadAll(training), o, budget, cancellationToken: cancellationToken);
-            var tuned = Fit(training, report.Chosen, validation, progress, cancellationToken);
-            tuned.Tuning = report;
-            return tuned;
+            return Fit(training, report.Chosen, validation, progress, cancellationToken).WithTuning(report);
         }
 
         foreach (var source in validation is null ? [training] : new[] { training, validation })

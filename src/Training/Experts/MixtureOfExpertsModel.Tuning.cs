@@ -44,18 +44,31 @@ public sealed partial class MixtureOfExpertsModel
 
         int folds = CrossValidationFolds.DefaultCount(training.Rows);
         var foldRows = CrossValidationFolds.Stratified(training.Labels, folds, start.Seed);
-        var candidates = BudgetedSearch.Candidates(start, o => o.Clone(), SearchAxes, start.Seed);
-        return BudgetedSearch.Run(candidates, folds, (settings, fold, token) =>
-        {
-            var foldSettings = settings.Clone();
-            foldSettings.Seed += (ulong)fold;
-            var model = Fit(training.Select(CrossValidationFolds.Complement(foldRows, fold)), foldSettings, cancellationToken: token);
-            var metrics = model.Evaluate(training.Select(foldRows[fold]));
-            return (metrics.Accuracy, -metrics.LogLoss);
-        }, budget, progress, cancellationToken);
+        return BudgetedSearch.CrossValidate(
+            training,
+            start,
+            foldRows,
+            SearchAxes,
+            o => o.Clone(),
+            (rows, settings, token) => Fit(rows, settings, cancellationToken: token),
+            (model, held) =>
+            {
+                var metrics = model.Evaluate(held);
+                return (metrics.Accuracy, -metrics.LogLoss);
+            },
+            budget,
+            progress,
+            cancellationToken);
     }
 
     private static string Label(float value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Keeps the search that chose this model's settings.</summary>
+    private MixtureOfExpertsModel WithTuning(TuningReport<MixtureOfExpertsModelOptions> report)
+    {
+        Tuning = report;
+        return this;
+    }
 
     private static string Label(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -50,9 +50,7 @@ public sealed partial class MixtureDensityFlowModel
         if (o.TuningBudget is TimeSpan budget)
         {
             var report = Tune(train, o, budget, cancellationToken: cancellationToken);
-            var tuned = Fit(train, report.Chosen, validation, progress, cancellationToken);
-            tuned.Tuning = report;
-            return tuned;
+            return Fit(train, report.Chosen, validation, progress, cancellationToken).WithTuning(report);
         }
 
         if (train.Rows == 0)

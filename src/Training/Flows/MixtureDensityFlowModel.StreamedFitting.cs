@@ -52,9 +52,7 @@ public sealed partial class MixtureDensityFlowModel
         {
             // A settings search fits many models on folds of the rows: it reads them into memory once.
             var report = Tune(FeatureTable.ReadAll(train), o, budget, cancellationToken: cancellationToken);
-            var tuned = Fit(train, report.Chosen, validation, progress, cancellationToken);
-            tuned.Tuning = report;
-            return tuned;
+            return Fit(train, report.Chosen, validation, progress, cancellationToken).WithTuning(report);
         }
 
         var featureNames = o.FeatureColumns?.ToArray() ?? train.FeatureNames.ToArray();

@@ -40,15 +40,28 @@ public sealed partial class MixtureDensityFlowModel
         start.Validate();
         int folds = CrossValidationFolds.DefaultCount(train.Rows);
         var foldRows = CrossValidationFolds.Random(train.Rows, folds, start.Seed);
-        var candidates = BudgetedSearch.Candidates(start, o => o.Clone(), SearchAxes, start.Seed);
-        return BudgetedSearch.Run(candidates, folds, (settings, fold, token) =>
-        {
-            var foldSettings = settings.Clone();
-            foldSettings.Seed += (ulong)fold;
-            var model = Fit(train.Select(CrossValidationFolds.Complement(foldRows, fold)), foldSettings, cancellationToken: token);
-            double score = model.LogDensity(train.Select(foldRows[fold])).Average(v => (double)v);
-            return (score, score);
-        }, budget, progress, cancellationToken);
+        return BudgetedSearch.CrossValidate(
+            train,
+            start,
+            foldRows,
+            SearchAxes,
+            o => o.Clone(),
+            (rows, settings, token) => Fit(rows, settings, cancellationToken: token),
+            (model, held) =>
+            {
+                double score = model.LogDensity(held).Average(v => (double)v);
+                return (score, score);
+            },
+            budget,
+            progress,
+            cancellationToken);
+    }
+
+    /// <summary>Keeps the search that chose this model's settings.</summary>
+    private MixtureDensityFlowModel WithTuning(TuningReport<MixtureDensityFlowOptions> report)
+    {
+        Tuning = report;
+        return this;
     }
 
     private static string Label(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MLNetMixture.Training.Data;
 using MLNetMixture.Training.Randomness;
 using MLNetMixture.Training.Trainers;
 
@@ -38,6 +39,33 @@ internal static class BudgetedSearch
         var order = candidates.ToArray();
         new RandomSource(seed).Shuffle(order.AsSpan());
         return [(copy(start), "(defaults)"), .. order];
+    }
+
+    /// <summary>
+    /// Searches the settings around <paramref name="start"/> by cross-validation on <paramref name="train"/>'s
+    /// <paramref name="folds"/>: each fold's model is fitted on the other folds with seed + fold and scored on the fold.
+    /// </summary>
+    public static TuningReport<TSettings> CrossValidate<TSettings, TModel>(
+        FeatureTable train,
+        TSettings start,
+        int[][] folds,
+        IReadOnlyList<SearchAxis<TSettings>> axes,
+        Func<TSettings, TSettings> copy,
+        Func<FeatureTable, TSettings, CancellationToken, TModel> fit,
+        Func<TModel, FeatureTable, (double Score, double TieBreak)> score,
+        TimeSpan budget,
+        IProgress<TuningTrial>? progress,
+        CancellationToken cancellationToken)
+        where TSettings : class, ITrainingSettings
+    {
+        var candidates = Candidates(start, copy, axes, start.Seed);
+        return Run(candidates, folds.Length, (settings, fold, token) =>
+        {
+            var foldSettings = copy(settings);
+            foldSettings.Seed += (ulong)fold;
+            var model = fit(train.Select(CrossValidationFolds.Complement(folds, fold)), foldSettings, token);
+            return score(model, train.Select(folds[fold]));
+        }, budget, progress, cancellationToken);
     }
 
     /// <summary>Scores candidates in order until the budget is spent and returns the best.</summary>

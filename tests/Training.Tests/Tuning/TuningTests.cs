@@ -77,6 +77,10 @@ public sealed class TuningTests
         var model = MixtureDensityFlowModel.Fit(train, options, cancellationToken: TestContext.Current.CancellationToken);
         Assert.NotNull(model.Tuning);
         Assert.Null(model.Settings!.TuningBudget);
+
+        // A streamed source is read into memory once for the search; the chosen settings then train streamed.
+        var streamed = MixtureDensityFlowModel.Fit(new MLNetMixture.Training.Data.FeatureTableRowSource(train, blockRows: 97), options, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(defaults.FoldScores, Assert.Single(streamed.Tuning!.Trials).FoldScores);
     }
 
     [Fact]
