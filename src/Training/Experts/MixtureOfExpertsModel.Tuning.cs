@@ -44,24 +44,17 @@ public sealed partial class MixtureOfExpertsModel
 
         int folds = CrossValidationFolds.DefaultCount(training.Rows);
         var foldRows = CrossValidationFolds.Stratified(training.Labels, folds, start.Seed);
-        return BudgetedSearch.CrossValidate(
-            training,
-            start,
-            foldRows,
-            SearchAxes,
-            o => o.Clone(),
-            (rows, settings, token) => Fit(rows, settings, cancellationToken: token),
-            (model, held) =>
-            {
-                var metrics = model.Evaluate(held);
-                return (metrics.Accuracy, -metrics.LogLoss);
-            },
-            budget,
-            progress,
-            cancellationToken);
+        return BudgetedSearch.CrossValidate(training, start, foldRows, SearchAxes, o => o.Clone(), (rows, settings, token) => Fit(rows, settings, cancellationToken: token), HeldOutScore, budget, progress, cancellationToken);
     }
 
     private static string Label(float value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A fold's score: accuracy on the held-out rows, ties broken by the lower log-loss.</summary>
+    private static (double Score, double TieBreak) HeldOutScore(MixtureOfExpertsModel model, FeatureTable held)
+    {
+        var metrics = model.Evaluate(held);
+        return (metrics.Accuracy, -metrics.LogLoss);
+    }
 
     /// <summary>Keeps the search that chose this model's settings.</summary>
     private MixtureOfExpertsModel WithTuning(TuningReport<MixtureOfExpertsModelOptions> report)

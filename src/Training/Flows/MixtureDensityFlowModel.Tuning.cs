@@ -40,21 +40,14 @@ public sealed partial class MixtureDensityFlowModel
         start.Validate();
         int folds = CrossValidationFolds.DefaultCount(train.Rows);
         var foldRows = CrossValidationFolds.Random(train.Rows, folds, start.Seed);
-        return BudgetedSearch.CrossValidate(
-            train,
-            start,
-            foldRows,
-            SearchAxes,
-            o => o.Clone(),
-            (rows, settings, token) => Fit(rows, settings, cancellationToken: token),
-            (model, held) =>
-            {
-                double score = model.LogDensity(held).Average(v => (double)v);
-                return (score, score);
-            },
-            budget,
-            progress,
-            cancellationToken);
+        return BudgetedSearch.CrossValidate(train, start, foldRows, SearchAxes, o => o.Clone(), (rows, settings, token) => Fit(rows, settings, cancellationToken: token), HeldOutScore, budget, progress, cancellationToken);
+    }
+
+    /// <summary>A fold's score: the mean log-density of the held-out rows (nats per row).</summary>
+    private static (double Score, double TieBreak) HeldOutScore(MixtureDensityFlowModel model, FeatureTable held)
+    {
+        double score = model.LogDensity(held).Average(v => (double)v);
+        return (score, score);
     }
 
     /// <summary>Keeps the search that chose this model's settings.</summary>
