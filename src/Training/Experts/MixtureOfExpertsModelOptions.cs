@@ -8,7 +8,7 @@ namespace MLNetMixture.Training.Experts;
 /// one record per concern: <see cref="Architecture"/>, <see cref="Loss"/>, <see cref="Temperature"/>,
 /// <see cref="Optimization"/> and <see cref="Validation"/>. The defaults train a good classifier on small and
 /// medium tabular data sets (hundreds to tens of thousands of rows, up to a few hundred features) without tuning;
-/// they are declared here and nowhere else (the ML.NET trainer's options and <c>mlmix moe train</c> read them).
+/// they are declared here and nowhere else (the ML.NET trainer's options and <c>mlmix moe fit</c> read them).
 /// </summary>
 /// <example>
 /// <code>

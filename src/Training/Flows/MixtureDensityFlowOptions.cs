@@ -9,7 +9,7 @@ namespace MLNetMixture.Training.Flows;
 /// autoregressive flow with LU-linear mixing and small tanh networks on standardised inputs (chosen on MINIBOONE and the
 /// 2-D toys; see <see cref="MixtureDensityFlowArchitecture.FlowType"/> for the figures and the trade-offs), a held-out tenth for early stopping
 /// and AdamW weight decay. They are declared here and in the records, nowhere else (the ML.NET estimators' options and
-/// <c>mlmix flow train</c> read them).
+/// <c>mlmix flow fit</c> read them).
 /// </summary>
 /// <example>
 /// <code>
