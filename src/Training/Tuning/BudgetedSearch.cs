@@ -117,9 +117,9 @@ internal static class BudgetedSearch
                 }
             }
 
-            if (deadline.IsCancellationRequested)
+            if (deadline.IsCancellationRequested || (c > 0 && clock.Elapsed > budget))
             {
-                break; // a fold was cut short: the candidate is not comparable
+                break; // a fold was cut short, or the candidate ended past the budget (timers are coarser than small fits)
             }
 
             var trial = new TuningTrial(c, candidates[c].Description, scores, scores.Average(), ties.Average(), clock.Elapsed - started);
