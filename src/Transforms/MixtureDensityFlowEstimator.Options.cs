@@ -63,6 +63,9 @@ public sealed partial class MixtureDensityFlowEstimator
         /// <summary>See <see cref="MixtureDensityFlowArchitecture.Standardize"/>.</summary>
         public bool Standardize { get => Settings.Architecture.Standardize; set => Settings.Architecture.Standardize = value; }
 
+        /// <summary>How a K &gt; 1 base starts (the default fits from k-means and from standard normals and keeps the better on validation; streamed training fits once, from k-means); see <see cref="MixtureDensityFlowArchitecture.BaseInitialization"/>.</summary>
+        public MixtureBaseInitialization BaseInitialization { get => Settings.Architecture.BaseInitialization; set => Settings.Architecture.BaseInitialization = value; }
+
         /// <summary>Slots of the feature vector to model, by slot name; see <see cref="MixtureDensityFlowOptions.FeatureColumns"/>.</summary>
         public IReadOnlyList<string>? FeatureSlots { get => Settings.FeatureColumns; set => Settings.FeatureColumns = value; }
 

@@ -246,6 +246,16 @@ public sealed class MixtureDensityFlowEstimatorTests(FittedFlow flow) : IClassFi
         Assert.Equal(("Point", 3, 2, 7, 9UL), (set.FeatureColumnName, set.Components, set.Layers, set.Epochs, set.Seed));
         var model = set.ToModelOptions();
         Assert.Equal((3, 2, 7, 9UL), (model.Architecture.Components, model.Architecture.Layers, model.Optimization.Epochs, model.Seed));
+
+        // Every flat property is a view of the model API's records: setting it sets the record, nothing is copied.
+        Assert.Equal(defaults.Architecture.BaseInitialization, plain.BaseInitialization);
+        set.BaseInitialization = MixtureBaseInitialization.StandardNormal;
+        set.ShuffleBufferRows = 4096;
+        set.TuningBudget = TimeSpan.FromSeconds(30);
+        var after = set.ToModelOptions();
+        Assert.Equal(MixtureBaseInitialization.StandardNormal, after.Architecture.BaseInitialization);
+        Assert.Equal(4096, after.Optimization.ShuffleBufferRows);
+        Assert.Equal(TimeSpan.FromSeconds(30), after.TuningBudget);
     }
 
     /// <summary>The mean test log-likelihood of the maximum-likelihood Gaussian of the training points.</summary>
