@@ -128,7 +128,7 @@ public sealed class FlowCommand : ICliCommand
 
         ctx.WriteProgressLine($"Fitting a {options.Architecture.FlowType} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}"
             + (validation is null ? " (no validation rows)." : $"; validating on {validation.Rows:N0} rows, {validationName}."));
-        bool fitsTwice = options.Architecture.Components > 1 && options.Architecture.BaseInitialization == MixtureBaseInitialization.ChosenByValidation && validation is not null;
+        bool fitsTwice = options.Architecture.FitsBothBaseStarts(validation is not null);
         if (fitsTwice)
         {
             ctx.WriteProgressLine($"The {options.Architecture.Components}-component base is fitted twice, from k-means clusters and then from standard normals; the better on validation is kept.");

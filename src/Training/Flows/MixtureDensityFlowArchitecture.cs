@@ -101,6 +101,17 @@ public sealed record MixtureDensityFlowArchitecture
     public MixtureBaseInitialization BaseInitialization { get; set; } = MixtureBaseInitialization.ChosenByValidation;
 
     /// <summary>
+    /// Whether a fit trains twice, from k-means clusters and from standard normals, to keep the better start: a
+    /// learnable base (K &gt; 1) with <see cref="MixtureBaseInitialization.ChosenByValidation"/> and validation rows to
+    /// choose with.
+    /// </summary>
+    /// <param name="hasValidation">Whether the fit has validation rows.</param>
+    public bool FitsBothBaseStarts(bool hasValidation) => Components > 1 && BaseInitialization == MixtureBaseInitialization.ChosenByValidation && hasValidation;
+
+    /// <summary>The start of a fit that trains once: <see cref="BaseInitialization"/>, with a choice by validation starting from k-means clusters.</summary>
+    public MixtureBaseInitialization SingleFitBaseStart() => BaseInitialization == MixtureBaseInitialization.ChosenByValidation ? MixtureBaseInitialization.KMeans : BaseInitialization;
+
+    /// <summary>
     /// Whether the model standardises each feature with the training mean and deviation. Default true. Reported
     /// log-densities are of the data as given either way (the standardisation's Jacobian is included).
     /// </summary>

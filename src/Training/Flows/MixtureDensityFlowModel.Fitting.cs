@@ -79,16 +79,10 @@ public sealed partial class MixtureDensityFlowModel
 
         var trainTensor = new Tensor(trainRows, n, d);
         var validationTensor = validationRows is null ? null : new Tensor(validationRows, validationRows.Length / d, d);
-        var start = o.Architecture.BaseInitialization;
-        if (o.Architecture.Components == 1 || start != MixtureBaseInitialization.ChosenByValidation)
+        if (!o.Architecture.FitsBothBaseStarts(validationTensor is not null))
         {
-            return FitOnce(start == MixtureBaseInitialization.ChosenByValidation ? MixtureBaseInitialization.KMeans : start);
-        }
-
-        if (validationTensor is null)
-        {
-            // Nothing to choose with: the k-means start, which keeps the mixture's gain on separated modes.
-            return FitOnce(MixtureBaseInitialization.KMeans);
+            // Without validation rows to choose with, a choice starts from k-means, which keeps the mixture's gain on separated modes.
+            return FitOnce(o.Architecture.SingleFitBaseStart());
         }
 
         var fromClusters = FitOnce(MixtureBaseInitialization.KMeans);

@@ -92,7 +92,7 @@ public sealed partial class MixtureDensityFlowModel
             : heldOut > 0 ? new StreamedRows(train, featureNames, "The validation data", split, validationPart: true) : null;
 
         // Streamed training fits once: a base chosen by validation between two fits starts from k-means here.
-        var baseStart = o.Architecture.BaseInitialization == MixtureBaseInitialization.ChosenByValidation ? MixtureBaseInitialization.KMeans : o.Architecture.BaseInitialization;
+        var baseStart = o.Architecture.SingleFitBaseStart();
         var architecture = ArchitectureFor(o, d) with { BaseInitialization = baseStart };
         var model = architecture.Build(random.Fork(1));
         architecture = architecture with { Permutations = MixtureDensityFlowArchitecture.PermutationsOf(model) };
