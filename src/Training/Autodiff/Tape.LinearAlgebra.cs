@@ -206,11 +206,22 @@ public sealed partial class Tape
         var wv = _values[n.B];
         int rows = xv.Shape[0], inDim = xv.Shape[1], outDim = wv.Shape[0];
         Tensor? masked = null;
+        bool biasDone = false;
         if (n.I0 == 1)
         {
-            // Fused ReLU: the gradient reaches the product only where the activation is positive.
+            // Fused ReLU: the gradient reaches the product only where the activation is positive; the bias gradient
+            // (the masked gradient's column sums) is taken in the same pass.
             masked = Rent(y.Shape);
-            MaskedAccumulation.SelectWherePositive(y.Span, g.Span, masked.Span);
+            if (Needs(n.C))
+            {
+                MaskedAccumulation.SelectWherePositiveSummingColumns(y.Span, g.Span, masked.Span, outDim, GradBuffer(n.C).Span);
+                biasDone = true;
+            }
+            else
+            {
+                MaskedAccumulation.SelectWherePositive(y.Span, g.Span, masked.Span);
+            }
+
             g = masked;
         }
 
@@ -225,7 +236,7 @@ public sealed partial class Tape
             Gemm.Multiply(true, false, outDim, inDim, rows, 1f, g.Span, outDim, xv.Span, inDim, 1f, GradBuffer(n.B).Span, inDim, Threads);
         }
 
-        if (Needs(n.C))
+        if (Needs(n.C) && !biasDone)
         {
             AddRowsInto(g.Span, rows, GradBuffer(n.C).Span);
         }

@@ -348,14 +348,19 @@ public sealed partial class Tape
                 return;
             case OpKind.Reshape:
                 {
-                    var ga = GradForWrite(n.A, out bool overwrite);
-                    if (overwrite)
+                    if (_grads[n.A] is { } ga)
                     {
-                        g.Span.CopyTo(ga.Span);
+                        AddInto(ga, g.Span);
                     }
                     else
                     {
-                        AddInto(ga, g.Span);
+                        // The first gradient to reach the input is this one, element for element: share the buffer
+                        // (a view in the input's shape) instead of copying it. Its owner keeps it until the tape
+                        // releases every gradient at once.
+                        _grads[n.A] = g.View(_values[n.A].ShapeArray());
+                        var input = _nodes[n.A];
+                        input.SharesGrad = true;
+                        _nodes[n.A] = input;
                     }
 
                     return;

@@ -181,6 +181,13 @@ public sealed partial class Tape : IComputeGraph
                 n.OwnsGrad = false;
                 _nodes[i] = n;
             }
+            else if (_nodes[i].SharesGrad)
+            {
+                _grads[i] = null;
+                var n = _nodes[i];
+                n.SharesGrad = false;
+                _nodes[i] = n;
+            }
         }
     }
 
@@ -269,6 +276,9 @@ public sealed partial class Tape : IComputeGraph
         public bool NeedsGrad;
         public bool Owned;
         public bool OwnsGrad;
+
+        /// <summary>The gradient is a view of another node's buffer (a reshape passes its gradient on unchanged).</summary>
+        public bool SharesGrad;
 
         public Node(OpKind op, int a, int b = -1, int c = -1)
         {

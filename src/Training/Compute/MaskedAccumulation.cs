@@ -23,6 +23,64 @@ internal static class MaskedAccumulation
     /// <param name="destination">Receives the masked gradient, as long as <paramref name="x"/>; its old values are not read.</param>
     public static void SelectWherePositive(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> destination) => WherePositive(x, g, destination, accumulate: false);
 
+    /// <summary>
+    /// <c>destination[r, j] = x[r, j] &gt; 0 ? g[r, j] : 0</c> and <c>columnSums[j] += sum_r destination[r, j]</c> in one
+    /// pass (a fused ReLU's backward and its layer's bias gradient), the sums taken row after row.
+    /// </summary>
+    /// <param name="x">The activation's output (positive exactly where its input is), [rows, columns].</param>
+    /// <param name="g">The incoming gradient, as long as <paramref name="x"/>.</param>
+    /// <param name="destination">Receives the masked gradient; its old values are not read.</param>
+    /// <param name="columns">The row length; <paramref name="columnSums"/> holds this many values.</param>
+    /// <param name="columnSums">Added to.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SelectWherePositiveSummingColumns(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> destination, int columns, Span<float> columnSums)
+    {
+        if (g.Length != x.Length || destination.Length != x.Length || columns <= 0 || x.Length % columns != 0 || columnSums.Length < columns)
+        {
+            throw new ArgumentException($"Lengths differ: x {x.Length}, g {g.Length}, destination {destination.Length}, {columns} columns, {columnSums.Length} sums.");
+        }
+
+        int rows = x.Length / columns;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float gr = ref MemoryMarshal.GetReference(g);
+        ref float dr = ref MemoryMarshal.GetReference(destination);
+        ref float sr = ref MemoryMarshal.GetReference(columnSums);
+        for (int r = 0; r < rows; r++)
+        {
+            nuint row = (nuint)((long)r * columns);
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; j <= columns - Vector512<float>.Count; j += Vector512<float>.Count)
+                {
+                    nuint at = row + (nuint)j;
+                    var masked = Vector512.LoadUnsafe(ref gr, at) & Vector512.GreaterThan(Vector512.LoadUnsafe(ref xr, at), Vector512<float>.Zero);
+                    masked.StoreUnsafe(ref dr, at);
+                    (Vector512.LoadUnsafe(ref sr, (nuint)j) + masked).StoreUnsafe(ref sr, (nuint)j);
+                }
+            }
+
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; j <= columns - Vector256<float>.Count; j += Vector256<float>.Count)
+                {
+                    nuint at = row + (nuint)j;
+                    var masked = Vector256.LoadUnsafe(ref gr, at) & Vector256.GreaterThan(Vector256.LoadUnsafe(ref xr, at), Vector256<float>.Zero);
+                    masked.StoreUnsafe(ref dr, at);
+                    (Vector256.LoadUnsafe(ref sr, (nuint)j) + masked).StoreUnsafe(ref sr, (nuint)j);
+                }
+            }
+
+            for (; j < columns; j++)
+            {
+                nuint at = row + (nuint)j;
+                float masked = Unsafe.Add(ref xr, at) > 0f ? Unsafe.Add(ref gr, at) : 0f;
+                Unsafe.Add(ref dr, at) = masked;
+                Unsafe.Add(ref sr, j) += masked;
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WherePositive(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> accumulator, bool accumulate)
     {

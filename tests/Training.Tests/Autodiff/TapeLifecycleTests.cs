@@ -67,6 +67,28 @@ public sealed class TapeLifecycleTests
     }
 
     [Fact]
+    public void A_reshape_shares_its_gradient_with_its_input_only_until_the_next_backward()
+    {
+        var tape = new Tape(threads: 1);
+        var x = tape.Variable(Tensor.FromValues([1f, -2f, 3f, 4f, 5f, -6f], 2, 3));
+        var r = tape.Reshape(x, 3, 2);                                    // the first gradient x receives is r's
+        var weights = tape.Constant(Tensor.FromValues([1f, 2f, 3f, 4f, 5f, 6f], 3, 2));
+        var loss1 = tape.SumAll(tape.Multiply(r, weights));
+        tape.Backward(loss1);
+        Assert.Equal(new[] { 1f, 2f, 3f, 4f, 5f, 6f }, tape.Gradient(x)!.ToArray());
+        Assert.Equal([2, 3], tape.Gradient(x)!.ShapeArray());
+
+        // A second use of x after the reshape adds to the shared buffer; a second Backward starts from nothing.
+        // (The square is recorded first, so the reshape's backward runs first and shares; the square's then adds.)
+        var squares = tape.SumAll(tape.Square(x));
+        var loss2 = tape.Add(squares, tape.SumAll(tape.Multiply(tape.Reshape(x, 6), tape.Reshape(weights, 6))));
+        tape.Backward(loss2);
+        float[] xv = [1f, -2f, 3f, 4f, 5f, -6f];
+        Assert.Equal(xv.Select((v, i) => (i + 1f) + (2f * v)).ToArray(), tape.Gradient(x)!.ToArray());
+        Assert.Null(tape.Gradient(loss1));
+    }
+
+    [Fact]
     public void Backward_with_a_seed_scales_every_gradient()
     {
         var tape = new Tape(threads: 1);

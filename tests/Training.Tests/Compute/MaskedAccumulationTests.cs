@@ -30,6 +30,45 @@ public sealed class MaskedAccumulationTests
         Assert.Equal(expected, acc);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 7)]
+    [InlineData(5, 16)]
+    [InlineData(4, 37)]
+    [InlineData(6, 512)]
+    public void Fused_select_writes_the_masked_gradient_and_adds_its_column_sums(int rows, int columns)
+    {
+        var random = new Random((rows * 1000) + columns);
+        int length = rows * columns;
+        var x = new float[length];
+        var g = new float[length];
+        var destination = Enumerable.Repeat(float.NaN, length).ToArray();
+        var sums = Enumerable.Range(0, columns).Select(j => (float)j).ToArray();
+        for (int i = 0; i < length; i++)
+        {
+            x[i] = (i % 5) switch { 0 => 0f, 1 => -0f, 2 => float.NaN, _ => (float)(random.NextDouble() - 0.5) };
+            g[i] = (float)random.NextDouble();
+        }
+
+        var expected = x.Select((v, i) => v > 0f ? g[i] : 0f).ToArray();
+        var expectedSums = sums.ToArray();
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < columns; j++)
+            {
+                expectedSums[j] += expected[(r * columns) + j];
+            }
+        }
+
+        MaskedAccumulation.SelectWherePositiveSummingColumns(x, g, destination, columns, sums);
+        Assert.Equal(expected, destination);
+        Assert.Equal(expectedSums, sums);
+    }
+
+    [Fact]
+    public void Fused_select_refuses_a_row_length_that_does_not_divide_the_values() =>
+        Assert.Throws<ArgumentException>(() => MaskedAccumulation.SelectWherePositiveSummingColumns(new float[6], new float[6], new float[6], 4, new float[4]));
+
     [Fact]
     public void Mismatched_lengths_are_refused() =>
         Assert.Throws<ArgumentException>(() => MaskedAccumulation.AddWherePositive(new float[3], new float[3], new float[2]));
