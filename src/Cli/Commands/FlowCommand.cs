@@ -20,6 +20,7 @@ public sealed class FlowCommand : ICliCommand
         ["maf"] = FlowType.MaskedAutoregressive,
         ["sas"] = FlowType.SinhArcsinhCoupling,
         ["sas-maf"] = FlowType.SinhArcsinhAutoregressive,
+        ["auto"] = FlowType.Automatic,
     };
 
     /// <inheritdoc />
@@ -41,7 +42,7 @@ public sealed class FlowCommand : ICliCommand
         var validation = new Option<string?>("--validation") { Description = "Validation CSV for early stopping; default: hold out 10% of the training rows." };
         var features = new Option<string?>("--features") { Description = "Columns to model: names, 0-based indices or ranges; default: every column." };
         var flow = new OptionWithOldSpelling<string>(
-            new Option<string>("--flow") { Description = "Layer type: affine (RealNVP coupling), spline (neural spline coupling), maf (masked autoregressive), sas (sinh-arcsinh coupling) or sas-maf (sinh-arcsinh autoregressive).", DefaultValueFactory = _ => FlowNames.First(f => f.Value == defaults.Architecture.FlowType).Key },
+            new Option<string>("--flow") { Description = $"Layer type: auto (spline for 2 to {MixtureDensityFlowArchitecture.SplineCouplingMaximumDimension} features, maf otherwise), affine (RealNVP coupling), spline (neural spline coupling), maf (masked autoregressive), sas (sinh-arcsinh coupling) or sas-maf (sinh-arcsinh autoregressive).", DefaultValueFactory = _ => FlowNames.First(f => f.Value == defaults.Architecture.FlowType).Key },
             "--type");
         flow.Current.AcceptOnlyFromAmong([.. FlowNames.Keys]);
         flow.Old.AcceptOnlyFromAmong([.. FlowNames.Keys]);
@@ -126,7 +127,7 @@ public sealed class FlowCommand : ICliCommand
             options = BadInputGuard.Run(() => TuningDisplay.Run(ctx, budget, "log-density", progress => MixtureDensityFlowModel.Tune(training, options, budget, progress, ctx.Cancellation)));
         }
 
-        ctx.WriteProgressLine($"Fitting a {options.Architecture.FlowType} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}"
+        ctx.WriteProgressLine($"Fitting a {options.Architecture.FlowTypeFor(training.Columns)} flow to {training.Rows:N0} rows x {training.Columns} features from {trainPath}"
             + (validation is null ? " (no validation rows)." : $"; validating on {validation.Rows:N0} rows, {validationName}."));
         bool fitsTwice = options.Architecture.FitsBothBaseStarts(validation is not null);
         if (fitsTwice)
@@ -202,7 +203,7 @@ public sealed class FlowCommand : ICliCommand
 
         var train = new CsvFileRowSource(trainPath, features);
         var validation = validationPath is null ? null : new CsvFileRowSource(validationPath, features);
-        ctx.WriteProgressLine(string.Create(CultureInfo.InvariantCulture, $"Fitting a {options.Architecture.FlowType} flow to {trainPath}, streamed through a shuffle buffer of {options.Optimization.ShuffleBufferRows:N0} rows; ")
+        ctx.WriteProgressLine(string.Create(CultureInfo.InvariantCulture, $"Fitting a {options.Architecture.FlowTypeFor(train.FeatureNames.Count)} flow to {trainPath}, streamed through a shuffle buffer of {options.Optimization.ShuffleBufferRows:N0} rows; ")
             + (validation is null ? string.Create(CultureInfo.InvariantCulture, $"validating on about {options.Validation.ValidationFraction:0%} of its rows (a seeded hash of the row number).") : $"validating on {validationPath}."));
         var model = Train(ctx, options, progress => MixtureDensityFlowModel.Fit(train, options, validation, progress, ctx.Cancellation));
         var result = model.Training!;

@@ -29,4 +29,11 @@ public enum FlowType
     /// <see cref="SinhArcsinhBijection"/>): one network pass per density evaluation, D per sample.
     /// </summary>
     SinhArcsinhAutoregressive,
+
+    /// <summary>
+    /// Chosen from the number of features when the model is fitted (<see cref="MixtureDensityFlowArchitecture.FlowTypeFor"/>):
+    /// <see cref="SplineCoupling"/> for a few features, where sharp edges and many modes are what the model must
+    /// capture, <see cref="MaskedAutoregressive"/> above. A fitted model's architecture names the type chosen.
+    /// </summary>
+    Automatic,
 }

@@ -25,17 +25,35 @@ public sealed record MixtureDensityFlowArchitecture
     public int Dimension { get; set; }
 
     /// <summary>
-    /// The transform of each block. Default <see cref="FlowType.MaskedAutoregressive"/> (MAF), the best of every flow
-    /// measured on MINIBOONE validation (2026-12-07, benchmarks/results/2026-12-07-flow-defaults.txt): -18.53 nats per row
-    /// (seeds 1-3: -18.33, -18.62, -18.65) against -19.22 for 10 affine couplings [32,32], -20.04 for sinh-arcsinh
-    /// couplings, -20.93 for an autoregressive spline and -22.09 for the former default, 5 spline couplings; it trains in
-    /// 5-35 s there (2 loaded cores) where spline couplings take about 3 minutes. The trade-offs: sampling runs D network
-    /// passes per row (43 on MINIBOONE: about 1,400 rows/s against 4,000 for spline couplings), and on 2-D toys with sharp
-    /// edges its affine steps stay coarse (checkerboard KL 0.21, 0.17 with K = 8, where spline couplings reach 0.085, or
-    /// 0.049 with K = 8): choose <see cref="FlowType.SplineCoupling"/> for few features and
-    /// many modes or sharp edges, and when sampling speed matters.
+    /// The transform of each block. Default <see cref="FlowType.Automatic"/>: <see cref="FlowTypeFor"/> picks
+    /// <see cref="FlowType.SplineCoupling"/> for 2 to <see cref="SplineCouplingMaximumDimension"/> features and
+    /// <see cref="FlowType.MaskedAutoregressive"/> (MAF) otherwise, each the best measured where it is chosen
+    /// (benchmarks/results/2026-12-07-flow-defaults.txt). On MINIBOONE validation (43 features) MAF gave -18.53 nats per
+    /// row (seeds 1-3) against -19.22 for 10 affine couplings [32,32], -20.04 for sinh-arcsinh couplings, -20.93 for an
+    /// autoregressive spline and -22.09 for 5 spline couplings, and it trains in seconds there where spline couplings take
+    /// about 3 minutes. On the 2-D toys spline couplings win: checkerboard KL 0.085 (0.049 with K = 8) against 0.21 (0.17)
+    /// for MAF, whose affine steps stay coarse at sharp edges, and 8 Gaussians 0.021 with one base component against
+    /// 0.22. Sampling runs D network passes per row with MAF (43 on MINIBOONE: about 1,400 rows/s against 4,000 for
+    /// spline couplings): choose <see cref="FlowType.SplineCoupling"/> when sampling speed matters.
     /// </summary>
-    public FlowType FlowType { get; set; } = FlowType.MaskedAutoregressive;
+    public FlowType FlowType { get; set; } = FlowType.Automatic;
+
+    /// <summary>
+    /// The most features for which <see cref="FlowType.Automatic"/> builds spline couplings. Measured at 2 (the toys,
+    /// where they win) and 43 (MINIBOONE, where MAF wins by 3.6 nats per row and trains about 40 times faster); the
+    /// bound between is set low because a spline coupling's cost grows with the features it transforms.
+    /// </summary>
+    public const int SplineCouplingMaximumDimension = 4;
+
+    /// <summary>
+    /// The transform built for <paramref name="dimension"/> features: <see cref="FlowType"/> itself, or for
+    /// <see cref="FlowType.Automatic"/> spline couplings from 2 to <see cref="SplineCouplingMaximumDimension"/>
+    /// features and MAF otherwise (one feature cannot condition another in a coupling).
+    /// </summary>
+    /// <param name="dimension">The number of features.</param>
+    public FlowType FlowTypeFor(int dimension) => FlowType != FlowType.Automatic ? FlowType
+        : dimension is >= 2 and <= SplineCouplingMaximumDimension ? FlowType.SplineCoupling
+        : FlowType.MaskedAutoregressive;
 
     /// <summary>The number of transform blocks L. Default 5.</summary>
     public int Layers { get; set; } = 5;
@@ -121,8 +139,8 @@ public sealed record MixtureDensityFlowArchitecture
     public void Validate()
     {
         Check(Dimension >= 0, nameof(Dimension), Dimension, "be non-negative (0 = from the data)");
-        Check(Dimension == 0 || FlowType is FlowType.MaskedAutoregressive or FlowType.SinhArcsinhAutoregressive || Dimension >= 2, nameof(Dimension), Dimension, "be at least 2 for coupling flows (one feature cannot condition another); use MaskedAutoregressive or SinhArcsinhAutoregressive for one feature");
-        Check(Enum.IsDefined(FlowType), nameof(FlowType), FlowType, "be AffineCoupling, SplineCoupling, MaskedAutoregressive, SinhArcsinhCoupling or SinhArcsinhAutoregressive");
+        Check(Dimension == 0 || FlowType is FlowType.MaskedAutoregressive or FlowType.SinhArcsinhAutoregressive or FlowType.Automatic || Dimension >= 2, nameof(Dimension), Dimension, "be at least 2 for coupling flows (one feature cannot condition another); use MaskedAutoregressive or SinhArcsinhAutoregressive for one feature");
+        Check(Enum.IsDefined(FlowType), nameof(FlowType), FlowType, "be AffineCoupling, SplineCoupling, MaskedAutoregressive, SinhArcsinhCoupling, SinhArcsinhAutoregressive or Automatic");
         Check(Enum.IsDefined(Permutation), nameof(Permutation), Permutation, "be Reverse or Random");
         Check(Layers > 0, nameof(Layers), Layers, "be positive");
         Check(HiddenSizes is not null && HiddenSizes.All(h => h > 0), nameof(HiddenSizes), HiddenSizes is null ? "null" : $"[{string.Join(", ", HiddenSizes)}]", "hold positive widths (may be empty)");
@@ -174,7 +192,7 @@ public sealed record MixtureDensityFlowArchitecture
                 layers.Add(new LuLinearLayer(block + ".lu", d, random, randomRotation: false));
             }
 
-            layers.Add(FlowType switch
+            layers.Add(FlowTypeFor(d) switch
             {
                 FlowType.AffineCoupling => new AffineCouplingLayer(block + ".coupling", CouplingPartition.Halves(d), HiddenSizes, Activation, random, ScaleBound),
                 FlowType.SplineCoupling => new RationalQuadraticSplineCouplingLayer(block + ".coupling", CouplingPartition.Halves(d), HiddenSizes, Activation, random, SplineBins, SplineBound),

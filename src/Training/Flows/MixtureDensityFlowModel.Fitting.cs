@@ -132,9 +132,9 @@ public sealed partial class MixtureDensityFlowModel
             train.Select([.. Enumerable.Range(0, n).Where(i => isHeld[i])], $"{train.Source} (held out for validation)"));
     }
 
-    /// <summary>The architecture <paramref name="o"/> asks for on <paramref name="d"/> features.</summary>
+    /// <summary>The architecture <paramref name="o"/> asks for on <paramref name="d"/> features (an automatic flow type resolved, so the model names what it is).</summary>
     private static MixtureDensityFlowArchitecture ArchitectureFor(MixtureDensityFlowOptions o, int d) =>
-        o.Architecture with { Dimension = d, HiddenSizes = [.. o.Architecture.HiddenSizes] };
+        o.Architecture with { Dimension = d, FlowType = o.Architecture.FlowTypeFor(d), HiddenSizes = [.. o.Architecture.HiddenSizes] };
 
     /// <summary>The trainer settings of <paramref name="o"/>; the trainer's seed is a fork of the model's <paramref name="random"/>.</summary>
     private static TrainerOptions TrainerOptionsFor(MixtureDensityFlowOptions o, RandomSource random) => new()

@@ -71,6 +71,33 @@ public sealed class MixtureDensityFlowModelTests : IClassFixture<SmallFittedFlow
         }
     }
 
+    [Theory]
+    [InlineData(1, FlowType.MaskedAutoregressive)]
+    [InlineData(2, FlowType.SplineCoupling)]
+    [InlineData(MixtureDensityFlowArchitecture.SplineCouplingMaximumDimension, FlowType.SplineCoupling)]
+    [InlineData(MixtureDensityFlowArchitecture.SplineCouplingMaximumDimension + 1, FlowType.MaskedAutoregressive)]
+    [InlineData(43, FlowType.MaskedAutoregressive)]
+    public void The_default_flow_type_is_chosen_from_the_number_of_features_and_saved_as_chosen(int dimension, FlowType expected)
+    {
+        var defaults = new MixtureDensityFlowOptions();
+        Assert.Equal(FlowType.Automatic, defaults.Architecture.FlowType);
+        Assert.Equal(expected, defaults.Architecture.FlowTypeFor(dimension));
+        Assert.Equal(FlowType.AffineCoupling, (defaults.Architecture with { FlowType = FlowType.AffineCoupling }).FlowTypeFor(dimension));
+
+        var random = new Random(dimension);
+        var table = new FeatureTable(
+            Enumerable.Range(0, 120 * dimension).Select(_ => (float)random.NextDouble()).ToArray(),
+            120,
+            [.. Enumerable.Range(0, dimension).Select(j => $"x{j}")]);
+        var options = new MixtureDensityFlowOptions { Architecture = { Layers = 1, HiddenSizes = [4] }, Optimization = { Epochs = 1 }, Threads = 1 };
+        var model = MixtureDensityFlowModel.Fit(table, options, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(expected, model.Architecture.FlowType);
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        stream.Position = 0;
+        Assert.Equal(expected, MixtureDensityFlowModel.Load(stream).Architecture.FlowType);
+    }
+
     [Fact]
     public void Transform_appends_log_density_and_one_posterior_column_per_component()
     {
