@@ -128,9 +128,9 @@ def run(threads: int, seconds: float, repeats: int, batch: int, as_json: bool) -
         entry = {
             "threads": threads,
             "training": {"samplesPerSecond": round(rates[-1], 1),
-                         "variant": f"Adam(lr=1e-3), one batch of {batch}, best of {repeats} x {seconds:g} s"},
+                         "variant": f"Adam, batch {batch}, best of {repeats} x {seconds:g} s"},
             "inference": {"rowsPerSecond": round(score_rates[-1], 1),
-                          "variant": f"torch.no_grad(), {score_rows:,} rows in batches of {score_batch:,}, best of {repeats}"},
+                          "variant": f"no_grad, batches of {score_batch:,}, best of {repeats}"},
         }
         reference_env.print_json(reference_env.result("flow_torch.py", MODEL, reference_env.facts(torch), load, [entry]))
 
