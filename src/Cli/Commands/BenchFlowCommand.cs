@@ -41,7 +41,7 @@ internal static class BenchFlowCommand
             ctx,
             settings,
             "bench flow",
-            bench.Description,
+            () => bench.Description,
             "log-density",
             threads =>
             {

@@ -22,7 +22,7 @@ internal static class PyTorchComparison
     /// <param name="ctx">Where to print.</param>
     /// <param name="settings">The bench settings; <see cref="BenchSettings.PyTorch"/> must be set.</param>
     /// <param name="command">The JSON result's command, e.g. "bench flow".</param>
-    /// <param name="heading">What is measured (the model).</param>
+    /// <param name="heading">What was measured (the model), asked for once ours have been measured.</param>
     /// <param name="inference">What the inference rows measure, e.g. "log-density".</param>
     /// <param name="measureOurs">Ours' best rates at a thread count.</param>
     /// <param name="scriptArguments">The reference's measuring arguments (besides --threads and --json).</param>
@@ -31,7 +31,7 @@ internal static class PyTorchComparison
         CliContext ctx,
         BenchSettings settings,
         string command,
-        string heading,
+        Func<string> heading,
         string inference,
         Func<int, ThreadRates> measureOurs,
         IReadOnlyList<string> scriptArguments,
@@ -57,7 +57,8 @@ internal static class PyTorchComparison
         }
 
         string measuring = string.Create(CultureInfo.InvariantCulture, $"; ours {settings.Seconds:0.###} s per rate, best of 3, before and after PyTorch; PyTorch {referenceMeasuring}");
-        BenchReport.Write(ctx, heading + " — ours vs PyTorch", table, Legend, settings, measuring);
+        string model = heading();
+        BenchReport.Write(ctx, model + " — ours vs PyTorch", table, Legend, settings, measuring);
         ctx.Console.MarkupLine($"[grey]{Markup.Escape(figures.Summary)}[/]");
         var ours = first.Zip(second, (a, b) => a with { Training = Math.Max(a.Training, b.Training), Inference = Math.Max(a.Inference, b.Inference) }).ToList();
         var trainingBest = Best("training", ours, figures.Rates, r => r.Training);
@@ -65,7 +66,7 @@ internal static class PyTorchComparison
         ctx.Console.MarkupLine(Markup.Escape($"Each at its best thread count: {trainingBest.Line}; {inferenceBest.Line}."));
 
         var result = BenchReport.Result(command, settings);
-        result["model"] = heading;
+        result["model"] = model;
         result["comparison"] = rows;
         result["best"] = new JsonObject { ["training"] = trainingBest.Json, ["inference"] = inferenceBest.Json, ["inferenceIs"] = inference };
         result["pytorchCommand"] = commandLine;
