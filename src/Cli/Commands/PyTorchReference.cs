@@ -145,7 +145,7 @@ internal sealed record PyTorchReference(string Interpreter, string Script)
                 .ToList();
             if (said.Count > 0)
             {
-                string hint = said.Any(l => l.Contains("cannot import", StringComparison.Ordinal)) ? " (or pass --python with an interpreter that has torch)" : string.Empty;
+                string hint = said.Any(l => l.Contains("cannot import", StringComparison.Ordinal)) ? " For mlmix: pass --python with an interpreter that has torch." : string.Empty;
                 throw new UsageException($"The PyTorch reference {name} run by {Interpreter} stopped: {string.Join(" ", said)}{hint}");
             }
 
