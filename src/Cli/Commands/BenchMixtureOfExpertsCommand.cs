@@ -26,7 +26,7 @@ internal static class BenchMixtureOfExpertsCommand
         {
             Description = string.Create(
                 CultureInfo.InvariantCulture,
-                $"Train on the wide synthetic rows instead of letter ({MixtureOfExpertsThroughputBenchmark.WideRows:N0} x {MixtureOfExpertsThroughputBenchmark.WideInputs}, {MixtureOfExpertsThroughputBenchmark.WideClasses} classes, hidden {MixtureOfExpertsThroughputBenchmark.WideHidden}; as moe_torch.py --wide); inference on its first 4,096 rows."),
+                $"Train on the wide synthetic rows instead of letter ({MixtureOfExpertsThroughputBenchmark.WideRows:N0} x {MixtureOfExpertsThroughputBenchmark.WideInputs}, {MixtureOfExpertsThroughputBenchmark.WideClasses} classes, hidden {MixtureOfExpertsThroughputBenchmark.WideHidden}; as moe_torch.py --wide); inference on its first {MixtureOfExpertsThroughputBenchmark.WideInferenceRows:N0} rows."),
         };
         var cmd = options.CreateCommand(
             "moe",
@@ -54,7 +54,9 @@ internal static class BenchMixtureOfExpertsCommand
         MixtureOfExpertsThroughputBenchmark Train(int threads) => data is null
             ? MixtureOfExpertsThroughputBenchmark.TrainOnWideSynthetic(threads, MinimumEpochs, settings.Seconds, ctx.Cancellation)
             : MixtureOfExpertsThroughputBenchmark.TrainOnLetter(data, threads, MinimumEpochs, settings.Seconds, ctx.Cancellation);
-        string inferenceRows = data is null ? "; inference on its first 4,096 rows" : "; inference on the standardised letter test rows";
+        string inferenceRows = data is null
+            ? string.Create(CultureInfo.InvariantCulture, $"; inference on its first {MixtureOfExpertsThroughputBenchmark.WideInferenceRows:N0} rows")
+            : "; inference on the standardised letter test rows";
         return settings.PyTorch is null ? Run(ctx, settings, Train, inferenceRows) : RunAgainstPyTorch(ctx, settings, Train, inferenceRows, wide);
     }
 
