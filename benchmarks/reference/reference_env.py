@@ -102,7 +102,7 @@ def set_openblas_threads(threads):
 
 def cpu_facts():
     """(model name, SIMD width in bits, fp32 FLOP per cycle per core, GHz) read from /proc/cpuinfo."""
-    model, flags, mhz = "unknown", set(), 0.0
+    model, flags, mhz, vendor, family = "unknown", set(), 0.0, "", ""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as info:
             for line in info:
@@ -114,6 +114,10 @@ def cpu_facts():
                     flags = set(value.split())
                 elif key == "cpu MHz" and mhz == 0.0:
                     mhz = float(value)
+                elif key == "vendor_id" and not vendor:
+                    vendor = value.strip()
+                elif key == "cpu family" and not family:
+                    family = value.strip()
     except OSError:
         pass
     if "avx512f" in flags:
@@ -122,7 +126,10 @@ def cpu_facts():
         width = 256
     else:
         width = 128
-    lanes = width // 32
+    # AMD family 19h with AVX-512 (Zen 4) has two 256-bit FMA pipes and runs a 512-bit operation in two halves (as
+    # MachineDescription.FlopsPerCycle in src/Cli assumes).
+    zen4 = width == 512 and vendor == "AuthenticAMD" and family == "25"
+    lanes = (256 if zen4 else width) // 32
     fma_units = 2  # two FMA pipes per core on every x86 core this project runs on (Zen 3, Zen 4/5, Intel big cores)
     flop_per_cycle = lanes * 2 * fma_units if "fma" in flags or width == 512 else lanes * 2
     return model, width, flop_per_cycle, mhz / 1000.0
