@@ -17,9 +17,15 @@ With --wide the data is instead the wide synthetic set of moe-speed --wide (Mixt
 WideSynthetic, generated bit for bit the same way): 60,000 rows of 784 features, 10 classes, and the experts have
 hidden 128 (K = 8); inference is measured on its first 4,096 rows.
 
-    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 benchmarks/reference/moe_torch.py [--threads 1,2] [--epochs 3] [--wide]
+--seconds trains each variant until at least that long has passed as well as --epochs (0, the default: exactly
+--epochs epochs). With --json the last line of stdout is one JSON object (reference_env.result): the machine facts
+and, per thread count, the best training samples/s and soft inference rows/s with the variant that gave each;
+`mlmix bench moe --pytorch [--wide]` runs this script so.
+
+    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 benchmarks/reference/moe_torch.py [--threads 1,2] [--epochs 3] [--wide] [--json]
 """
 import argparse
+import itertools
 import os
 import statistics
 import time
@@ -28,8 +34,8 @@ import reference_env  # noqa: E402
 
 reference_env.prepare()
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+np = reference_env.import_module("numpy")
+torch = reference_env.import_module("torch")
 
 
 class MixtureOfExperts(torch.nn.Module):
@@ -91,8 +97,12 @@ def main():
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=0.0,
+                        help="least training time of each variant, besides --epochs (0: exactly --epochs epochs)")
     parser.add_argument("--wide", action="store_true", help="the wide synthetic set (784 features, hidden 128)")
+    parser.add_argument("--json", action="store_true", help="end with one line holding a JSON result object")
     args = parser.parse_args()
+    load = reference_env.load_average()
 
     if args.wide:
         x_train, y_train = wide_synthetic()
@@ -121,7 +131,9 @@ def main():
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}  load {' '.join(open('/proc/loadavg').read().split()[:3])}")
 
     best_train, best_infer = (0.0, ""), (0.0, "")
-    for threads in [int(t) for t in args.threads.split(",")]:
+    per_threads = []
+    for threads in [int(t) or os.cpu_count() or 1 for t in args.threads.split(",") if t.strip()]:
+        thread_train, thread_infer = (0.0, ""), (0.0, "")
         torch.set_num_threads(threads)
         # Debian's torch multiplies matrices in OpenBLAS, whose own pool ignores torch.set_num_threads: without this,
         # "1 thread" ran the large products of --wide on every core.
@@ -133,7 +145,10 @@ def main():
             n, batch = x_train.shape[0], 256
             steps = n // batch
             rates, cpu_rates = [], []
-            for _ in range(args.epochs):
+            trained = time.perf_counter()
+            for epoch in itertools.count():
+                if epoch >= args.epochs and time.perf_counter() - trained >= args.seconds:
+                    break
                 order = torch.randperm(n)
                 start, cpu_start = time.perf_counter(), time.process_time()
                 for s in range(steps):
@@ -148,10 +163,11 @@ def main():
             cpu_rate = statistics.median(cpu_rates[1:] or cpu_rates)
             print(f"threads {threads}: training {train_rate:9,.0f} samples/s {train_rate * flops / 1e9:6.1f} GFLOP/s, "
                   f"{cpu_rate:9,.0f} per CPU-second "
-                  f"(median of epochs 2..{args.epochs}, "
+                  f"(median of epochs 2..{len(rates)}, "
                   f"AdamW foreach={foreach})  final loss {loss.item():.3f}  "
                   f"load {' '.join(open('/proc/loadavg').read().split()[:3])}")
             best_train = max(best_train, (train_rate, f"{threads} thread(s), foreach={foreach}"))
+            thread_train = max(thread_train, (train_rate, f"AdamW foreach={foreach}, median of epochs 2..{len(rates)}"))
 
         with torch.no_grad():
             for name, predict in (("log space", model.predict), ("probability space", model.predict_probabilities)):
@@ -168,9 +184,18 @@ def main():
                     infer_rate = x_test.shape[0] / statistics.median(times)
                     print(f"threads {threads}: inference soft {infer_rate:10,.0f} rows/s ({name}, chunks of {chunk})")
                     best_infer = max(best_infer, (infer_rate, f"{threads} thread(s), {name}, chunks of {chunk}"))
+                    thread_infer = max(thread_infer, (infer_rate, f"{name}, chunks of {chunk}, median of {args.repeats}"))
+        per_threads.append({
+            "threads": threads,
+            "training": {"samplesPerSecond": round(thread_train[0], 1), "variant": thread_train[1]},
+            "inference": {"rowsPerSecond": round(thread_infer[0], 1), "variant": thread_infer[1]},
+        })
 
     print(f"best: training {best_train[0]:,.0f} samples/s ({best_train[1]}); "
-          f"inference soft {best_infer[0]:,.0f} rows/s ({best_infer[1]})")
+          f"inference soft {best_infer[0]:,.0f} rows/s ({best_infer[1]})", flush=True)
+    if args.json:
+        model = f"MoE {shape}, batch 256, marginal, AdamW"
+        reference_env.print_json(reference_env.result("moe_torch.py", model, reference_env.facts(torch), load, per_threads))
 
 
 if __name__ == "__main__":

@@ -11,8 +11,15 @@ After torch or numpy is imported, `describe(require_openblas=True)` prints the B
 process, the OpenBLAS kernel it chose (openblas_get_corename), the CPU's SIMD width, and the fp32 peak this
 machine is assumed to have; and it stops with an explanation when torch runs on the reference BLAS (a fresh
 Debian machine has only that, which makes torch about 4x slower: apt-get install libopenblas0-pthread).
+
+With --json the scripts end with one line holding a JSON object (`result()`, printed by `print_json()`): the
+machine facts (`facts()`) and, per thread count, the best training and inference rates and the variant that gave
+each; `mlmix bench flow --pytorch` and `mlmix bench moe --pytorch` read it. Errors that the caller should pass on
+are one line on stderr starting with "error:" and a non-zero exit code.
 """
 import ctypes
+import importlib
+import json
 import os
 import sys
 
@@ -30,6 +37,24 @@ def prepare():
         sys.stdout.flush()
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def import_module(name):
+    """Imports numpy or torch, or exits with one "error:" line saying which interpreter lacks it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        sys.exit(f"error: {sys.executable} cannot import {name} ({e}). Install PyTorch for this interpreter "
+                 f"(Debian: apt-get install python3-torch libopenblas0-pthread) or run the script with one that has it.")
+
+
+def load_average():
+    """The 1, 5 and 15 minute load averages, or an empty list where /proc/loadavg is missing."""
+    try:
+        with open("/proc/loadavg", encoding="utf-8") as f:
+            return [float(v) for v in f.read().split()[:3]]
+    except (OSError, ValueError):
+        return []
 
 
 def _mapped_libraries(word):
@@ -77,7 +102,7 @@ def set_openblas_threads(threads):
 
 def cpu_facts():
     """(model name, SIMD width in bits, fp32 FLOP per cycle per core, GHz) read from /proc/cpuinfo."""
-    model, flags, mhz = "unknown", set(), 0.0
+    model, flags, mhz, vendor, family = "unknown", set(), 0.0, "", ""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as info:
             for line in info:
@@ -89,6 +114,10 @@ def cpu_facts():
                     flags = set(value.split())
                 elif key == "cpu MHz" and mhz == 0.0:
                     mhz = float(value)
+                elif key == "vendor_id" and not vendor:
+                    vendor = value.strip()
+                elif key == "cpu family" and not family:
+                    family = value.strip()
     except OSError:
         pass
     if "avx512f" in flags:
@@ -97,7 +126,10 @@ def cpu_facts():
         width = 256
     else:
         width = 128
-    lanes = width // 32
+    # AMD family 19h with AVX-512 (Zen 4) has two 256-bit FMA pipes and runs a 512-bit operation in two halves (as
+    # MachineDescription.FlopsPerCycle in src/Cli assumes).
+    zen4 = width == 512 and vendor == "AuthenticAMD" and family == "25"
+    lanes = (256 if zen4 else width) // 32
     fma_units = 2  # two FMA pipes per core on every x86 core this project runs on (Zen 3, Zen 4/5, Intel big cores)
     flop_per_cycle = lanes * 2 * fma_units if "fma" in flags or width == 512 else lanes * 2
     return model, width, flop_per_cycle, mhz / 1000.0
@@ -121,3 +153,38 @@ def describe(require_openblas=True, threads=None):
         sys.exit("error: this reference runs on the reference BLAS, not OpenBLAS, which makes torch about 4x slower "
                  "and the comparison meaningless. Install it (Debian: apt-get install libopenblas0-pthread) and rerun.")
     return peak_core
+
+
+def facts(torch):
+    """The machine and library facts of a --json result: torch version, BLAS, OpenBLAS kernel, CPU, SIMD, peak."""
+    model, width, flop_per_cycle, ghz = cpu_facts()
+    kernel = openblas_kernel()
+    return {
+        "torch": torch.__version__,
+        "blas": blas_libraries(),
+        "openblasKernel": kernel[0] if kernel else None,
+        "openblasConfig": kernel[1].strip() if kernel else None,
+        "unpinned": os.environ.get(_REEXEC_MARK),
+        "cpu": model,
+        "simdBits": width,
+        "assumedPeakGflopsPerCore": round(flop_per_cycle * ghz, 1),
+        "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY"),
+    }
+
+
+def result(script, model, machine, load, per_threads):
+    """A --json result: `machine` (from facts()), the load average before measuring, and `per_threads`, one
+    {"threads", "training": {"samplesPerSecond", "variant"}, "inference": {"rowsPerSecond", "variant"}} per thread
+    count, with the overall best of each added as "best"."""
+    def best(what, rate):
+        top = max(per_threads, key=lambda t: t[what][rate])
+        return dict(top[what], threads=top["threads"])
+
+    return dict(
+        machine, script=script, model=model, loadAverage=load, perThreads=per_threads,
+        best={"training": best("training", "samplesPerSecond"), "inference": best("inference", "rowsPerSecond")})
+
+
+def print_json(obj):
+    """Prints `obj` as the last line of stdout."""
+    print(json.dumps(obj, separators=(",", ":")), flush=True)

@@ -46,6 +46,9 @@ public sealed class MixtureOfExpertsThroughputBenchmark
     /// <summary>Training rows of the wide synthetic case.</summary>
     public const int WideRows = 60000;
 
+    /// <summary>Rows of the wide synthetic case that inference is measured on (its first; as moe_torch.py --wide).</summary>
+    public const int WideInferenceRows = 4096;
+
     private readonly float[] _pool;
     private readonly IReadOnlyList<string> _classLabels;
 
@@ -219,7 +222,7 @@ public sealed class MixtureOfExpertsThroughputBenchmark
     /// Trains on <see cref="WideSynthetic"/> (D = 784, C = 10, K = 8 experts with hidden 128, marginal, batch 256,
     /// no validation, the estimator's default AdamW, cosine schedule and clipping) for at least
     /// <paramref name="minimumEpochs"/> epochs and until <paramref name="seconds"/> have passed, recording the
-    /// training rate; inference is then measured on the first 4,096 rows.
+    /// training rate; inference is then measured on the first <see cref="WideInferenceRows"/> rows.
     /// </summary>
     /// <param name="threads">Training and inference threads (at least 1).</param>
     /// <param name="minimumEpochs">Epochs to train at the least (at least 1).</param>
@@ -251,7 +254,7 @@ public sealed class MixtureOfExpertsThroughputBenchmark
         MinibatchTrainer.Fit(objective, trainer, new EpochReporter(p => Record(p, rates, minimumEpochs, seconds, clock, stop)), stop.Token);
         cancellationToken.ThrowIfCancellationRequested();
         var labelNames = Enumerable.Range(0, WideClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        return new MixtureOfExpertsThroughputBenchmark(model, labelNames, features[..(4096 * WideInputs)], $"MoE wide synthetic D={WideInputs}, C={WideClasses}, K={Experts} experts, hidden {WideHidden}")
+        return new MixtureOfExpertsThroughputBenchmark(model, labelNames, features[..(WideInferenceRows * WideInputs)], $"MoE wide synthetic D={WideInputs}, C={WideClasses}, K={Experts} experts, hidden {WideHidden}")
         {
             TrainingSamplesPerSecond = SteadyRate(rates.Wall),
             TrainingSamplesPerCpuSecond = SteadyRate(rates.Cpu),

@@ -15,6 +15,9 @@ internal sealed record BenchSettings(IReadOnlyList<int> Threads, double Seconds,
     /// <summary>The longest measuring time accepted, in seconds.</summary>
     public const double MaximumSeconds = 600;
 
+    /// <summary>The PyTorch reference that <c>--pytorch</c> runs beside ours, or null (no <c>--pytorch</c>).</summary>
+    public PyTorchReference? PyTorch { get; init; }
+
     /// <summary>How each rate is measured: <see cref="Seconds"/> split into 3 rounds after a warm-up; the best round counts.</summary>
     public MeasurementPlan Plan => MeasurementPlan.ForSeconds(Seconds);
 
