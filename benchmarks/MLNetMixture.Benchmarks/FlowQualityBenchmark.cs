@@ -79,7 +79,7 @@ internal static class FlowQualityBenchmark
 
         var (mean, se) = MeanAndStandardError(gaps);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{shape,-15} {Describe(options)}: KL(true||model) = {mean:F4} ± {2 * se:F4} nats (2 s.e., {testRows} test draws); " +
+            $"{shape,-15} {Describe(options, 2)}: KL(true||model) = {mean:F4} ± {2 * se:F4} nats (2 s.e., {testRows} test draws); " +
             $"train {seconds:F1} s, {model.Training!.EpochsRun} epochs, best {model.Training.BestEpoch}{Chosen(model)}"));
     }
 
@@ -110,7 +110,7 @@ internal static class FlowQualityBenchmark
         var (mean, se) = MeanAndStandardError(logp);
         Array.Sort(logp);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"MINIBOONE {Describe(options)} val-start={validationStart}: validation LL {mean:F2} ± {2 * se:F2} (2 s.e., {logp.Length} rows), median {logp[logp.Length / 2]:F2}, worst {logp[0]:F2}; " +
+            $"MINIBOONE {Describe(options, model.Dimension)} val-start={validationStart}: validation LL {mean:F2} ± {2 * se:F2} (2 s.e., {logp.Length} rows), median {logp[logp.Length / 2]:F2}, worst {logp[0]:F2}; " +
             $"train {seconds:F1} s, {model.Training!.EpochsRun} epochs, best {model.Training.BestEpoch}{Chosen(model)}; sampling {sampleRate:F0} rows/s"));
     }
 
@@ -130,8 +130,8 @@ internal static class FlowQualityBenchmark
             }
         });
 
-    private static string Describe(MixtureDensityFlowOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"{o.Architecture.FlowType} L={o.Architecture.Layers} H=[{string.Join(",", o.Architecture.HiddenSizes)}] K={o.Architecture.Components}{(o.Architecture.Components > 1 ? $" base={o.Architecture.BaseInitialization}" : string.Empty)}{(o.Architecture.FlowType == FlowType.SplineCoupling ? $" bins={o.Architecture.SplineBins} B={o.Architecture.SplineBound}" : string.Empty)} " +
+    private static string Describe(MixtureDensityFlowOptions o, int dimension) => string.Create(CultureInfo.InvariantCulture,
+        $"{o.Architecture.FlowTypeFor(dimension)}{(o.Architecture.FlowType == FlowType.Automatic ? " (automatic)" : string.Empty)} L={o.Architecture.Layers} H=[{string.Join(",", o.Architecture.HiddenSizes)}] K={o.Architecture.Components}{(o.Architecture.Components > 1 ? $" base={o.Architecture.BaseInitialization}" : string.Empty)}{(o.Architecture.FlowTypeFor(dimension) == FlowType.SplineCoupling ? $" bins={o.Architecture.SplineBins} B={o.Architecture.SplineBound}" : string.Empty)} " +
         $"perm={o.Architecture.Permutation}{(o.Architecture.LuLinear ? " +LU" : string.Empty)}{(o.Architecture.ActNorm ? " +ActNorm" : string.Empty)} act={o.Architecture.Activation} lr={o.Optimization.LearningRate} wd={o.Optimization.WeightDecay} batch={o.Optimization.BatchSize} epochs={o.Optimization.Epochs} patience={o.Validation.EarlyStoppingPatience} std={o.Architecture.Standardize}");
 
     private static MixtureDensityFlowOptions ParseOptions(string[] args, out Dictionary<string, string> named)
@@ -193,7 +193,8 @@ internal static class FlowQualityBenchmark
         "maf" => FlowType.MaskedAutoregressive,
         "sas" => FlowType.SinhArcsinhCoupling,
         "sas-maf" => FlowType.SinhArcsinhAutoregressive,
-        _ => throw new ArgumentException($"Unknown flow '{name}': use affine, spline, maf, sas or sas-maf."),
+        "auto" => FlowType.Automatic,
+        _ => throw new ArgumentException($"Unknown flow '{name}': use auto, affine, spline, maf, sas or sas-maf."),
     };
 
     private static IEnumerable<int> ComponentList(Dictionary<string, string> named) =>
