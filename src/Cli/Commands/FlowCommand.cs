@@ -155,9 +155,9 @@ public sealed class FlowCommand : ICliCommand
         // The held-out rows chose the kept parameters and say how well the flow generalises: their figure comes first.
         double meanTrain = model.LogDensity(training).Average(v => (double)v);
         double? meanValidation = validation is null ? null : model.LogDensity(validation).Average(v => (double)v);
-        string stopped = result.Cancelled ? "stopped by Ctrl+C" : result.StoppedEarly ? "stopped early" : "epoch limit";
-        ctx.WriteResultLine($"Saved {modelPath}: {result.EpochsRun} epochs ({stopped}), best epoch {result.BestEpoch}"
+        ctx.WriteResultLine($"Saved {modelPath}: {result.EpochsRun} epochs ({TrainingSummary.Ending(result)}), best epoch {result.BestEpoch}"
             + (fitsTwice ? $", base started from {(model.Architecture.BaseInitialization == MixtureBaseInitialization.KMeans ? "k-means clusters" : "standard normals")}." : "."));
+        TrainingSummary.WriteThreads(ctx, result);
         ctx.WriteResultLine(meanValidation is double mv
             ? string.Create(CultureInfo.InvariantCulture, $"Mean log-density: {mv:F4} nats/row on {validationName} ({validation!.Rows:N0} rows); {meanTrain:F4} on the {training.Rows:N0} rows trained on.")
             : string.Create(CultureInfo.InvariantCulture, $"Mean log-density: {meanTrain:F4} nats/row on the {training.Rows:N0} rows trained on (no validation rows)."));
@@ -175,6 +175,7 @@ public sealed class FlowCommand : ICliCommand
             ["bestEpoch"] = result.BestEpoch,
             ["stoppedEarly"] = result.StoppedEarly,
             ["cancelled"] = result.Cancelled,
+            ["parallelism"] = TrainingSummary.ParallelismJson(result),
             ["trainingRows"] = training.Rows,
             ["validationRows"] = validation?.Rows,
             ["validationData"] = validation is null ? null : validationName,

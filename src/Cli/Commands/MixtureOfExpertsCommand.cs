@@ -145,7 +145,8 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         }
 
         ctx.Console.MarkupLine(Markup.Escape(
-            $"Saved {modelPath}: {result.EpochsRun} epochs ({(result.Cancelled ? "stopped by Ctrl+C" : result.StoppedEarly ? "stopped early" : "epoch limit")}), best epoch {result.BestEpoch}."));
+            $"Saved {modelPath}: {result.EpochsRun} epochs ({TrainingSummary.Ending(result)}), best epoch {result.BestEpoch}."));
+        TrainingSummary.WriteThreads(ctx, result);
         WriteMetrics(ctx, headline, headlineName, trainingMetrics);
         if (reportPath is not null)
         {
@@ -161,6 +162,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
             ["bestEpoch"] = result.BestEpoch,
             ["stoppedEarly"] = result.StoppedEarly,
             ["cancelled"] = result.Cancelled,
+            ["parallelism"] = TrainingSummary.ParallelismJson(result),
             ["trainingRows"] = training.Rows,
             ["validationRows"] = validation?.Rows,
             ["features"] = new JsonArray([.. model.FeatureNames.Select(n => (JsonNode)n)]),

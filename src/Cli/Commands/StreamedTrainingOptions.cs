@@ -53,8 +53,8 @@ internal sealed record StreamedTrainingOptions(Option<bool> Stream, Option<int> 
     /// </summary>
     public static int ReportStreamed(CliContext ctx, string command, TrainingResult result, string modelPath, string validationName, int bufferRows)
     {
-        string stopped = result.Cancelled ? "stopped by Ctrl+C" : result.StoppedEarly ? "stopped early" : "epoch limit";
-        ctx.WriteResultLine($"Saved {modelPath}: {result.EpochsRun} epochs ({stopped}), best epoch {result.BestEpoch}.");
+        ctx.WriteResultLine($"Saved {modelPath}: {result.EpochsRun} epochs ({TrainingSummary.Ending(result)}), best epoch {result.BestEpoch}.");
+        TrainingSummary.WriteThreads(ctx, result);
         ctx.WriteResultLine(result.BestValidation is double best
             ? string.Create(CultureInfo.InvariantCulture, $"Best {validationName}: {best:F4}.")
             : "No validation rows.");
@@ -68,6 +68,7 @@ internal sealed record StreamedTrainingOptions(Option<bool> Stream, Option<int> 
             ["bestEpoch"] = result.BestEpoch,
             ["stoppedEarly"] = result.StoppedEarly,
             ["cancelled"] = result.Cancelled,
+            ["parallelism"] = TrainingSummary.ParallelismJson(result),
             ["bestValidation"] = result.BestValidation is double b ? JsonNumbers.Of(b) : null,
         });
         return result.Cancelled ? ExitCodes.Cancelled : ExitCodes.Success;

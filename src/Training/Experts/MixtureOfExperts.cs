@@ -178,7 +178,8 @@ public sealed partial class MixtureOfExperts : IModule
     /// <param name="random">The noise source; required by <see cref="GateObjective.GumbelSoftmax"/> and <see cref="GateObjective.StraightThrough"/>.</param>
     /// <param name="weights">One example weight per row, or null for equal weights; see <see cref="MixtureOfExpertsLoss.Compute"/>.</param>
     /// <param name="temperature">The relaxation temperature of the sampling objectives (positive); <see cref="GateObjective.Marginal"/> ignores it.</param>
-    public MixtureOfExpertsLossTerms Loss(Tape tape, Var features, int[] labels, MixtureOfExpertsLossOptions options, RandomSource? random = null, float[]? weights = null, float temperature = 1f)
+    /// <param name="routedFraction">For one part of a minibatch, the whole batch's load-balancing routing fractions [K]; see <see cref="MixtureOfExpertsLoss.Compute"/>.</param>
+    public MixtureOfExpertsLossTerms Loss(Tape tape, Var features, int[] labels, MixtureOfExpertsLossOptions options, RandomSource? random = null, float[]? weights = null, float temperature = 1f, Tensor? routedFraction = null)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(options);
@@ -195,7 +196,7 @@ public sealed partial class MixtureOfExperts : IModule
             random.FillUniform(uniforms.Span);
         }
 
-        return LossCore(tape, features, labels, options, uniforms, weights, temperature);
+        return LossCore(tape, features, labels, options, uniforms, weights, temperature, routedFraction);
     }
 
     /// <summary>
@@ -212,7 +213,7 @@ public sealed partial class MixtureOfExperts : IModule
     public MixtureOfExpertsLossTerms Loss(Tape tape, Var features, int[] labels, MixtureOfExpertsLossOptions options, Tensor uniforms, float[]? weights = null, float temperature = 1f)
     {
         ArgumentNullException.ThrowIfNull(uniforms);
-        return LossCore(tape, features, labels, options, uniforms, weights, temperature);
+        return LossCore(tape, features, labels, options, uniforms, weights, temperature, null);
     }
 
     /// <summary>
@@ -233,7 +234,7 @@ public sealed partial class MixtureOfExperts : IModule
         return graph.LogSumExp(joint, 1);
     }
 
-    private MixtureOfExpertsLossTerms LossCore(Tape tape, Var features, int[] labels, MixtureOfExpertsLossOptions options, Tensor? uniforms, float[]? weights, float temperature)
+    private MixtureOfExpertsLossTerms LossCore(Tape tape, Var features, int[] labels, MixtureOfExpertsLossOptions options, Tensor? uniforms, float[]? weights, float temperature, Tensor? routedFraction)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(labels);
@@ -243,7 +244,7 @@ public sealed partial class MixtureOfExperts : IModule
         var gateLogits = GateLogits(tape, features);
         var expertLogits = ExpertLogits(tape, features);
         Var? u = uniforms is null ? null : tape.Constant(uniforms);
-        return MixtureOfExpertsLoss.Compute(tape, gateLogits, expertLogits, labels, options, u, weights, temperature);
+        return MixtureOfExpertsLoss.Compute(tape, gateLogits, expertLogits, labels, options, u, weights, temperature, routedFraction);
     }
 
     private void CheckFeatures(IComputeGraph graph, Var features)

@@ -58,8 +58,13 @@ public static class MixtureOfExpertsLoss
     /// weight 2 counts as two copies of it; the load-balancing and gate-entropy terms stay unweighted batch means.
     /// </param>
     /// <param name="temperature">The relaxation temperature of the sampling objectives (positive); <see cref="GateObjective.Marginal"/> ignores it.</param>
+    /// <param name="routedFraction">
+    /// For a call that records one part of a minibatch: the share of the whole batch's rows whose largest gate logit is
+    /// each expert's [K] (see <see cref="RoutedFraction"/>), so that the parts' load-balancing terms, weighted by their
+    /// rows, add up to the batch's. Null takes them from these rows.
+    /// </param>
     /// <returns>The scalar loss and its parts.</returns>
-    public static MixtureOfExpertsLossTerms Compute(Tape tape, Var gateLogits, Var expertLogits, int[] labels, MixtureOfExpertsLossOptions options, Var? uniforms = null, float[]? weights = null, float temperature = 1f)
+    public static MixtureOfExpertsLossTerms Compute(Tape tape, Var gateLogits, Var expertLogits, int[] labels, MixtureOfExpertsLossOptions options, Var? uniforms = null, float[]? weights = null, float temperature = 1f, Tensor? routedFraction = null)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(labels);
@@ -129,9 +134,14 @@ public static class MixtureOfExpertsLoss
         Var? gateEntropy = null;
         if (options.LoadBalancingWeight != 0f)
         {
-            var routedFraction = tape.Mean(tape.OneHotArgMax(gateLogits), 0); // f_i: constant
+            if (routedFraction is not null && routedFraction.Length != experts)
+            {
+                throw new ArgumentException($"Expected {experts} routed fractions (one per expert); got {routedFraction.Length}.", nameof(routedFraction));
+            }
+
+            var fraction = routedFraction is null ? RoutedFraction(tape, gateLogits) : tape.Constant(routedFraction); // f_i: constant
             var meanProbability = tape.Mean(tape.Exp(gateLogProbabilities), 0); // P_i: differentiable
-            loadBalancing = tape.MultiplyScalar(tape.SumAll(tape.Multiply(routedFraction, meanProbability)), experts);
+            loadBalancing = tape.MultiplyScalar(tape.SumAll(tape.Multiply(fraction, meanProbability)), experts);
             total = tape.Add(total, tape.MultiplyScalar(loadBalancing.Value, options.LoadBalancingWeight));
         }
 
@@ -143,6 +153,18 @@ public static class MixtureOfExpertsLoss
         }
 
         return new MixtureOfExpertsLossTerms(total, negativeLogLikelihood, gateWeights, loadBalancing, gateEntropy);
+    }
+
+    /// <summary>
+    /// The load-balancing term's routing fractions f_i [K]: the share of the rows whose largest gate logit is expert
+    /// i's (ties to the first), a constant of the loss.
+    /// </summary>
+    /// <param name="graph">The graph to build in.</param>
+    /// <param name="gateLogits">Unnormalised gate scores [N, K].</param>
+    public static Var RoutedFraction(IComputeGraph graph, Var gateLogits)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return graph.Mean(graph.OneHotArgMax(gateLogits), 0);
     }
 
     private static Tensor NormalisedWeights(float[] weights, int rows)

@@ -42,6 +42,9 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     private readonly Tensor? _validationFeatures;
     private readonly int[]? _validationLabels;
     private readonly Lock _partGate = new();
+    private readonly Tape _routingTape = new(threads: 1) { RecordGradients = false };
+    private Tensor? _batchFeatures;
+    private Tensor? _batchRoutedFraction;
     private Tensor?[] _partFeatures = [];
     private int[]?[] _partLabels = [];
     private float[]?[] _partWeights = [];
@@ -143,10 +146,34 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
 
     /// <inheritdoc />
     /// <remarks>
-    /// False with a load-balancing term (it couples the rows of a batch: a product of two batch means) and with
-    /// example weights (each batch's likelihood is normalised by its own weight sum, so parts do not combine as row means).
+    /// False with example weights (each batch's likelihood is normalised by its own weight sum, so parts do not combine
+    /// as row means). A load-balancing term couples the rows of a batch through its routing fractions, a constant of the
+    /// loss: <see cref="PrepareBatch"/> takes them from the whole batch, and each part's term is then a mean over its rows.
     /// </remarks>
-    public bool SupportsBatchParts => Options.LoadBalancingWeight == 0f && Weights is null;
+    public bool SupportsBatchParts => Weights is null;
+
+    /// <inheritdoc />
+    /// <remarks>With a load-balancing term: the batch's routing fractions, from the gate's logits of all its rows, the same values the whole batch's loss would compute.</remarks>
+    public void PrepareBatch(ReadOnlySpan<int> rows, TrainingStep step)
+    {
+        if (Options.LoadBalancingWeight == 0f)
+        {
+            _batchRoutedFraction = null;
+            return;
+        }
+
+        int d = Model.Inputs;
+        if (_batchFeatures is null || _batchFeatures.Shape[0] != rows.Length)
+        {
+            _batchFeatures = new Tensor(rows.Length, d);
+        }
+
+        MinibatchSampler.GatherRows(_features.Span, d, rows, _batchFeatures.Span);
+        _routingTape.Reset();
+        var fraction = _routingTape.Value(MixtureOfExpertsLoss.RoutedFraction(_routingTape, Model.GateLogits(_routingTape, _routingTape.Constant(_batchFeatures))));
+        _batchRoutedFraction ??= new Tensor(fraction.ShapeArray());
+        fraction.Span.CopyTo(_batchRoutedFraction.Span);
+    }
 
     /// <inheritdoc />
     public Var BatchLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step) => PartLoss(tape, rows, step, new BatchPart(0, 1, rows.Length));
@@ -156,7 +183,12 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
     {
         if (part.Count > 1 && !SupportsBatchParts)
         {
-            throw new InvalidOperationException("The load-balancing term couples the rows of a batch: the batch cannot be split into parts.");
+            throw new InvalidOperationException("Example weights normalise each batch by its own weight sum: the batch cannot be split into parts.");
+        }
+
+        if (part.Count > 1 && Options.LoadBalancingWeight != 0f && _batchRoutedFraction is null)
+        {
+            throw new InvalidOperationException("The load-balancing term needs the whole batch's routing fractions: call PrepareBatch with the batch before its parts.");
         }
 
         return PartLoss(tape, rows, step, part);
@@ -219,7 +251,8 @@ public sealed class MixtureOfExpertsObjective : ITrainingObjective
             }
         }
 
-        var terms = Model.Loss(tape, tape.Constant(features), labels, options, step.Random, weights is null ? null : batchWeights, temperature);
+        var routedFraction = part.Count > 1 ? _batchRoutedFraction : null;
+        var terms = Model.Loss(tape, tape.Constant(features), labels, options, step.Random, weights is null ? null : batchWeights, temperature, routedFraction);
         return terms.Total;
     }
 

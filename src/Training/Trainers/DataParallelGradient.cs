@@ -98,6 +98,9 @@ public sealed class DataParallelGradient : IDisposable
     /// <summary>How many parts run at once now (with threads = 0, the measured choice once made).</summary>
     public int Workers { get; private set; }
 
+    /// <summary>The threads that split each matrix product of a part while <see cref="Workers"/> parts run at once.</summary>
+    public int ProductThreads => InnerThreads(Workers);
+
     /// <summary>
     /// The number of parts a batch of <paramref name="batchRows"/> is cut into: one per <paramref name="rowsPerPart"/>
     /// rows, but no more than the machine has cores (each part costs its own small products and packed weights: four

@@ -43,6 +43,17 @@ public interface ITrainingObjective
     Var BatchPartLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step, BatchPart part)
         => throw new NotSupportedException($"{GetType().Name} does not split batches into parts.");
 
+    /// <summary>
+    /// Called once per step with the whole minibatch before its parts' losses are recorded (<see cref="BatchPartLoss"/>),
+    /// for what the parts share and no part can compute alone, such as the batch's routing fractions of a
+    /// load-balancing term. Does nothing by default.
+    /// </summary>
+    /// <param name="rows">Indices of the training rows in this minibatch.</param>
+    /// <param name="step">Where training is.</param>
+    void PrepareBatch(ReadOnlySpan<int> rows, TrainingStep step)
+    {
+    }
+
     /// <summary>The validation score of the current parameters; higher is better.</summary>
     double Validate();
 

@@ -127,6 +127,7 @@ public static class MinibatchTrainer
                 {
                     order.Next().CopyTo(batchRows);
                     // The batch gradient replaces the parameters' gradients (no zero-fill pass).
+                    objective.PrepareBatch(batchRows, info);
                     value = partitioned.Compute((partTape, start, count, part) =>
                         objective.BatchPartLoss(partTape, batchRows.AsSpan(start, count), info with { Random = partRandom[part.Index] }, part));
                 }
@@ -207,8 +208,13 @@ public static class MinibatchTrainer
             best.RestoreTo(parameters);
         }
 
-        return new TrainingResult(epochsRun, step, bestEpoch, bestValidation, stoppedEarly, cancelled, history);
+        var parallelism = partitioned is not null
+            ? new TrainingParallelism(batch, parts, options.BatchPartRows, partitioned.Workers, partitioned.ProductThreads, options.Threads == 0)
+            : new TrainingParallelism(batch, 1, objective.SupportsBatchParts ? options.BatchPartRows : 0, 1, chooser?.Chosen ?? ResolvedThreads(tape!.Threads), options.Threads == 0);
+        return new TrainingResult(epochsRun, step, bestEpoch, bestValidation, stoppedEarly, cancelled, history) { Parallelism = parallelism };
     }
+
+    private static int ResolvedThreads(int threads) => threads > 0 ? threads : Environment.ProcessorCount;
 
     private static void Diverged(string what, int epoch, long step, ParameterSnapshot best, IReadOnlyList<Parameter> parameters, TrainerOptions options)
     {

@@ -35,6 +35,9 @@ internal sealed class StreamedValidationObjective(ITrainingObjective inner, stri
     public Var BatchPartLoss(Tape tape, ReadOnlySpan<int> rows, TrainingStep step, BatchPart part) => inner.BatchPartLoss(tape, rows, step, part);
 
     /// <inheritdoc />
+    public void PrepareBatch(ReadOnlySpan<int> rows, TrainingStep step) => inner.PrepareBatch(rows, step);
+
+    /// <inheritdoc />
     public double Validate()
     {
         (double score, _lastStatistics) = validate();

@@ -15,4 +15,8 @@ public sealed record TrainingResult(
     double? BestValidation,
     bool StoppedEarly,
     bool Cancelled,
-    IReadOnlyList<TrainingProgress> History);
+    IReadOnlyList<TrainingProgress> History)
+{
+    /// <summary>How the run used its threads (parts per batch, parts at once, threads per matrix product); null where not recorded.</summary>
+    public TrainingParallelism? Parallelism { get; init; }
+}

@@ -181,17 +181,17 @@ public sealed class DataParallelGradientTests
     }
 
     [Fact]
-    public void A_load_balancing_term_keeps_batches_whole_and_any_thread_count_gives_the_same_parameters()
+    public void A_load_balancing_term_is_cut_into_parts_and_any_thread_count_gives_the_same_parameters()
     {
         float[][]? first = null;
         foreach (int threads in new[] { 1, 2, 0 })
         {
             var (model, features, labels) = MixtureOfExpertsProblem();
             ITrainingObjective objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsLossOptions { LoadBalancingWeight = 0.01f }) { Threads = 1 };
-            Assert.False(objective.SupportsBatchParts);
+            Assert.True(objective.SupportsBatchParts);
 
-            // 48 steps: threads = 0 times both candidates (1 thread, every core) and keeps one.
-            MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 3, BatchSize = 32 }, Seed = 5, Threads = threads }, cancellationToken: TestContext.Current.CancellationToken);
+            // 3 epochs of 256-row batches: threads = 0 times both candidates (one part at a time, one per core) and keeps one.
+            MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 3, BatchSize = 256 }, Seed = 5, Threads = threads }, cancellationToken: TestContext.Current.CancellationToken);
             var values = model.Parameters.Select(p => p.Value.Span.ToArray()).ToArray();
             first ??= values;
             for (int i = 0; i < values.Length; i++)
@@ -199,6 +199,72 @@ public sealed class DataParallelGradientTests
                 Assert.Equal(first[i].Select(BitConverter.SingleToInt32Bits), values[i].Select(BitConverter.SingleToInt32Bits));
             }
         }
+    }
+
+    [Fact]
+    public void The_parts_load_balancing_terms_use_the_whole_batchs_routing_and_add_up_to_its_gradient()
+    {
+        var (model, features, labels) = MixtureOfExpertsProblem();
+        const int batch = 256;
+        var options = new MixtureOfExpertsLossOptions { Objective = GateObjective.Marginal, LoadBalancingWeight = 0.5f };
+        var tape = new Tape(1);
+        foreach (var p in model.Parameters)
+        {
+            p.ZeroGrad();
+        }
+
+        var x = tape.Constant(Rows(features, 0, batch));
+        var whole = model.Loss(tape, x, labels[..batch], options).Total;
+        float wholeLoss = tape.Value(whole).Span[0];
+        var routed = tape.Value(MixtureOfExpertsLoss.RoutedFraction(tape, model.GateLogits(tape, x))).Clone();
+        tape.Backward(whole);
+        var expected = model.Parameters.Select(p => p.Grad.Span.ToArray()).ToArray();
+
+        // Two halves, each with the whole batch's routing fractions: the parts' terms weighted by their rows are the batch's.
+        foreach (var p in model.Parameters)
+        {
+            p.ZeroGrad();
+        }
+
+        float combined = 0f;
+        foreach (int start in new[] { 0, batch / 2 })
+        {
+            var partTape = new Tape(1);
+            var part = model.Loss(partTape, partTape.Constant(Rows(features, start, batch / 2)), labels[start..(start + (batch / 2))], options, routedFraction: routed).Total;
+            combined += 0.5f * partTape.Value(part).Span[0];
+            partTape.Backward(part, 0.5f);
+        }
+
+        Assert.Equal(wholeLoss, combined, 5e-6f * Math.Abs(wholeLoss));
+        var got = model.Parameters.Select(p => p.Grad.Span.ToArray()).ToArray();
+        for (int i = 0; i < got.Length; i++)
+        {
+            for (int j = 0; j < got[i].Length; j++)
+            {
+                Assert.Equal(expected[i][j], got[i][j], 1e-5f + (1e-4f * Math.Abs(expected[i][j])));
+            }
+        }
+
+        // The fractions of one half alone give another loss: the term really depends on them.
+        var alone = new Tape(1);
+        float halfOwn = alone.Value(model.Loss(alone, alone.Constant(Rows(features, 0, batch / 2)), labels[..(batch / 2)], options).LoadBalancing!.Value).Span[0];
+        var shared = new Tape(1);
+        float halfShared = shared.Value(model.Loss(shared, shared.Constant(Rows(features, 0, batch / 2)), labels[..(batch / 2)], options, routedFraction: routed).LoadBalancing!.Value).Span[0];
+        Assert.NotEqual(halfOwn, halfShared);
+    }
+
+    [Fact]
+    public void A_part_of_a_load_balanced_batch_without_the_batchs_routing_is_refused()
+    {
+        var (model, features, labels) = MixtureOfExpertsProblem();
+        ITrainingObjective objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsLossOptions { LoadBalancingWeight = 0.01f }) { Threads = 1 };
+        var step = new TrainingStep(0, 0, 1, new RandomSource(1));
+        int[] rows = [.. Enumerable.Range(0, 64)];
+        var error = Assert.Throws<InvalidOperationException>(() => objective.BatchPartLoss(new Tape(1), rows, step, new BatchPart(0, 2, 128)));
+        Assert.Contains("PrepareBatch", error.Message, StringComparison.Ordinal);
+        objective.PrepareBatch([.. Enumerable.Range(0, 128)], step);
+        var tape = new Tape(1);
+        Assert.True(float.IsFinite(tape.Value(objective.BatchPartLoss(tape, rows, step, new BatchPart(0, 2, 128))).Span[0]));
     }
 
     [Fact]
