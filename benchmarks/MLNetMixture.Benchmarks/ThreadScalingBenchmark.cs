@@ -14,12 +14,14 @@ using MLNetMixture.Training.Data;
 namespace MLNetMixture.Benchmarks;
 
 /// <summary>
-/// Console mode <c>thread-scaling [letter|wide|flow] [rounds] [seconds-per-round]</c>: training steps as
+/// Console mode <c>thread-scaling [letter|letter-defaults|wide|flow] [rounds] [seconds-per-round] [rows-per-part]</c>: training steps as
 /// <see cref="MinibatchTrainer"/> takes them (the batch's parts through <see cref="DataParallelGradient.Compute"/>,
 /// AdamW by slices on the same threads) with 1 and with 2 threads, alternating in short
 /// rounds (1, 2, 1, 2, ...) so both see the same machine; prints each count's best and median samples/s and the
 /// ratio of the bests, which on a shared machine are the rounds least disturbed by other processes. The MoE shapes
-/// are moe-speed's (batch 256, marginal objective), the flow flow-speed's (batch 512).
+/// are moe-speed's (batch 256, marginal objective), the flow flow-speed's (batch 512); <c>letter-defaults</c> is the
+/// library's default MoE on letter (batch 128, hidden 128, load balancing 0.01). Rows per part default to
+/// <see cref="DataParallelGradient.DefaultRowsPerPart"/>.
 /// </summary>
 internal static class ThreadScalingBenchmark
 {
@@ -28,14 +30,16 @@ internal static class ThreadScalingBenchmark
         string model = args.Length > 0 ? args[0] : "letter";
         int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
         double seconds = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 0.3;
+        int rowsPerPart = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : DataParallelGradient.DefaultRowsPerPart;
         var (parameters, batch, partLoss) = model switch
         {
             "flow" => Flow(),
-            "wide" => Experts(wide: true),
-            _ => Experts(wide: false),
+            "wide" => Experts(wide: true, defaults: false),
+            "letter-defaults" => Experts(wide: false, defaults: true),
+            _ => Experts(wide: false, defaults: false),
         };
         var optimizer = new AdamW(parameters, 1e-3f);
-        var gradients = new[] { new DataParallelGradient(parameters, batch, threads: 1), new DataParallelGradient(parameters, batch, threads: 2) };
+        var gradients = new[] { new DataParallelGradient(parameters, batch, threads: 1, rowsPerPart), new DataParallelGradient(parameters, batch, threads: 2, rowsPerPart) };
         Console.WriteLine($"# thread-scaling {model}: batch {batch} in {gradients[1].Parts} parts, {rounds} rounds of {seconds} s per thread count  load {MixtureOfExpertsRuns.Load()}");
         Console.WriteLine($"# {MachineDescription.PeakSummary}");
         var rates = new[] { new List<double>(), new List<double>() };
@@ -76,9 +80,10 @@ internal static class ThreadScalingBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  2 / 1 threads: {Best(1) / Best(0):F2}x (bests), {Median(1) / Median(0):F2}x (medians)  load {MixtureOfExpertsRuns.Load()}"));
     }
 
-    private static (IReadOnlyList<Parameter> Parameters, int Batch, BatchPartLossFunction PartLoss) Experts(bool wide)
+    private static (IReadOnlyList<Parameter> Parameters, int Batch, BatchPartLossFunction PartLoss) Experts(bool wide, bool defaults)
     {
-        const int batch = MixtureOfExpertsThroughputBenchmark.TrainingBatchSize;
+        var libraryDefaults = new MixtureOfExpertsModelOptions();
+        int batch = defaults ? libraryDefaults.Optimization.BatchSize : MixtureOfExpertsThroughputBenchmark.TrainingBatchSize;
         Tensor features;
         int[] labels;
         int d, c, hidden;
@@ -103,11 +108,14 @@ internal static class ThreadScalingBenchmark
             (c, hidden) = (names.Count, MixtureOfExpertsThroughputBenchmark.ExpertHidden);
         }
 
-        var model = new MixtureOfExperts(d, c, new MixtureOfExpertsArchitecture { Experts = MixtureOfExpertsThroughputBenchmark.Experts, ExpertHiddenSizes = [hidden], Activation = Activation.Relu }, 1);
-        var objective = new MixtureOfExpertsObjective(model, features, labels, new MixtureOfExpertsLossOptions { Objective = GateObjective.Marginal });
+        var model = defaults
+            ? new MixtureOfExperts(d, c, libraryDefaults.Architecture, 1)
+            : new MixtureOfExperts(d, c, new MixtureOfExpertsArchitecture { Experts = MixtureOfExpertsThroughputBenchmark.Experts, ExpertHiddenSizes = [hidden], Activation = Activation.Relu }, 1);
+        var objective = new MixtureOfExpertsObjective(model, features, labels, defaults ? libraryDefaults.Loss : new MixtureOfExpertsLossOptions { Objective = GateObjective.Marginal });
         var sampler = new MinibatchSampler(labels.Length, batch, new RandomSource(1), dropLast: true);
         var rows = sampler.Next().ToArray();
         var step = new TrainingStep(0, 0, 1, new RandomSource(2));
+        objective.PrepareBatch(rows, step);
         return (model.Parameters, batch, (tape, start, count, part) => objective.BatchPartLoss(tape, rows.AsSpan(start, count), step, part));
     }
 
