@@ -112,6 +112,20 @@ public sealed partial class Tape
         return Record(new Node(OpKind.Concat, -1) { I0 = ax, Extra = ids, NeedsGrad = needs }, y, owned: true);
     }
 
+    /// <summary>Whether <paramref name="indices"/> are consecutive ascending integers.</summary>
+    private static bool IsRun(int[] indices)
+    {
+        for (int j = 1; j < indices.Length; j++)
+        {
+            if (indices[j] != indices[0] + j)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <inheritdoc />
     public Var Gather(Var x, int axis, params int[] indices)
     {
@@ -133,7 +147,15 @@ public sealed partial class Tape
         var xs = xv.Span;
         var ys = y.Span;
         int m = indices.Length;
-        if (inner == 1)
+        if (inner == 1 && m > 1 && IsRun(indices))
+        {
+            // A run of consecutive columns (a coupling's halves): one block per row.
+            for (int o = 0; o < outer; o++)
+            {
+                xs.Slice((o * n) + indices[0], m).CopyTo(ys.Slice(o * m, m));
+            }
+        }
+        else if (inner == 1)
         {
             // Column permutations and selections (the flows' commonest gather): one element per index, so copy
             // elements, not one-element spans.
@@ -435,6 +457,17 @@ public sealed partial class Tape
                     var (outer, len, inner) = AxisSplit(xv.Shape, n.I0);
                     var ga = GradBuffer(n.A).Span;
                     var gs = g.Span;
+                    if (inner == 1 && idx.Length > 1 && IsRun(idx))
+                    {
+                        for (int o = 0; o < outer; o++)
+                        {
+                            var dst = ga.Slice((o * len) + idx[0], idx.Length);
+                            TensorPrimitives.Add(dst, gs.Slice(o * idx.Length, idx.Length), dst);
+                        }
+
+                        return;
+                    }
+
                     if (inner == 1)
                     {
                         for (int o = 0; o < outer; o++)

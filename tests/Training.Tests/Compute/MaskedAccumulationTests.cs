@@ -85,6 +85,19 @@ public sealed class MaskedAccumulationTests
     }
 
     [Fact]
+    public void A_gather_of_consecutive_columns_and_its_gradient_copy_the_block_of_each_row()
+    {
+        var tape = new Tape(threads: 1);
+        var x = tape.Variable(new Tensor([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f], 2, 4));
+        var y = tape.Gather(x, 1, 1, 2, 3);
+        var z = tape.Gather(x, 1, 0, 1);
+        Assert.Equal([2f, 3f, 4f, 6f, 7f, 8f], tape.Value(y).ToArray());
+        var weights = tape.Constant(new Tensor([1f, 10f, 100f, 2f, 20f, 200f], 2, 3));
+        tape.Backward(tape.Add(tape.SumAll(tape.Multiply(y, weights)), tape.SumAll(z)));
+        Assert.Equal([1f, 2f, 10f, 100f, 1f, 3f, 20f, 200f], tape.Gradient(x)!.ToArray());
+    }
+
+    [Fact]
     public void Column_gather_and_its_gradient_follow_the_indices()
     {
         var tape = new Tape(threads: 1);
