@@ -91,12 +91,13 @@ internal static unsafe class GemmKernel
             return;
         }
 
-        int nr = width switch
+        if (packA is null && width == WidthFor(n) && TransposedIsCheaper(m, n, k, width))
         {
-            GemmVectorWidth.Bits512 => GemmMicroKernel512.Nr,
-            GemmVectorWidth.Bits256 => GemmMicroKernel256.Nr,
-            _ => GemmMicroKernel128.Nr,
-        };
+            RunTransposed(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, bias, relu);
+            return;
+        }
+
+        int nr = NrOf(width);
 
         // Split the longer side of C among the threads; each thread then packs the other operand's block in full,
         // which costs O(k * shorter side) against O(k * shorter side * longer side / threads) of arithmetic.
@@ -243,6 +244,118 @@ internal static unsafe class GemmKernel
                 }
             }
         }
+    }
+
+    /// <summary>Most elements of C computed transposed (the scratch of <see cref="RunTransposed"/>: 256 KB).</summary>
+    public const int TransposedMaxElements = 1 << 16;
+
+    /// <summary>
+    /// What merging one element of a transposed product into C costs, in the unit of the tile estimate (one lane of
+    /// one fused multiply-add): the 8 x 8 transposes and the epilogue take about a cycle per element, in which a
+    /// core does 16 lanes of multiply-adds.
+    /// </summary>
+    private const int TransposedMergeCost = 16;
+
+    private static int NrOf(GemmVectorWidth width) => width switch
+    {
+        GemmVectorWidth.Bits512 => GemmMicroKernel512.Nr,
+        GemmVectorWidth.Bits256 => GemmMicroKernel256.Nr,
+        _ => GemmMicroKernel128.Nr,
+    };
+
+    /// <summary>
+    /// Whether computing C transposed (<c>C^T = op(B)^T op(A)^T</c>, then merged) does less work: for C with few
+    /// columns that fill the micro-tiles badly and many rows, e.g. a flow conditioner's 44 outputs (64 lanes of tiles,
+    /// 45% padding) or the 21-column gradient of its first layer's weights, where the transposed product pads 44
+    /// rows to 48 instead. Work counts the tiles' lanes times the depth, plus the merge. Only for one depth block
+    /// (k at most <see cref="Kc"/>, so each element is one sum merged once and the result is bit-identical) and at most
+    /// <see cref="TransposedMaxElements"/> elements.
+    /// </summary>
+    internal static bool TransposedIsCheaper(int m, int n, int k, GemmVectorWidth width)
+    {
+        if (k > Kc || (long)m * n > TransposedMaxElements || !Fma.IsSupported || !Avx.IsSupported)
+        {
+            return false; // (the merge's fused multiply-adds must be the micro-kernels')
+        }
+
+        int nr = NrOf(width), nrTransposed = NrOf(WidthFor(m));
+        long direct = Tiles(m, Mr) * Tiles(n, nr) * Mr * nr * k;
+        long transposed = (Tiles(n, Mr) * Tiles(m, nrTransposed) * Mr * nrTransposed * k) + ((long)TransposedMergeCost * m * n);
+        return transposed * 10 < direct * 9;
+
+        static long Tiles(int extent, int tile) => (extent + tile - 1) / tile;
+    }
+
+    /// <summary>
+    /// C = epilogue(alpha * op(A) op(B) + beta * C + bias) computed as T = op(B)^T op(A)^T (the raw sums: alpha 1, beta
+    /// 0, no epilogue) into a scratch buffer, then merged into C with the micro-kernels' epilogue arithmetic, element
+    /// for element: the result is bit-identical to the direct product's.
+    /// </summary>
+    private static void RunTransposed(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads, float* bias, bool relu)
+    {
+        float* t = GemmWorkspace.Transposed(m * n);
+        Run(!tb, !ta, n, m, k, 1f, b, ldb, a, lda, 0f, t, m, threads, WidthFor(m), null, false, packA: ShouldPackA(m));
+        MergeTransposed(m, n, t, c, ldc, alpha, beta, bias, relu);
+    }
+
+    /// <summary>C[i, j] = epilogue(T[j, i]) for T [n, m]: 8 x 8 blocks transposed in registers, the edges one by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MergeTransposed(int m, int n, float* t, float* c, int ldc, float alpha, float beta, float* bias, bool relu)
+    {
+        float* block = stackalloc float[64];
+        int i = 0;
+        if (Avx.IsSupported && Fma.IsSupported)
+        {
+            for (; i + 8 <= m; i += 8)
+            {
+                int j = 0;
+                for (; j + 8 <= n; j += 8)
+                {
+                    // Row q of the block is C[i + q, j .. j + 7].
+                    GemmPacking.Transpose8x8(t + ((nint)j * m) + i, m, block, 8);
+                    for (int q = 0; q < 8; q++)
+                    {
+                        float* target = c + ((nint)(i + q) * ldc) + j;
+                        var acc = Vector256.Load(block + (8 * q));
+                        var biasVector = bias == null ? Vector256<float>.Zero : Vector256.Load(bias + j);
+                        Vector256<float> v = beta == 0f
+                            ? (bias == null ? acc * alpha : Vector256.FusedMultiplyAdd(acc, Vector256.Create(alpha), biasVector))
+                            : Vector256.FusedMultiplyAdd(acc, Vector256.Create(alpha), bias == null ? Vector256.Load(target) * beta : Vector256.FusedMultiplyAdd(Vector256.Load(target), Vector256.Create(beta), biasVector));
+                        if (relu)
+                        {
+                            v = Vector256.Max(v, Vector256<float>.Zero);
+                        }
+
+                        Vector256.Store(v, target);
+                    }
+                }
+
+                for (; j < n; j++)
+                {
+                    for (int q = 0; q < 8; q++)
+                    {
+                        MergeOne(t[((nint)j * m) + i + q], c + ((nint)(i + q) * ldc) + j, alpha, beta, bias == null ? null : bias + j, relu);
+                    }
+                }
+            }
+        }
+
+        for (; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                MergeOne(t[((nint)j * m) + i], c + ((nint)i * ldc) + j, alpha, beta, bias == null ? null : bias + j, relu);
+            }
+        }
+    }
+
+    /// <summary>One element of <see cref="MergeTransposed"/>, with the vector epilogue's operations on one lane.</summary>
+    private static void MergeOne(float acc, float* target, float alpha, float beta, float* bias, bool relu)
+    {
+        float v = beta == 0f
+            ? (bias == null ? acc * alpha : MathF.FusedMultiplyAdd(acc, alpha, *bias))
+            : MathF.FusedMultiplyAdd(acc, alpha, bias == null ? *target * beta : MathF.FusedMultiplyAdd(*target, beta, *bias));
+        *target = relu ? Vector128.Max(Vector128.CreateScalarUnsafe(v), Vector128<float>.Zero).ToScalar() : v;
     }
 
     /// <summary>

@@ -162,7 +162,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Writes the transpose of the 8 x 8 block at <paramref name="src"/> (row stride <paramref name="ldSrc"/>) to <paramref name="dst"/> (row stride <paramref name="ldDst"/>).</summary>
-    private static void Transpose8x8(float* src, int ldSrc, float* dst, int ldDst)
+    internal static void Transpose8x8(float* src, int ldSrc, float* dst, int ldDst)
     {
         nint ls = ldSrc;
         Transpose8x8(

@@ -20,11 +20,17 @@ internal static unsafe class GemmWorkspace
     [ThreadStatic]
     private static float[]? packedB;
 
+    [ThreadStatic]
+    private static float[]? transposed;
+
     /// <summary>A buffer of at least <paramref name="floats"/> floats (plus slack) for packed op(A) panels.</summary>
     public static float* PackedA(int floats) => Aligned(ref packedA, floats);
 
     /// <summary>A buffer of at least <paramref name="floats"/> floats (plus slack) for packed op(B) panels.</summary>
     public static float* PackedB(int floats) => Aligned(ref packedB, floats);
+
+    /// <summary>A buffer of at least <paramref name="floats"/> floats for a product computed transposed, then merged.</summary>
+    public static float* Transposed(int floats) => Aligned(ref transposed, floats);
 
     private static float* Aligned(ref float[]? buffer, int floats)
     {

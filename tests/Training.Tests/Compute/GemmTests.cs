@@ -228,6 +228,40 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public void Narrow_products_computed_transposed_equal_the_direct_product_bit_for_bit()
+    {
+        // Shapes whose C is narrow and tall enough for the transposed path (a flow conditioner's 44 outputs, its first
+        // layer's 21 columns), with padded leading dimensions, every transpose, alpha / beta / bias / ReLU, 1 and 2 threads.
+        // The direct product is forced by pinning the A path (packA), which the transposed path never takes.
+        Assert.SkipUnless(System.Runtime.Intrinsics.X86.Fma.IsSupported && System.Runtime.Intrinsics.X86.Avx.IsSupported, "The transposed path needs AVX and FMA.");
+        Assert.False(GemmKernel.TransposedIsCheaper(64, 26, 64, GemmKernel.WidthFor(26)), "a product with little padding stays direct");
+        Assert.False(GemmKernel.TransposedIsCheaper(256, 44, 300, GemmKernel.WidthFor(44)), "more than one depth block stays direct");
+        foreach (var (m, n, k) in new[] { (256, 44, 128), (128, 21, 256), (300, 44, 200), (160, 21, 250) })
+        {
+            Assert.True(GemmKernel.TransposedIsCheaper(m, n, k, GemmKernel.WidthFor(n)), $"{m} x {n} x {k} is computed transposed");
+            foreach (var (ta, tb) in AllTransposes)
+            {
+                var random = new Random((m * 7) + n + k + (ta ? 1 : 0) + (tb ? 2 : 0));
+                int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
+                float[] a = [.. Enumerable.Range(0, (ta ? k : m) * lda).Select(_ => (float)(random.NextDouble() - 0.5))];
+                float[] b = [.. Enumerable.Range(0, (tb ? n : k) * ldb).Select(_ => (float)(random.NextDouble() - 0.5))];
+                float[] bias = [.. Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5))];
+                float[] start = [.. Enumerable.Range(0, m * ldc).Select(_ => (float)(random.NextDouble() - 0.5))];
+                foreach (var (alpha, beta, withBias, relu) in new[] { (1f, 0f, false, false), (0.5f, 1f, true, false), (2f, 0.25f, true, true), (1f, 0f, true, true), (-1f, 1f, false, true) })
+                {
+                    foreach (int threads in new[] { 1, 2 })
+                    {
+                        float[] direct = (float[])start.Clone(), transposed = (float[])start.Clone();
+                        Gemm.Multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, direct, ldc, withBias ? bias : [], relu, threads, GemmKernel.WidthFor(n), packA: false);
+                        Gemm.Multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, transposed, ldc, withBias ? bias : [], relu, threads);
+                        Assert.Equal(direct.Select(BitConverter.SingleToInt32Bits), transposed.Select(BitConverter.SingleToInt32Bits));
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Back_to_back_accumulating_calls_run_every_chunk_exactly_once()
     {
         // beta = 1 accumulation makes a chunk computed twice (or skipped) visible in C.
