@@ -223,6 +223,16 @@ public static class MixtureOfExpertsRuns
             o.Optimization.Epochs = int.Parse(v, Inv);
         }
 
+        if (flags.TryGetValue("max-visits", out v))
+        {
+            o.Optimization.MaxRowVisits = long.Parse(v, Inv);
+        }
+
+        if (flags.TryGetValue("ema", out v))
+        {
+            o.Optimization.ParameterAveragingDecay = float.Parse(v, Inv);
+        }
+
         if (flags.TryGetValue("batch", out v))
         {
             o.Optimization.BatchSize = int.Parse(v, Inv);

@@ -63,7 +63,7 @@ public sealed partial class MixtureOfExpertsTrainer : IEstimator<MixtureOfExpert
     /// <summary>The settings (a copy of those given).</summary>
     public Options Settings { get; }
 
-    /// <summary>Trains on <paramref name="input"/>, holding out <see cref="MLNetMixture.Training.Trainers.ValidationOptions.ValidationFraction"/> of it for early stopping.</summary>
+    /// <summary>Trains on <paramref name="input"/>, holding out <see cref="MLNetMixture.Training.Trainers.ValidationOptions.ValidationFraction"/> of it for validation (none by default: every row is trained on).</summary>
     public MixtureOfExpertsPredictionTransformer Fit(IDataView input) => Fit(input, null);
 
     /// <summary>Trains on <paramref name="trainData"/>, early-stopping on <paramref name="validationData"/> when given.</summary>

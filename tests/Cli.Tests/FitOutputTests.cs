@@ -75,7 +75,7 @@ public sealed class FitOutputTests(TrainedMixtureOfExpertsFixture fixture) : ICl
     {
         string model = fixture.PathFor("holdout.mlmix");
         var (code, stdout, stderr) = ProgramTests.Run(
-            "moe", "fit", "--train", fixture.TrainPath, "--experts", "2", "--epochs", "3", "--threads", "1", "--model", model, "--json");
+            "moe", "fit", "--train", fixture.TrainPath, "--experts", "2", "--epochs", "3", "--validation-fraction", "0.1", "--threads", "1", "--model", model, "--json");
         Assert.True(code == ExitCodes.Success, stderr);
         var result = JsonNode.Parse(stdout)!.AsObject();
         int validationRows = result["validationRows"]!.GetValue<int>();
@@ -91,6 +91,21 @@ public sealed class FitOutputTests(TrainedMixtureOfExpertsFixture fixture) : ICl
         // People read the validation figures first (the headline column), the training figures second.
         Assert.Contains($"Evaluated on the 10% of {fixture.TrainPath} held out for validation (first column)", stderr, StringComparison.Ordinal);
         Assert.Contains("│ metric       │ validation │ training │", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Moe_fit_by_default_trains_on_every_row_and_reports_the_training_figures()
+    {
+        string model = fixture.PathFor("no-holdout.mlmix");
+        var (code, stdout, stderr) = ProgramTests.Run(
+            "moe", "fit", "--train", fixture.TrainPath, "--experts", "2", "--epochs", "2", "--threads", "1", "--model", model, "--json");
+        Assert.True(code == ExitCodes.Success, stderr);
+        var result = JsonNode.Parse(stdout)!.AsObject();
+        Assert.Equal(300, result["trainingRows"]!.GetValue<int>());
+        Assert.Null(result["validationRows"]);
+        Assert.Null(result["validationMetrics"]);
+        Assert.Equal(2, result["epochsRun"]!.GetValue<int>());
+        Assert.Contains("(no validation rows)", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class FlowCommand : ICliCommand
         var defaults = new MixtureDensityFlowOptions();
         var cmd = new Command("fit", "Fit a mixture-density flow to the rows of a CSV file by maximum likelihood and save it.");
         var train = new Option<string>("--train") { Description = "Training CSV (.csv or .csv.gz) with a header row.", Required = true };
-        var validation = new Option<string?>("--validation") { Description = "Validation CSV for early stopping; default: hold out 10% of the training rows." };
+        var validation = new Option<string?>("--validation") { Description = "Validation CSV for early stopping; default: hold out --validation-fraction of the training rows." };
         var features = new Option<string?>("--features") { Description = "Columns to model: names, 0-based indices or ranges; default: every column." };
         var flow = new OptionWithOldSpelling<string>(
             new Option<string>("--flow") { Description = $"Layer type: auto (spline for 2 to {MixtureDensityFlowArchitecture.SplineCouplingMaximumDimension} features, maf otherwise), affine (RealNVP coupling), spline (neural spline coupling), maf (masked autoregressive), sas (sinh-arcsinh coupling) or sas-maf (sinh-arcsinh autoregressive).", DefaultValueFactory = _ => FlowNames.First(f => f.Value == defaults.Architecture.FlowType).Key },
@@ -205,7 +205,9 @@ public sealed class FlowCommand : ICliCommand
         var train = new CsvFileRowSource(trainPath, features);
         var validation = validationPath is null ? null : new CsvFileRowSource(validationPath, features);
         ctx.WriteProgressLine(string.Create(CultureInfo.InvariantCulture, $"Fitting a {options.Architecture.FlowTypeFor(train.FeatureNames.Count)} flow to {trainPath}, streamed through a shuffle buffer of {options.Optimization.ShuffleBufferRows:N0} rows; ")
-            + (validation is null ? string.Create(CultureInfo.InvariantCulture, $"validating on about {options.Validation.ValidationFraction:0%} of its rows (a seeded hash of the row number).") : $"validating on {validationPath}."));
+            + (validation is not null ? $"validating on {validationPath}."
+                : options.Validation.ValidationFraction > 0 ? string.Create(CultureInfo.InvariantCulture, $"validating on about {options.Validation.ValidationFraction:0%} of its rows (a seeded hash of the row number).")
+                : "no validation rows (every row is trained on)."));
         var model = Train(ctx, options, progress => MixtureDensityFlowModel.Fit(train, options, validation, progress, ctx.Cancellation));
         var result = model.Training!;
         return StreamedTrainingOptions.SaveTrained(ctx, result, options.Optimization.Epochs, modelPath, model.Save)

@@ -31,7 +31,7 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         var defaults = new MixtureOfExpertsModelOptions();
         var cmd = new Command("fit", "Train a mixture-of-experts classifier on a labelled CSV file and save it.");
         var train = new Option<string>("--train") { Description = "Training CSV (.csv or .csv.gz) with a header row.", Required = true };
-        var validation = new Option<string?>("--validation") { Description = "Validation CSV for early stopping and the reported metrics; default: hold out 10% of the training rows (stratified)." };
+        var validation = new Option<string?>("--validation") { Description = "Validation CSV for the reported metrics and the kept epoch (and early stopping with --patience); default: --validation-fraction of the training rows (stratified), none by default." };
         var features = new Option<string?>("--features") { Description = "Feature columns: names, 0-based indices or ranges (px0..px63, 0-15, f3..); default: every column except the label." };
         var label = new Option<string>("--label") { Description = "The label column (name or 0-based index).", DefaultValueFactory = _ => defaults.LabelColumn };
         var experts = new Option<int>("--experts", "-k") { Description = "Number of experts K.", DefaultValueFactory = _ => defaults.Architecture.Experts };
@@ -294,7 +294,9 @@ public sealed class MixtureOfExpertsCommand : ICliCommand
         var train = new CsvFileRowSource(trainPath, features, options.LabelColumn);
         var validation = validationPath is null ? null : new CsvFileRowSource(validationPath, features, options.LabelColumn);
         ctx.WriteProgressLine(string.Create(CultureInfo.InvariantCulture, $"Training on {trainPath}, streamed through a shuffle buffer of {options.Optimization.ShuffleBufferRows:N0} rows; ")
-            + (validation is null ? string.Create(CultureInfo.InvariantCulture, $"validating on about {options.Validation.ValidationFraction:0%} of its rows (a seeded hash of the row number).") : $"validating on {validationPath}."));
+            + (validation is not null ? $"validating on {validationPath}."
+                : options.Validation.ValidationFraction > 0 ? string.Create(CultureInfo.InvariantCulture, $"validating on about {options.Validation.ValidationFraction:0%} of its rows (a seeded hash of the row number).")
+                : "no validation rows (every row is trained on)."));
         var model = Train(ctx, options, progress => MixtureOfExpertsModel.Fit(train, options, validation, progress, ctx.Cancellation));
         var result = model.Training!;
         string score = options.ValidationMetric == MixtureOfExpertsValidationMetric.Accuracy ? "validation accuracy" : "validation -log-loss";

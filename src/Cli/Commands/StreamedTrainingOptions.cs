@@ -41,7 +41,8 @@ internal sealed record StreamedTrainingOptions(Option<bool> Stream, Option<int> 
         save(modelPath);
         if (result.Cancelled)
         {
-            ctx.Warn($"stopped by Ctrl+C after epoch {result.EpochsRun} of {epochs}; saved the best parameters (epoch {result.BestEpoch}) to {modelPath}.");
+            int planned = result.History.Count > 0 ? result.History[^1].Epochs : epochs; // fewer than asked under a row-visit cap
+            ctx.Warn($"stopped by Ctrl+C after epoch {result.EpochsRun} of {planned}; saved the best parameters (epoch {result.BestEpoch}) to {modelPath}.");
         }
 
         return true;

@@ -14,6 +14,7 @@ internal sealed class TrainingOptionSet
     private readonly Option<int> _batch;
     private readonly Option<float> _rate;
     private readonly Option<int> _patience;
+    private readonly Option<double> _validationFraction;
     private readonly Option<ulong> _seed;
     private readonly Option<int> _threads;
     private readonly Option<string?> _tune;
@@ -23,10 +24,11 @@ internal sealed class TrainingOptionSet
     /// <param name="validationScore">What early stopping follows, for --patience's help ("log-likelihood", "log-loss").</param>
     public TrainingOptionSet(ITrainingSettings defaults, string validationScore)
     {
-        _epochs = new Option<int>("--epochs") { Description = "Most passes over the training data (early stopping usually ends sooner).", DefaultValueFactory = _ => defaults.Optimization.Epochs };
+        _epochs = new Option<int>("--epochs") { Description = "Most passes over the training data (early stopping, when on, may end sooner).", DefaultValueFactory = _ => defaults.Optimization.Epochs };
         _batch = new Option<int>("--batch-size") { Description = "Rows per minibatch.", DefaultValueFactory = _ => defaults.Optimization.BatchSize };
         _rate = new Option<float>("--learning-rate") { Description = "Peak AdamW learning rate (cosine decay).", DefaultValueFactory = _ => defaults.Optimization.LearningRate };
         _patience = new Option<int>("--patience") { Description = $"Stop after this many epochs without a better validation {validationScore}; 0 never stops early.", DefaultValueFactory = _ => defaults.Validation.EarlyStoppingPatience };
+        _validationFraction = new Option<double>("--validation-fraction") { Description = "Share of the training rows held out for validation when --validation is not given (0 = none: train on every row).", DefaultValueFactory = _ => defaults.Validation.ValidationFraction };
         _seed = new Option<ulong>("--seed") { Description = "Seed of every random choice (initialisation, validation split, minibatch order, noise).", DefaultValueFactory = _ => defaults.Seed };
         _threads = new Option<int>("--threads") { Description = "Threads (0 = training picks the faster count by measuring its first steps; scoring uses every core).", DefaultValueFactory = _ => defaults.Threads };
         _tune = new Option<string?>("--tune") { Description = "First search the settings by k-fold cross-validation on the training rows for this long (e.g. 90s, 2m, 1h), then fit the best on every row." };
@@ -40,7 +42,7 @@ internal sealed class TrainingOptionSet
     }
 
     /// <summary>The flags, in help order.</summary>
-    public IEnumerable<Option> Options => [_epochs, _batch, _rate, _patience, _seed, _threads, _tune];
+    public IEnumerable<Option> Options => [_epochs, _batch, _rate, _patience, _validationFraction, _seed, _threads, _tune];
 
     /// <summary>Writes the parsed flags into <paramref name="settings"/>.</summary>
     public void ApplyTo(ParseResult parsed, ITrainingSettings settings)
@@ -49,6 +51,7 @@ internal sealed class TrainingOptionSet
         settings.Optimization.BatchSize = parsed.GetValue(_batch);
         settings.Optimization.LearningRate = parsed.GetValue(_rate);
         settings.Validation.EarlyStoppingPatience = parsed.GetValue(_patience);
+        settings.Validation.ValidationFraction = parsed.GetValue(_validationFraction);
         settings.Seed = parsed.GetValue(_seed);
         settings.Threads = parsed.GetValue(_threads);
         settings.TuningBudget = parsed.GetValue(_tune) is { } tune ? ParseDuration(tune) : null;

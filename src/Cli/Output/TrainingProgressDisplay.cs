@@ -63,6 +63,7 @@ internal static class TrainingProgressDisplay
                 using var stopping = context.Cancellation.Register(() => Show($"{ShortStoppingMessage}  {last}"));
                 var result = train(new EpochReporter(p =>
                 {
+                    task.MaxValue = p.Epochs; // the trainer's plan: fewer than asked under a row-visit cap
                     task.Value = p.Epoch;
                     last = summary(p);
                     Show(context.Cancellation.IsCancellationRequested ? $"{ShortStoppingMessage}  {last}" : $"{last}  ETA {Eta(p.Remaining)}");

@@ -24,9 +24,11 @@ public sealed partial class MixtureOfExpertsModel
     /// <remarks>
     /// <para>
     /// Fit learns a per-feature standardisation from the training rows (stored with the model), maps the labels to
-    /// classes, holds out a stratified validation split when no validation table is given
-    /// (<see cref="ValidationOptions.ValidationFraction"/>), and trains with AdamW, early stopping on
-    /// the validation score and keeping the best parameters.
+    /// classes, and trains with AdamW over the cosine schedule. By default it trains on every row and keeps the last
+    /// epoch; with a validation table, or a stratified split of the training rows held out when
+    /// <see cref="ValidationOptions.ValidationFraction"/> is above 0, it scores every epoch and keeps the best
+    /// parameters (stopping early after <see cref="ValidationOptions.EarlyStoppingPatience"/> epochs without a better
+    /// score, when that is above 0).
     /// </para>
     /// <para>
     /// With <see cref="FeatureTable.Weights"/> on <paramref name="training"/>, each row's term of the likelihood loss is

@@ -50,6 +50,44 @@ public sealed class ParameterSnapshot
         }
     }
 
+    /// <summary>
+    /// Moves the snapshot towards the current values of the same parameters: stored += <paramref name="weight"/> ×
+    /// (current − stored), an exponential-moving-average update with decay 1 − <paramref name="weight"/>.
+    /// </summary>
+    /// <param name="parameters">The parameters (same names, order and sizes).</param>
+    /// <param name="weight">The share of the current values, in [0, 1].</param>
+    public void BlendFrom(IReadOnlyList<Parameter> parameters, float weight)
+    {
+        CheckMatches(parameters);
+        for (int i = 0; i < _values.Length; i++)
+        {
+            if (!parameters[i].Trainable)
+            {
+                continue; // never changes: the stored copy already equals it
+            }
+
+            var stored = _values[i].Span;
+            var current = parameters[i].Value.Span;
+            int j = 0;
+            if (System.Numerics.Vector.IsHardwareAccelerated)
+            {
+                var w = new System.Numerics.Vector<float>(weight);
+                int width = System.Numerics.Vector<float>.Count;
+                for (; j <= stored.Length - width; j += width)
+                {
+                    var a = new System.Numerics.Vector<float>(stored.Slice(j, width));
+                    var c = new System.Numerics.Vector<float>(current.Slice(j, width));
+                    (a + (w * (c - a))).CopyTo(stored.Slice(j, width));
+                }
+            }
+
+            for (; j < stored.Length; j++)
+            {
+                stored[j] += weight * (current[j] - stored[j]);
+            }
+        }
+    }
+
     /// <summary>Writes the stored values back into the parameters (same names, order and sizes).</summary>
     public void RestoreTo(IReadOnlyList<Parameter> parameters)
     {

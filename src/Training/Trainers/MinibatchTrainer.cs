@@ -60,7 +60,8 @@ public static class MinibatchTrainer
         var parameters = objective.Parameters;
         var optimization = options.Optimization;
         int stepsPerEpoch = Math.Max(1, n / batch); // the last partial batch is dropped: every step sees the same batch size
-        long totalSteps = (long)stepsPerEpoch * optimization.Epochs;
+        int epochs = optimization.PlannedEpochs(n); // Epochs, or fewer under the MaxRowVisits cap
+        long totalSteps = (long)stepsPerEpoch * epochs;
         var optimizer = optimization.CreateOptimizer(parameters, totalSteps);
 
         var noiseRandom = new RandomSource(options.Seed).Fork(2);
@@ -82,6 +83,10 @@ public static class MinibatchTrainer
         // here (products are bit-identical for any thread count).
         var chooser = partitioned is null && options.Threads == 0 ? new ThreadCountChooser(1, Environment.ProcessorCount) : null;
         var best = ParameterSnapshot.Capture(parameters);
+        // Parameter averaging: the average is validated and kept; the raw parameters ("live") carry on training.
+        float averagingDecay = optimization.ParameterAveragingDecay;
+        var average = averagingDecay > 0 ? ParameterSnapshot.Capture(parameters) : null;
+        var live = average is null ? null : ParameterSnapshot.Capture(parameters);
         double? bestValidation = null;
         int bestEpoch = 0, sinceBest = 0, epochsRun = 0;
         bool stoppedEarly = false, cancelled = false;
@@ -89,7 +94,7 @@ public static class MinibatchTrainer
         var history = new List<TrainingProgress>();
         var clock = Stopwatch.StartNew();
 
-        for (int epoch = 0; epoch < optimization.Epochs && !cancelled; epoch++)
+        for (int epoch = 0; epoch < epochs && !cancelled; epoch++)
         {
             double lossSum = 0;
             int lossCount = 0;
@@ -157,6 +162,7 @@ public static class MinibatchTrainer
                 }
 
                 step++;
+                average?.BlendFrom(parameters, 1f - Math.Min(averagingDecay, (1f + step) / (10f + step)));
                 lossSum += value;
                 lossCount++;
             }
@@ -168,6 +174,12 @@ public static class MinibatchTrainer
 
             epochsRun = epoch + 1;
             double seconds = (clock.ElapsedTicks - epochStart) / (double)Stopwatch.Frequency;
+            if (average is not null)
+            {
+                live!.CopyFrom(parameters);
+                average.RestoreTo(parameters); // validate, keep and report the average
+            }
+
             double? validation = objective.HasValidation ? objective.Validate() : null;
             bool isBest = false;
             if (validation is double v && double.IsFinite(v) && (bestValidation is null || v > bestValidation.Value) && objective.MayKeepCurrentParameters)
@@ -189,13 +201,14 @@ public static class MinibatchTrainer
             }
 
             var elapsed = clock.Elapsed;
-            var remaining = TimeSpan.FromSeconds(elapsed.TotalSeconds / epochsRun * (optimization.Epochs - epochsRun));
+            var remaining = TimeSpan.FromSeconds(elapsed.TotalSeconds / epochsRun * (epochs - epochsRun));
             var report = new TrainingProgress(
-                epochsRun, optimization.Epochs, step, lossSum / lossCount, validation, bestValidation, isBest,
+                epochsRun, epochs, step, lossSum / lossCount, validation, bestValidation, isBest,
                 lossCount * batch / Math.Max(seconds, 1e-9), optimizer.LearningRate, elapsed, remaining,
                 objective.EpochStatistics(new TrainingStep(step, epoch, totalSteps, noiseRandom)));
             history.Add(report);
             progress?.Report(report);
+            live?.RestoreTo(parameters); // training goes on from the raw parameters
             if (objective.HasValidation && options.Validation.EarlyStoppingPatience > 0 && sinceBest >= options.Validation.EarlyStoppingPatience)
             {
                 stoppedEarly = true;

@@ -13,6 +13,14 @@ public sealed record OptimizationOptions
     /// <summary>The most passes over the training data (early stopping may end sooner). Default 100.</summary>
     public int Epochs { get; set; } = 100;
 
+    /// <summary>
+    /// The most training rows visited in all (planned epochs × training rows per epoch); 0 (the default) sets no
+    /// such cap. On data with more than this / <see cref="Epochs"/> training rows, training plans
+    /// <see cref="PlannedEpochs"/> = this / rows (rounded up, at least 1) epochs instead, and the learning-rate schedule
+    /// runs its course over those: fit time then stops growing with the rows while every row is still seen several times.
+    /// </summary>
+    public long MaxRowVisits { get; set; }
+
     /// <summary>Rows per minibatch (capped at the number of training rows). Default 128.</summary>
     public int BatchSize { get; set; } = 128;
 
@@ -42,6 +50,15 @@ public sealed record OptimizationOptions
     public float GradientClipNorm { get; set; } = 5f;
 
     /// <summary>
+    /// Decay of an exponential moving average of the parameters, in [0, 1); 0 (the default) keeps no average. Above 0,
+    /// every step ends with average ← d · average + (1 − d) · parameters, where d = min(this decay, (1 + step) / (10 + step))
+    /// so that the average forgets the initial values over the first steps. The average is what each epoch validates and
+    /// what training keeps (the best epoch's average, or the last one's without validation): the trained model simply holds
+    /// the averaged weights, and saving or exporting it is unchanged. Training itself goes on from the raw parameters.
+    /// </summary>
+    public float ParameterAveragingDecay { get; set; }
+
+    /// <summary>
     /// The most training rows streamed training holds at once (<c>Fit</c> over an <see cref="Data.IFeatureRowSource"/>,
     /// the ML.NET components, <c>mlmix ... fit --stream</c>): data with at most this many training rows is read once and
     /// reshuffled every epoch as in memory; larger data is read once per epoch through a shuffle buffer of this many
@@ -54,6 +71,7 @@ public sealed record OptimizationOptions
     {
         var check = new SettingCheck("Optimization");
         check.That(Epochs > 0, nameof(Epochs), Epochs, "be positive");
+        check.That(MaxRowVisits >= 0, nameof(MaxRowVisits), MaxRowVisits, "be non-negative (0 = no cap)");
         check.That(BatchSize > 0, nameof(BatchSize), BatchSize, "be positive");
         check.That(float.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "be positive and finite");
         check.That(Enum.IsDefined(LearningRateSchedule), nameof(LearningRateSchedule), LearningRateSchedule, "be Constant, Cosine or Step");
@@ -61,7 +79,25 @@ public sealed record OptimizationOptions
         check.That(FinalLearningRateFraction is >= 0 and <= 1, nameof(FinalLearningRateFraction), FinalLearningRateFraction, "lie in [0, 1]");
         check.That(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "be non-negative and finite");
         check.That(float.IsFinite(GradientClipNorm) && GradientClipNorm >= 0, nameof(GradientClipNorm), GradientClipNorm, "be non-negative (0 = off)");
+        check.That(float.IsFinite(ParameterAveragingDecay) && ParameterAveragingDecay is >= 0 and < 1, nameof(ParameterAveragingDecay), ParameterAveragingDecay, "lie in [0, 1) (0 = no averaging)");
         check.That(ShuffleBufferRows > 0, nameof(ShuffleBufferRows), ShuffleBufferRows, "be positive");
+    }
+
+    /// <summary>
+    /// The epochs training plans on <paramref name="trainingRows"/> rows per epoch: <see cref="Epochs"/>, or fewer when
+    /// <see cref="MaxRowVisits"/> caps the rows visited (this cap / rows, rounded up, at least 1).
+    /// </summary>
+    /// <param name="trainingRows">The training rows per epoch; at least 1.</param>
+    public int PlannedEpochs(long trainingRows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(trainingRows, 1);
+        if (MaxRowVisits <= 0)
+        {
+            return Epochs;
+        }
+
+        long capped = Math.Max(1, (MaxRowVisits + trainingRows - 1) / trainingRows);
+        return (int)Math.Min(Epochs, capped);
     }
 
     /// <summary>The learning-rate schedule of a run of <paramref name="totalSteps"/> steps.</summary>

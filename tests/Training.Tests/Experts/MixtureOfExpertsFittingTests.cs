@@ -10,8 +10,14 @@ public sealed class MixtureOfExpertsFittingTests(ITestOutputHelper output)
     [Fact]
     public void HoldOut_gives_the_stratified_split_fit_makes_itself()
     {
+        // The defaults hold nothing out: every row is trained on.
+        var (all, none) = MixtureOfExpertsModel.HoldOut(DigitsSlice.Train);
+        Assert.Null(none);
+        Assert.Equal(DigitsSlice.TrainingRows, all.Rows);
+
         var options = TrainedDigitsModel.Options();
         options.Optimization.Epochs = 2;
+        options.Validation.ValidationFraction = 0.1;
         var (training, validation) = MixtureOfExpertsModel.HoldOut(DigitsSlice.Train, options);
         Assert.NotNull(validation);
         Assert.Equal(DigitsSlice.TrainingRows, training.Rows + validation!.Rows);
@@ -86,6 +92,7 @@ public sealed class MixtureOfExpertsFittingTests(ITestOutputHelper output)
         var reports = new List<TrainingProgress>();
         var options = TrainedDigitsModel.Options(GateObjective.GumbelSoftmax);
         options.Optimization.Epochs = 12;
+        options.Validation.ValidationFraction = 0.1;
         options.Validation.EarlyStoppingPatience = 0;
         var model = MixtureOfExpertsModel.Fit(DigitsSlice.Train, options, progress: new ListProgress(reports), cancellationToken: TestContext.Current.CancellationToken);
 

@@ -80,9 +80,9 @@ public sealed class SettingsContractTests : IDisposable
         var flow = new MixtureDensityFlowOptions();
         var experts = new MixtureOfExpertsModelOptions();
         Assert.Equal(new OptimizationOptions { Epochs = 200 }, flow.Optimization);
-        Assert.Equal(new OptimizationOptions { LearningRate = 1e-2f }, experts.Optimization);
+        Assert.Equal(new OptimizationOptions { MaxRowVisits = 2_000_000, WeightDecay = 0.1f, LearningRate = 1e-2f }, experts.Optimization);
         Assert.Equal(new ValidationOptions(), flow.Validation);
-        Assert.Equal(new ValidationOptions { EarlyStoppingPatience = 15 }, experts.Validation);
+        Assert.Equal(new ValidationOptions { ValidationFraction = 0, EarlyStoppingPatience = 0 }, experts.Validation);
         Assert.True(flow.Architecture.LuLinear);
         Assert.Equal(1, flow.Architecture.Components);
     }

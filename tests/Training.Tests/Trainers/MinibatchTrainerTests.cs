@@ -48,6 +48,98 @@ public sealed class MinibatchTrainerTests
     }
 
     [Fact]
+    public void A_row_visit_cap_plans_fewer_epochs_and_runs_the_schedule_over_them()
+    {
+        // 256 training rows: a cap of 1,000 visits plans ceil(1000 / 256) = 4 of the 100 epochs.
+        var objective = new LinearRegressionObjective(seed: 1);
+        var reports = new List<TrainingProgress>();
+        var result = MinibatchTrainer.Fit(objective, new TrainerOptions { Optimization = { Epochs = 100, BatchSize = 32, MaxRowVisits = 1000 }, Validation = { EarlyStoppingPatience = 0 }, Threads = 1 }, new SyncProgress(reports), TestContext.Current.CancellationToken);
+        Assert.Equal(4, result.EpochsRun);
+        Assert.All(reports, r => Assert.Equal(4, r.Epochs));
+        Assert.Equal(4 * (256 / 32), result.Steps);
+        // The cosine schedule reaches its end at the last planned step, not at epoch 100's.
+        Assert.True(reports[^1].LearningRate < 0.05 * 1e-3, $"final learning rate {reports[^1].LearningRate}");
+    }
+
+    [Theory]
+    [InlineData(0L, 1000L, 100)]
+    [InlineData(1_000_000L, 1000L, 100)]
+    [InlineData(50_000L, 1000L, 50)]
+    [InlineData(50_001L, 1000L, 51)]
+    [InlineData(10L, 1000L, 1)]
+    public void Planned_epochs_follow_the_row_visit_cap(long cap, long rows, int expected)
+    {
+        Assert.Equal(expected, new OptimizationOptions { Epochs = 100, MaxRowVisits = cap }.PlannedEpochs(rows));
+    }
+
+    [Fact]
+    public void A_negative_row_visit_cap_is_rejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new OptimizationOptions { MaxRowVisits = -1 }.Validate());
+        Assert.Contains("MaxRowVisits", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parameter_averaging_validates_and_keeps_the_moving_average_of_the_raw_parameters()
+    {
+        // One step per epoch (a batch of all 256 rows), so each validation sees the parameters after one more step.
+        const int epochs = 12;
+        const float decay = 0.8f;
+        (List<float[]> Validated, float[] Kept, float[] Initial) Run(float averaging)
+        {
+            var validated = new List<float[]>();
+            LinearRegressionObjective? o = null;
+            o = new LinearRegressionObjective(seed: 1)
+            {
+                // Always improving, so the last epoch is kept; records what each epoch validates.
+                ValidationOverride = epoch =>
+                {
+                    validated.Add([.. o!.W.Value.ToArray(), .. o.B.Value.ToArray()]);
+                    return epoch;
+                },
+            };
+            float[] initial = [.. o.W.Value.ToArray(), .. o.B.Value.ToArray()];
+            var options = new TrainerOptions { Optimization = { Epochs = epochs, BatchSize = 256, LearningRate = 0.1f, ParameterAveragingDecay = averaging }, Validation = { EarlyStoppingPatience = 0 }, Seed = 3, Threads = 1 };
+            MinibatchTrainer.Fit(o, options, cancellationToken: TestContext.Current.CancellationToken);
+            return (validated, [.. o.W.Value.ToArray(), .. o.B.Value.ToArray()], initial);
+        }
+
+        var (raw, rawKept, initial) = Run(0);
+        var (averaged, averagedKept, _) = Run(decay);
+
+        // The raw run validates the raw parameters; replaying the documented average over them gives what the
+        // averaging run validated, epoch by epoch (so averaging does not disturb the raw trajectory).
+        var expected = (float[])initial.Clone();
+        for (int step = 1; step <= epochs; step++)
+        {
+            float weight = 1f - Math.Min(decay, (1f + step) / (10f + step));
+            for (int j = 0; j < expected.Length; j++)
+            {
+                expected[j] += weight * (raw[step - 1][j] - expected[j]);
+            }
+
+            for (int j = 0; j < expected.Length; j++)
+            {
+                Assert.Equal(expected[j], averaged[step - 1][j], 5);
+            }
+        }
+
+        Assert.Equal(raw[^1], rawKept);
+        Assert.Equal(averaged[^1], averagedKept); // the kept model holds the averaged weights
+        Assert.NotEqual(rawKept[0], averagedKept[0], 3); // and they are not the raw ones
+    }
+
+    [Theory]
+    [InlineData(-0.1f)]
+    [InlineData(1f)]
+    [InlineData(float.NaN)]
+    public void Bad_parameter_averaging_decays_are_rejected(float decay)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new OptimizationOptions { ParameterAveragingDecay = decay }.Validate());
+        Assert.Contains("ParameterAveragingDecay", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cancellation_stops_cleanly_and_restores_the_best_parameters()
     {
         var objective = new LinearRegressionObjective(seed: 1);
