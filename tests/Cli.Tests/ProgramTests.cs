@@ -17,6 +17,15 @@ public sealed class ProgramTests
     }
 
     [Fact]
+    public void The_tool_promotes_hot_methods_without_the_runtimes_call_counting_delay()
+    {
+        // Short fits otherwise run many epochs in unoptimised code (see the Cli project file).
+        string path = Path.Combine(AppContext.BaseDirectory, "mlmix.runtimeconfig.json");
+        var properties = JsonNode.Parse(File.ReadAllText(path))!["runtimeOptions"]!["configProperties"]!;
+        Assert.Equal(0, properties["System.Runtime.TieredCompilation.CallCountingDelayMs"]!.GetValue<int>());
+    }
+
+    [Fact]
     public void Unknown_command_is_a_usage_error()
     {
         var (code, _, _) = Run("no-such-command");
